@@ -1,0 +1,71 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// C libraries come from pkg-config: FFmpeg and libjpeg-turbo from Debian's -dev packages,
+// ONNX Runtime from `.deps/pkgconfig/libonnxruntime.pc`, which `make setup` writes.
+// The Makefile puts `.deps/pkgconfig` on PKG_CONFIG_PATH; Package.swift names no absolute path.
+let package = Package(
+  name: "FaceHarvest",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "episode-run", targets: ["EpisodeRun"]),
+    .library(name: "Artifacts", targets: ["Artifacts"]),
+    .library(name: "Media", targets: ["Media"]),
+    .library(name: "Inference", targets: ["Inference"]),
+    .library(name: "FaceAlignment", targets: ["FaceAlignment"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CFFmpeg",
+      pkgConfig: "libavformat libavcodec libswscale libavutil",
+      providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+    ),
+    .systemLibrary(
+      name: "CTurboJPEG",
+      pkgConfig: "libturbojpeg",
+      providers: [.apt(["libturbojpeg0-dev"])]
+    ),
+    .systemLibrary(
+      name: "COnnxRuntime",
+      pkgConfig: "libonnxruntime"
+    ),
+    .target(
+      name: "Artifacts",
+      dependencies: [.product(name: "Logging", package: "swift-log")]
+    ),
+    .target(
+      name: "Media",
+      dependencies: ["CFFmpeg", "CTurboJPEG", .product(name: "Logging", package: "swift-log")]
+    ),
+    .target(
+      name: "Inference",
+      dependencies: [
+        "COnnxRuntime", "Media",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "FaceAlignment",
+      dependencies: ["Media"]
+    ),
+    .executableTarget(
+      name: "EpisodeRun",
+      dependencies: [
+        "Artifacts", "Media", "Inference", "FaceAlignment",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
+    .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["Artifacts"]),
+  ]
+)

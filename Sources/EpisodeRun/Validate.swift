@@ -1,0 +1,43 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+
+/// `episode-run validate`: every check of the artifact spec's §10 on one episode.
+struct Validate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Validate an episode's artifacts against the spec (schemas, invariants, links).",
+    discussion: "Prints every violation (artifact, line, field, value) and a summary. "
+      + "Exit status 0 only when the artifacts are clean."
+  )
+
+  @OptionGroup var episode: EpisodeOptions
+
+  @Flag(help: "Print the report as JSON.")
+  var json = false
+
+  @Option(name: .customLong("embed-width"), help: "Expected embedding width (default: not checked beyond consistency).")
+  var embedWidth: Int?
+
+  func run() throws {
+    let episodeID = try episode.episodeID()
+    let layout = episode.layout()
+    let report = ArtifactValidator(layout: layout, episode: episodeID)
+      .validate(expectedEmbeddingWidth: embedWidth)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      let data = try encoder.encode(report)
+      print(String(decoding: data, as: UTF8.self))
+    } else {
+      for violation in report.violations {
+        print(violation.description)
+      }
+      let checked = report.checked.sorted { $0.key < $1.key }
+        .map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+      print(
+        "validate \(episodeID): \(report.violations.count) violation(s); checked \(checked.isEmpty ? "nothing" : checked)"
+      )
+    }
+    if !report.isClean { throw ExitCode(1) }
+  }
+}

@@ -1,0 +1,48 @@
+/// An 8-bit image with three interleaved channels in blue, green, red order, rows packed
+/// (`width * 3` bytes per row, no padding). This is the pixel format the whole pipeline uses.
+public struct BGRImage: Sendable, Equatable {
+  /// Width in pixels.
+  public let width: Int
+  /// Height in pixels.
+  public let height: Int
+  /// `width * height * 3` bytes, row-major, B G R per pixel.
+  public var pixels: [UInt8]
+
+  /// Wraps existing pixels; `pixels.count` must be `width * height * 3`.
+  public init(width: Int, height: Int, pixels: [UInt8]) {
+    precondition(width >= 0 && height >= 0 && pixels.count == width * height * 3)
+    self.width = width
+    self.height = height
+    self.pixels = pixels
+  }
+
+  /// A black image.
+  public init(width: Int, height: Int) {
+    self.init(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 3))
+  }
+
+  /// Bytes per row.
+  public var rowStride: Int { width * 3 }
+
+  /// The B, G, R values at (x, y); no bounds check beyond the array's.
+  public func pixel(x: Int, y: Int) -> (blue: UInt8, green: UInt8, red: UInt8) {
+    let offset = y * rowStride + x * 3
+    return (pixels[offset], pixels[offset + 1], pixels[offset + 2])
+  }
+
+  /// Luma (ITU-R BT.601: 0.114 B + 0.587 G + 0.299 R) of every pixel, row-major.
+  public func grayscale() -> [Float] {
+    var gray = [Float](repeating: 0, count: width * height)
+    pixels.withUnsafeBufferPointer { source in
+      gray.withUnsafeMutableBufferPointer { destination in
+        for index in 0..<(width * height) {
+          let offset = index * 3
+          destination[index] =
+            0.114 * Float(source[offset]) + 0.587 * Float(source[offset + 1]) + 0.299
+            * Float(source[offset + 2])
+        }
+      }
+    }
+    return gray
+  }
+}

