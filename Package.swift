@@ -13,11 +13,13 @@ let package = Package(
     .library(name: "Media", targets: ["Media"]),
     .library(name: "Inference", targets: ["Inference"]),
     .library(name: "FaceAlignment", targets: ["FaceAlignment"]),
+    .library(name: "FaceQuality", targets: ["FaceQuality"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     .systemLibrary(
@@ -54,10 +56,25 @@ let package = Package(
       name: "FaceAlignment",
       dependencies: ["Media"]
     ),
+    .target(
+      name: "FaceQuality",
+      dependencies: ["FaceAlignment", "Media"]
+    ),
+    .target(
+      name: "PipelineConfig",
+      dependencies: [.product(name: "Yams", package: "Yams")]
+    ),
+    .target(
+      name: "Harvest",
+      dependencies: [
+        "Artifacts", "Media", "Inference", "FaceAlignment", "FaceQuality", "PipelineConfig",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "EpisodeRun",
       dependencies: [
-        "Artifacts", "Media", "Inference", "FaceAlignment",
+        "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -66,6 +83,9 @@ let package = Package(
     .testTarget(name: "MediaTests", dependencies: ["Media"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
+    .testTarget(name: "FaceQualityTests", dependencies: ["FaceQuality", "FaceAlignment", "Media"]),
+    .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig"]),
+    .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Artifacts"]),
   ]
 )

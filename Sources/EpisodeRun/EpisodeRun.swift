@@ -1,6 +1,8 @@
 import ArgumentParser
 import Artifacts
 import Foundation
+import Harvest
+import Inference
 import Logging
 
 /// `episode-run`: the FaceHarvest command line. Stage flags run pipeline stages on one episode;
@@ -14,16 +16,38 @@ struct EpisodeRun: ParsableCommand {
       Data layout (under --data-root, default ./data or $FACEHARVEST_DATA_ROOT):
         videos/{ep_id}/episode.mp4, manifests/{ep_id}/*.jsonl|json, embeds/{ep_id}/*.npy,
         frames/{ep_id}/crops/...
+      Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
-    subcommands: [Validate.self]
+    subcommands: [Validate.self, DebugThumbs.self]
   )
 
   @OptionGroup var episode: EpisodeOptions
+  @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
 
   func run() throws {
-    throw ValidationError(
-      "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag or a subcommand "
-        + "(see --help)")
+    guard harvest.facesEmbed else {
+      throw ValidationError(
+        "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag such as "
+          + "--faces-embed, or a subcommand (see --help)")
+    }
+    let episodeID = try episode.episodeID()
+    let config = try harvest.resolvedConfig()
+    let logger = episode.logger("faceharvest.harvest")
+    let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    let debugThumbs = ProcessInfo.processInfo.environment["DEBUG_THUMBS"] == "1"
+    let harvester = FacesHarvester(
+      layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
+      debugThumbs: debugThumbs, logger: logger)
+    let display = ProgressDisplay()
+    let summary: HarvestSummary
+    do {
+      summary = try harvester.run(progress: { display.update($0) })
+      display.finish()
+    } catch {
+      display.finish()
+      throw error
+    }
+    print(HarvestSummaryFormatter.text(summary))
   }
 }
 

@@ -43,25 +43,27 @@ struct EpisodeRunProcess {
     environment["FACEHARVEST_DEPS"] = environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
-    let outputPipe = Pipe()
-    let errorPipe = Pipe()
-    process.standardOutput = outputPipe
-    process.standardError = errorPipe
+    // Files, not pipes: a chatty child can never block on a full pipe.
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("episode-run-output-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outputURL = scratch.appendingPathComponent("stdout")
+    let errorURL = scratch.appendingPathComponent("stderr")
+    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    let output = try FileHandle(forWritingTo: outputURL)
+    let error = try FileHandle(forWritingTo: errorURL)
+    process.standardOutput = output
+    process.standardError = error
     try process.run()
-    // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
-    var errorData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
     process.waitUntilExit()
+    try output.close()
+    try error.close()
     return Outcome(
-      status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-      standardError: String(decoding: errorData, as: UTF8.self))
+      status: process.terminationStatus,
+      standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
   }
 
   /// A temporary data root holding a copy of the sample episode's manifests and embeddings

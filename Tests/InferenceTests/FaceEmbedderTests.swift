@@ -81,7 +81,7 @@ struct FaceEmbedderTests {
     let embeddings = try results.map { try $0.get() }
     for embedding in embeddings {
       #expect(embedding.count == 128)
-      #expect(embedding.allSatisfy(\.isFinite))
+      #expect(embedding.allSatisfy { $0.isFinite })
       let norm = embedding.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
       #expect(abs(norm - 1) < 1e-4)
     }

@@ -53,7 +53,7 @@ struct ModelManifestTests {
         "output_width"
       ),
       (
-        "{\"schema_version\": \"model_manifest_v1\", \"models\": [\(validEntry.replacingOccurrences(of: "[127.5, 127.5, 127.5]}", with: "[127.5, 0, 127.5]}"))]}",
+        "{\"schema_version\": \"model_manifest_v1\", \"models\": [\(validEntry.replacingOccurrences(of: "\"std\": [127.5, 127.5, 127.5]", with: "\"std\": [127.5, 0, 127.5]"))]}",
         "std"
       ),
       (

@@ -1,0 +1,171 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Thin wrappers over POSIX file calls, throwing `ArtifactError` that name the file.
+enum FileIO {
+  /// The message for the current `errno`.
+  static func errnoMessage(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+  }
+
+  /// Opens `url` for reading; a missing file is `ArtifactError.fileNotFound`.
+  static func openForReading(_ url: URL, displayPath: String) throws -> Int32 {
+    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      let code = errno
+      if code == ENOENT { throw ArtifactError.fileNotFound(path: displayPath) }
+      throw ArtifactError.io(path: displayPath, underlying: "cannot open: \(errnoMessage(code))")
+    }
+    return descriptor
+  }
+
+  /// Reads up to `count` bytes, appending them to `buffer`; returns how many were read (0 at
+  /// end of file). Retries on `EINTR`.
+  static func read(_ descriptor: Int32, into buffer: inout [UInt8], count: Int, displayPath: String)
+    throws -> Int
+  {
+    let oldCount = buffer.count
+    buffer.append(contentsOf: repeatElement(0, count: count))
+    while true {
+      let result = buffer.withUnsafeMutableBytes { raw in
+        posixRead(descriptor, raw.baseAddress.map { $0 + oldCount }, count)
+      }
+      if result >= 0 {
+        buffer.removeLast(count - result)
+        return result
+      }
+      if errno == EINTR { continue }
+      let code = errno
+      buffer.removeLast(count)
+      throw ArtifactError.io(path: displayPath, underlying: "read failed: \(errnoMessage(code))")
+    }
+  }
+
+  /// Writes all of `bytes`, retrying short writes and `EINTR`.
+  static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, displayPath: String)
+    throws
+  {
+    var offset = 0
+    while offset < bytes.count {
+      guard let base = bytes.baseAddress else { return }
+      let result = posixWrite(descriptor, base + offset, bytes.count - offset)
+      if result < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        throw ArtifactError.io(path: displayPath, underlying: "write failed: \(errnoMessage(code))")
+      }
+      offset += result
+    }
+  }
+
+  /// `fsync`, throwing on failure.
+  static func sync(_ descriptor: Int32, displayPath: String) throws {
+    guard fsync(descriptor) == 0 else {
+      let code = errno
+      throw ArtifactError.io(path: displayPath, underlying: "fsync failed: \(errnoMessage(code))")
+    }
+  }
+
+  /// Makes a rename inside `directory` durable by fsyncing the directory itself.
+  static func syncDirectory(_ directory: URL, displayPath: String) throws {
+    let descriptor = open(directory.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      let code = errno
+      throw ArtifactError.io(
+        path: displayPath, underlying: "cannot open directory to fsync: \(errnoMessage(code))")
+    }
+    defer { close(descriptor) }
+    try sync(descriptor, displayPath: displayPath)
+  }
+
+  /// Creates `directory` and its parents when missing.
+  static func createDirectory(_ directory: URL, displayPath: String) throws {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw ArtifactError.io(
+        path: displayPath, underlying: "cannot create \(directory.path): \(error.localizedDescription)")
+    }
+  }
+
+  /// Reads a whole file; a missing file is `ArtifactError.fileNotFound`.
+  static func readAll(_ url: URL, displayPath: String) throws -> Data {
+    let descriptor = try openForReading(url, displayPath: displayPath)
+    defer { close(descriptor) }
+    var buffer: [UInt8] = []
+    while try read(descriptor, into: &buffer, count: 1 << 20, displayPath: displayPath) > 0 {}
+    return Data(buffer)
+  }
+}
+
+// The POSIX `read`/`write` under names that do not clash with our own methods.
+@inline(__always)
+private func posixRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+  read(descriptor, buffer, count)
+}
+
+@inline(__always)
+private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, buffer, count)
+}
+
+/// A file being written beside its destination, renamed onto it only on `commit()`.
+///
+/// Until then the destination is untouched; `discard()` (or dropping the value without
+/// committing, which callers arrange) removes the temporary file.
+struct TemporaryFile {
+  let destination: URL
+  let url: URL
+  let displayPath: String
+  private(set) var descriptor: Int32
+
+  /// Creates `.{name}.tmp-{random}` in the destination's directory (creating the directory).
+  init(beside destination: URL, displayPath: String) throws {
+    self.destination = destination
+    self.displayPath = displayPath
+    let directory = destination.deletingLastPathComponent()
+    try FileIO.createDirectory(directory, displayPath: displayPath)
+    let name = ".\(destination.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))"
+    url = directory.appendingPathComponent(name)
+    descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      let code = errno
+      throw ArtifactError.io(
+        path: displayPath,
+        underlying: "cannot create temporary file \(url.path): \(FileIO.errnoMessage(code))")
+    }
+  }
+
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    try FileIO.writeAll(descriptor, bytes, displayPath: displayPath)
+  }
+
+  /// fsync, close, rename onto the destination, fsync the directory.
+  mutating func commit() throws {
+    try FileIO.sync(descriptor, displayPath: displayPath)
+    close(descriptor)
+    descriptor = -1
+    guard rename(url.path, destination.path) == 0 else {
+      let code = errno
+      throw ArtifactError.io(
+        path: displayPath, underlying: "cannot rename into place: \(FileIO.errnoMessage(code))")
+    }
+    try FileIO.syncDirectory(destination.deletingLastPathComponent(), displayPath: displayPath)
+  }
+
+  /// Closes and removes the temporary file; the destination is untouched.
+  mutating func discard() {
+    if descriptor >= 0 {
+      close(descriptor)
+      descriptor = -1
+    }
+    unlink(url.path)
+  }
+}

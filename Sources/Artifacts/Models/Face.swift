@@ -1,0 +1,109 @@
+/// One harvested face: a row of `faces.jsonl`. Row i of `faces.npy` is `embedding` of line i.
+public struct Face: Codable, Hashable, Sendable {
+  /// `face_id`: `face-{N:05d}`.
+  public var faceID: String
+  /// `track_id`: the track in `tracks.jsonl` the face comes from.
+  public var trackID: String
+  /// `frame_idx`: zero-based frame number.
+  public var frameIndex: Int
+  /// `bbox`: `[x1, y1, x2, y2]`, normalised.
+  public var bbox: [Double]
+  /// `landmarks`: `[x, y] × 5`, normalised.
+  public var landmarks: [Double]
+  /// `embedding`: the unit-norm float32 embedding (512-d for ArcFace, 128-d for SFace).
+  public var embedding: [Float]
+  /// `quality_score`: combined quality in [0, 1].
+  public var qualityScore: Double
+  /// `crop_path`: `crops/{track_id}/frame_{frame_idx:06d}.jpg` relative to `frames/{ep_id}/`,
+  /// or `""` when crops were not saved (also when absent from the JSON).
+  public var cropPath: String
+  /// `rejection_reason`: optional, omitted while `nil`. Accepted faces never carry one
+  /// (rejected faces go to `crops_debug.jsonl`).
+  public var rejectionReason: String?
+
+  enum CodingKeys: String, CodingKey {
+    case faceID = "face_id"
+    case trackID = "track_id"
+    case frameIndex = "frame_idx"
+    case bbox
+    case landmarks
+    case embedding
+    case qualityScore = "quality_score"
+    case cropPath = "crop_path"
+    case rejectionReason = "rejection_reason"
+  }
+
+  /// A face row.
+  public init(
+    faceID: String, trackID: String, frameIndex: Int, bbox: [Double], landmarks: [Double],
+    embedding: [Float], qualityScore: Double, cropPath: String = "", rejectionReason: String? = nil
+  ) {
+    self.faceID = faceID
+    self.trackID = trackID
+    self.frameIndex = frameIndex
+    self.bbox = bbox
+    self.landmarks = landmarks
+    self.embedding = embedding
+    self.qualityScore = qualityScore
+    self.cropPath = cropPath
+    self.rejectionReason = rejectionReason
+  }
+
+  /// Decodes a row; a missing `crop_path` becomes `""`.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    faceID = try container.decode(String.self, forKey: .faceID)
+    trackID = try container.decode(String.self, forKey: .trackID)
+    frameIndex = try container.decode(Int.self, forKey: .frameIndex)
+    bbox = try container.decode([Double].self, forKey: .bbox)
+    landmarks = try container.decode([Double].self, forKey: .landmarks)
+    embedding = try container.decode([Float].self, forKey: .embedding)
+    qualityScore = try container.decode(Double.self, forKey: .qualityScore)
+    cropPath = try container.decodeIfPresent(String.self, forKey: .cropPath) ?? ""
+    rejectionReason = try container.decodeIfPresent(String.self, forKey: .rejectionReason)
+  }
+}
+
+/// A row of `frames/{ep_id}/crops_debug.jsonl` (written when `DEBUG_THUMBS=1`): what happened
+/// to one sampled crop, accepted (`status: "success"`) or not (`status: "rejected"` with a
+/// `reason`).
+public struct CropDebugEntry: Codable, Hashable, Sendable {
+  /// `frame_idx`.
+  public var frameIndex: Int
+  /// `track_id`.
+  public var trackID: String
+  /// `bbox`: the detector's box, normalised (may lie outside [0, 1] for a rejected crop).
+  public var bbox: [Double]
+  /// `crop_path`: relative to `frames/{ep_id}/`, `""` when no crop was written.
+  public var cropPath: String
+  /// `status`: `success` or `rejected`.
+  public var status: String
+  /// `quality_score`, when computed; omitted while `nil`.
+  public var qualityScore: Double?
+  /// `reason`: why the crop was rejected (see DECISIONS.md, Quality); omitted while `nil`.
+  public var reason: String?
+
+  enum CodingKeys: String, CodingKey {
+    case frameIndex = "frame_idx"
+    case trackID = "track_id"
+    case bbox
+    case cropPath = "crop_path"
+    case status
+    case qualityScore = "quality_score"
+    case reason
+  }
+
+  /// A crop debug row.
+  public init(
+    frameIndex: Int, trackID: String, bbox: [Double], cropPath: String, status: String,
+    qualityScore: Double? = nil, reason: String? = nil
+  ) {
+    self.frameIndex = frameIndex
+    self.trackID = trackID
+    self.bbox = bbox
+    self.cropPath = cropPath
+    self.status = status
+    self.qualityScore = qualityScore
+    self.reason = reason
+  }
+}

@@ -1,0 +1,454 @@
+import Foundation
+import Logging
+
+/// Validates every artifact of one episode against the spec (§10) and DECISIONS.md, reporting
+/// every violation rather than stopping at the first.
+///
+/// Per line or document: valid JSON, `schema_version`, every required field present with the
+/// right JSON type, and the value rules of `ArtifactSchemas` (bbox and landmarks normalised,
+/// confidences in [0, 1], unit-norm embeddings, id formats, ordered spans, …). Across rows and
+/// files: duplicate ids, one embedding width for all faces (and the expected one when given),
+/// every `track_id` of detections, faces and identities present in `tracks.jsonl` (and the
+/// frame inside the track's span), a track in at most one identity, and `faces.npy` row i equal
+/// to line i of `faces.jsonl`. Missing artifacts are listed as absent, except that
+/// `faces.jsonl` and `faces.npy` need each other, and tracks must exist when anything refers to
+/// them. Malformed lines become violations; `validate` never throws.
+public struct ArtifactValidator: Sendable {
+  /// The tolerance on an embedding's Euclidean norm.
+  public static let normTolerance = 0.01
+  /// The largest difference allowed between a `faces.npy` value and its `faces.jsonl` twin.
+  public static let embeddingTolerance = 1e-6
+
+  /// Where the episode's artifacts live.
+  public let layout: DataLayout
+  /// The episode validated.
+  public let episode: EpisodeID
+  private let logger: Logger
+
+  /// A validator for `episode` under `layout`'s data root.
+  public init(
+    layout: DataLayout, episode: EpisodeID,
+    logger: Logger = Logger(label: "faceharvest.artifacts.validate")
+  ) {
+    self.layout = layout
+    self.episode = episode
+    self.logger = logger
+  }
+
+  /// Checks every artifact of the episode.
+  ///
+  /// - Parameter expectedEmbeddingWidth: the model's output width; when given every embedding
+  ///   (and `faces.npy`) must have it, otherwise all rows must merely agree.
+  public func validate(expectedEmbeddingWidth: Int? = nil) -> ValidationReport {
+    var run = ValidationRun(
+      layout: layout, episode: episode, expectedWidth: expectedEmbeddingWidth, logger: logger)
+    run.validateAll()
+    return ValidationReport(
+      violations: run.checker.violations, checked: run.checked, absent: run.absent.sorted())
+  }
+}
+
+/// The state of one validation pass.
+private struct ValidationRun {
+  struct KnownTrack {
+    var line: Int
+    var frameSpan: ClosedRange<Int>?
+  }
+
+  let layout: DataLayout
+  let episode: EpisodeID
+  let expectedWidth: Int?
+  let logger: Logger
+  var checker: RuleChecker
+  var checked: [String: Int] = [:]
+  var absent: [String] = []
+  /// Tracks of `tracks.jsonl` by id; `nil` when the file is absent.
+  var tracks: [String: KnownTrack]?
+  /// The embedding width every face must have, once known.
+  var embeddingWidth: (width: Int, source: String)?
+
+  init(layout: DataLayout, episode: EpisodeID, expectedWidth: Int?, logger: Logger) {
+    self.layout = layout
+    self.episode = episode
+    self.expectedWidth = expectedWidth
+    self.logger = logger
+    checker = RuleChecker(episode: episode.rawValue)
+    if let expectedWidth { embeddingWidth = (expectedWidth, "the expected width") }
+  }
+
+  mutating func validateAll() {
+    let tracksURL = layout.tracks(episode)
+    var needsTracks: [String] = []
+    if exists(tracksURL) {
+      validateTracks(tracksURL)
+    } else {
+      absent.append(name(tracksURL))
+    }
+
+    let detectionsURL = layout.detections(episode)
+    if exists(detectionsURL) {
+      if validateDetections(detectionsURL) { needsTracks.append(name(detectionsURL)) }
+    } else {
+      absent.append(name(detectionsURL))
+    }
+
+    let facesURL = layout.faces(episode)
+    let npyURL = layout.facesNPY(episode)
+    switch (exists(facesURL), exists(npyURL)) {
+    case (true, true):
+      validateFaces(facesURL, npy: loadNPY(npyURL))
+      needsTracks.append(name(facesURL))
+    case (true, false):
+      validateFaces(facesURL, npy: nil)
+      checker.report(
+        Location(artifact: name(npyURL)), field: "",
+        "missing, but faces.jsonl exists (row i of faces.npy is line i of faces.jsonl)")
+      needsTracks.append(name(facesURL))
+    case (false, true):
+      _ = loadNPY(npyURL)
+      checker.report(
+        Location(artifact: name(facesURL)), field: "",
+        "missing, but faces.npy exists (row i of faces.npy is line i of faces.jsonl)")
+    case (false, false):
+      absent += [name(facesURL), name(npyURL)]
+    }
+
+    let identitiesURL = layout.identities(episode)
+    if let document = readDocument(identitiesURL) {
+      validateIdentities(document, at: Location(artifact: name(identitiesURL)))
+      needsTracks.append(name(identitiesURL))
+    }
+    if let document = readDocument(layout.trackMetrics(episode)) {
+      _ = checker.checkObject(
+        document, rules: ArtifactSchemas.trackMetrics,
+        at: Location(artifact: name(layout.trackMetrics(episode))))
+    }
+    if let document = readDocument(layout.cleanupReport(episode)) {
+      _ = checker.checkObject(
+        document, rules: ArtifactSchemas.cleanupReport,
+        at: Location(artifact: name(layout.cleanupReport(episode))))
+    }
+    validateTrackEmbeddings(layout.trackEmbeddingsNPY(episode))
+
+    if tracks == nil, !needsTracks.isEmpty {
+      checker.report(
+        Location(artifact: name(tracksURL)), field: "",
+        "missing, but \(needsTracks.joined(separator: ", ")) refer to tracks")
+    }
+    logger.debug(
+      "validated \(episode)",
+      metadata: [
+        "violations": "\(checker.violations.count)", "absent": "\(absent.joined(separator: ", "))",
+      ])
+  }
+
+  // MARK: tracks.jsonl
+
+  mutating func validateTracks(_ url: URL) {
+    var known: [String: KnownTrack] = [:]
+    forEachLine(url, rules: ArtifactSchemas.track) { run, members, location in
+      let start = members["start_s"]?.doubleValue
+      let end = members["end_s"]?.doubleValue
+      if let start, let end, start > end {
+        run.checker.report(
+          location, field: "start_s", value: JSONValue.format(start),
+          "must be ≤ end_s (\(JSONValue.format(end)))")
+      }
+      guard let id = members["track_id"]?.stringValue else { return }
+      if let first = known[id] {
+        run.checker.report(
+          location, field: "track_id", value: JSONValue.quoted(id),
+          "duplicate track_id (first on line \(first.line))")
+        return
+      }
+      var span: ClosedRange<Int>?
+      if let pair = members["frame_span"]?.arrayValue, pair.count == 2,
+        let first = pair[0].intValue, let last = pair[1].intValue, first <= last
+      {
+        span = first...last
+      }
+      known[id] = KnownTrack(line: location.line ?? 0, frameSpan: span)
+    }
+    tracks = known
+  }
+
+  /// Checks that a row's `track_id` is a track of `tracks.jsonl` and its `frame_idx` lies in
+  /// that track's span. Silent when `tracks.jsonl` is absent (reported once instead).
+  mutating func checkTrackReference(
+    _ members: [String: JSONValue], field: String = "track_id", at location: Location
+  ) {
+    guard let tracks, let id = members[field]?.stringValue, ArtifactID.isValidTrackID(id) else {
+      return
+    }
+    guard let track = tracks[id] else {
+      checker.report(location, field: field, value: JSONValue.quoted(id), "not in tracks.jsonl")
+      return
+    }
+    if let frame = members["frame_idx"]?.intValue, let span = track.frameSpan,
+      !span.contains(frame)
+    {
+      checker.report(
+        location, field: "frame_idx", value: String(frame),
+        "outside the frame_span [\(span.lowerBound), \(span.upperBound)] of \(id)")
+    }
+  }
+
+  // MARK: detections.jsonl
+
+  /// Returns whether any row carries a `track_id`.
+  mutating func validateDetections(_ url: URL) -> Bool {
+    var refersToTracks = false
+    forEachLine(url, rules: ArtifactSchemas.detection) { run, members, location in
+      if members["track_id"] != nil { refersToTracks = true }
+      run.checkTrackReference(members, at: location)
+    }
+    return refersToTracks
+  }
+
+  // MARK: faces.jsonl + faces.npy
+
+  mutating func validateFaces(_ url: URL, npy: NPYMatrix?) {
+    let npyName = name(layout.facesNPY(episode))
+    if let npy, npy.rows > 0 {
+      checkWidth(npy.columns, at: Location(artifact: npyName), field: "shape[1]", value: "\(npy.columns)")
+    }
+    var faceLines: [String: Int] = [:]
+    forEachLine(url, rules: ArtifactSchemas.face) { run, members, location in
+      let line = location.line ?? 0
+      if let id = members["face_id"]?.stringValue {
+        if let first = faceLines[id] {
+          run.checker.report(
+            location, field: "face_id", value: JSONValue.quoted(id),
+            "duplicate face_id (first on line \(first))")
+        } else {
+          faceLines[id] = line
+        }
+      }
+      run.checkTrackReference(members, at: location)
+      run.checkCropPath(members, at: location)
+      if let reason = members["rejection_reason"]?.stringValue, !reason.isEmpty {
+        run.checker.report(
+          location, field: "rejection_reason", value: JSONValue.quoted(reason),
+          "faces.jsonl holds accepted faces only; rejected faces belong in crops_debug.jsonl")
+      }
+      guard let embedding = members["embedding"]?.numbers, !embedding.isEmpty else { return }
+      run.checkWidth(
+        embedding.count, at: location, field: "embedding", value: "\(embedding.count) values")
+      if let npy { run.compare(embedding, withRow: line - 1, of: npy, npyName: npyName) }
+    }
+    let lines = checked[name(url)] ?? 0
+    if let npy, npy.rows != lines {
+      checker.report(
+        Location(artifact: npyName), field: "shape[0]", value: "\(npy.rows)",
+        "must equal the number of lines of faces.jsonl (\(lines)): row i is line i")
+    }
+  }
+
+  mutating func checkCropPath(_ members: [String: JSONValue], at location: Location) {
+    guard let path = members["crop_path"]?.stringValue, !path.isEmpty,
+      let trackID = members["track_id"]?.stringValue,
+      let frame = members["frame_idx"]?.intValue
+    else { return }
+    let expected = DataLayout.cropRelativePath(trackID: trackID, frameIndex: frame)
+    if path != expected {
+      checker.report(
+        location, field: "crop_path", value: JSONValue.quoted(path),
+        "must be \"\(expected)\" (or empty when crops are not saved)")
+    }
+  }
+
+  /// Records the first width seen (or the expected one) and reports any other.
+  mutating func checkWidth(_ width: Int, at location: Location, field: String, value: String) {
+    guard let known = embeddingWidth else {
+      let line = location.line.map { " line \($0)" } ?? ""
+      embeddingWidth = (width, "\(location.artifact)\(line)")
+      return
+    }
+    if width != known.width {
+      checker.report(
+        location, field: field, value: value,
+        "embedding width must be \(known.width) (as in \(known.source))")
+    }
+  }
+
+  mutating func compare(_ embedding: [Double], withRow row: Int, of npy: NPYMatrix, npyName: String)
+  {
+    guard row >= 0, row < npy.rows, npy.columns == embedding.count else { return }
+    var largest = 0.0
+    for (stored, written) in zip(npy.row(row), embedding) {
+      let difference = abs(Double(stored) - written)
+      if !(difference <= largest) { largest = difference }
+    }
+    if !(largest <= ArtifactValidator.embeddingTolerance) {
+      checker.report(
+        Location(artifact: npyName, line: row + 1), field: "",
+        "differs from the embedding on line \(row + 1) of faces.jsonl (largest difference "
+          + String(format: "%.3g", largest) + ", tolerance 1e-6)")
+    }
+  }
+
+  mutating func loadNPY(_ url: URL) -> NPYMatrix? {
+    let artifact = name(url)
+    do {
+      let matrix = try NPYMatrix.read(from: url, displayPath: artifact)
+      checked[artifact] = matrix.rows
+      for (index, value) in matrix.values.enumerated() where !value.isFinite {
+        checker.report(
+          Location(artifact: artifact, line: index / max(1, matrix.columns) + 1),
+          field: "[\(index % max(1, matrix.columns))]", value: "\(value)", "must be finite")
+      }
+      return matrix
+    } catch {
+      checked[artifact] = 0
+      checker.report(Location(artifact: artifact), field: "", Self.reason(error, artifact))
+      return nil
+    }
+  }
+
+  mutating func validateTrackEmbeddings(_ url: URL) {
+    guard exists(url) else {
+      absent.append(name(url))
+      return
+    }
+    guard let matrix = loadNPY(url), matrix.rows > 0 else { return }
+    checkWidth(
+      matrix.columns, at: Location(artifact: name(url)), field: "shape[1]",
+      value: "\(matrix.columns)")
+  }
+
+  // MARK: identities.json
+
+  mutating func validateIdentities(_ document: JSONValue, at location: Location) {
+    guard
+      let members = checker.checkObject(document, rules: ArtifactSchemas.identities, at: location),
+      let identities = members["identities"]?.arrayValue
+    else { return }
+    var identityIndex: [String: Int] = [:]
+    var owner: [String: (index: Int, id: String)] = [:]
+    for (index, identity) in identities.enumerated() {
+      guard case .object(let fields) = identity else { continue }
+      let prefix = "identities[\(index)]"
+      let id = fields["identity_id"]?.stringValue ?? "?"
+      if fields["identity_id"]?.stringValue != nil {
+        if let first = identityIndex[id] {
+          checker.report(
+            location, field: "\(prefix).identity_id", value: JSONValue.quoted(id),
+            "duplicate identity_id (first at identities[\(first)])")
+        } else {
+          identityIndex[id] = index
+        }
+      }
+      guard let trackIDs = fields["track_ids"]?.arrayValue else { continue }
+      if let count = fields["embedding_stats"]?["num_tracks"]?.intValue, count != trackIDs.count {
+        checker.report(
+          location, field: "\(prefix).embedding_stats.num_tracks", value: String(count),
+          "must equal the number of track_ids (\(trackIDs.count))")
+      }
+      for (position, value) in trackIDs.enumerated() {
+        guard let trackID = value.stringValue, ArtifactID.isValidTrackID(trackID) else {
+          continue
+        }
+        let field = "\(prefix).track_ids[\(position)]"
+        if let tracks, tracks[trackID] == nil {
+          checker.report(location, field: field, value: JSONValue.quoted(trackID), "not in tracks.jsonl")
+        }
+        if let previous = owner[trackID] {
+          let message =
+            previous.index == index
+            ? "listed twice in this identity"
+            : "already in identities[\(previous.index)] (\(previous.id)); a track belongs to one identity"
+          checker.report(location, field: field, value: JSONValue.quoted(trackID), message)
+        } else {
+          owner[trackID] = (index, id)
+        }
+      }
+    }
+  }
+
+  // MARK: Shared plumbing
+
+  /// Streams a JSON Lines file: reports unreadable lines, checks each object against `rules`,
+  /// then hands its members to `body` for cross-row checks.
+  mutating func forEachLine(
+    _ url: URL, rules: [FieldRule],
+    _ body: (inout ValidationRun, [String: JSONValue], Location) -> Void
+  ) {
+    let artifact = name(url)
+    var count = 0
+    do {
+      let reader = try LineReader(url: url, displayPath: artifact)
+      while let line = try reader.next() {
+        count = line.number
+        let location = Location(artifact: artifact, line: line.number)
+        guard let value = parse(line, at: location) else { continue }
+        guard let members = checker.checkObject(value, rules: rules, at: location) else {
+          continue
+        }
+        body(&self, members, location)
+      }
+    } catch {
+      checker.report(Location(artifact: artifact), field: "", Self.reason(error, artifact))
+    }
+    checked[artifact] = count
+  }
+
+  /// Parses one line, reporting an empty or malformed line.
+  mutating func parse(_ line: LineReader.Line, at location: Location) -> JSONValue? {
+    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+      checker.report(location, field: "", "empty line (every line must hold one JSON object)")
+      return nil
+    }
+    do {
+      return try JSONValue.parse(line.bytes)
+    } catch let error as JSONSyntaxError {
+      let prefix = !line.terminated && error.truncated ? "truncated last line" : "not valid JSON"
+      checker.report(
+        location, field: JSONPathComponent.render(error.path), "\(prefix): \(error.message)")
+    } catch {
+      checker.report(location, field: "", "not valid JSON: \(error)")
+    }
+    return nil
+  }
+
+  /// Reads and parses a JSON document; `nil` (with the violation reported) when it cannot be
+  /// read, and `nil` (listed as absent) when it does not exist.
+  mutating func readDocument(_ url: URL) -> JSONValue? {
+    let artifact = name(url)
+    guard exists(url) else {
+      absent.append(artifact)
+      return nil
+    }
+    checked[artifact] = 1
+    do {
+      return try JSONValue.parse(FileIO.readAll(url, displayPath: artifact))
+    } catch let error as JSONSyntaxError {
+      checker.report(
+        Location(artifact: artifact), field: JSONPathComponent.render(error.path),
+        "not valid JSON: \(error.reason) (byte \(error.offset + 1))")
+    } catch {
+      checker.report(Location(artifact: artifact), field: "", Self.reason(error, artifact))
+    }
+    return nil
+  }
+
+  func exists(_ url: URL) -> Bool {
+    FileManager.default.fileExists(atPath: url.path)
+  }
+
+  func name(_ url: URL) -> String {
+    layout.relativePath(url)
+  }
+
+  /// An error's message without the file name that the violation already shows.
+  static func reason(_ error: any Error, _ artifact: String) -> String {
+    let text = "\(error)"
+    let prefix = "\(artifact): "
+    return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+  }
+}
+
+extension Location {
+  fileprivate init(artifact: String) {
+    self.init(artifact: artifact, line: nil)
+  }
+}

@@ -1,0 +1,61 @@
+import Media
+
+/// Image sharpness by the variance of the Laplacian.
+public enum Sharpness {
+  /// 8-bit luma of a BGR image, rounded as OpenCV's `cvtColor(BGR2GRAY)` does
+  /// (0.114 B + 0.587 G + 0.299 R).
+  public static func luma(_ image: BGRImage) -> [UInt8] {
+    var gray = [UInt8](repeating: 0, count: image.width * image.height)
+    image.pixels.withUnsafeBufferPointer { source in
+      gray.withUnsafeMutableBufferPointer { destination in
+        for index in 0..<destination.count {
+          let offset = index * 3
+          // Fixed point with 14 fractional bits, like OpenCV.
+          let value =
+            1868 * Int(source[offset]) + 9617 * Int(source[offset + 1]) + 4899
+            * Int(source[offset + 2])
+          destination[index] = UInt8((value + (1 << 13)) >> 14)
+        }
+      }
+    }
+    return gray
+  }
+
+  /// Variance of the 3×3 Laplacian `[0 1 0; 1 −4 1; 0 1 0]` over every pixel of a grayscale
+  /// image, with reflect-101 borders (OpenCV's default), i.e.
+  /// `cv2.Laplacian(gray, cv2.CV_64F).var()`. Zero for images smaller than 2×2.
+  public static func laplacianVariance(gray: [UInt8], width: Int, height: Int) -> Double {
+    precondition(gray.count == width * height)
+    guard width >= 2, height >= 2 else { return 0 }
+    func reflect(_ index: Int, _ size: Int) -> Int {
+      index < 0 ? -index : (index >= size ? 2 * size - 2 - index : index)
+    }
+    var sum = 0.0
+    var sumOfSquares = 0.0
+    gray.withUnsafeBufferPointer { pixels in
+      for y in 0..<height {
+        let up = reflect(y - 1, height) * width
+        let row = y * width
+        let down = reflect(y + 1, height) * width
+        for x in 0..<width {
+          let left = reflect(x - 1, width)
+          let right = reflect(x + 1, width)
+          let laplacian =
+            Int(pixels[up + x]) + Int(pixels[down + x]) + Int(pixels[row + left])
+            + Int(pixels[row + right]) - 4 * Int(pixels[row + x])
+          let value = Double(laplacian)
+          sum += value
+          sumOfSquares += value * value
+        }
+      }
+    }
+    let count = Double(width * height)
+    let mean = sum / count
+    return max(0, sumOfSquares / count - mean * mean)
+  }
+
+  /// Laplacian variance of a BGR image's luma.
+  public static func laplacianVariance(_ image: BGRImage) -> Double {
+    laplacianVariance(gray: luma(image), width: image.width, height: image.height)
+  }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// A blocking first-in-first-out queue with a fixed capacity, for handing work between the
+/// threads of a pipeline. `push` waits while the queue is full, `pop` while it is empty;
+/// `finish()` ends the stream and `fail()` aborts every waiter, so no stage can hang.
+final class BoundedQueue<Element>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var items: [Element] = []
+  private var head = 0
+  private var finished = false
+  private var aborted = false
+  let capacity: Int
+
+  init(capacity: Int) {
+    precondition(capacity > 0)
+    self.capacity = capacity
+  }
+
+  /// Adds an element, waiting for room. Returns false when the queue was aborted.
+  @discardableResult
+  func push(_ element: Element) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.count - head >= capacity && !aborted { condition.wait() }
+    guard !aborted else { return false }
+    items.append(element)
+    condition.broadcast()
+    return true
+  }
+
+  /// The next element, waiting for one; nil once the queue is finished and drained, or aborted.
+  func pop() -> Element? {
+    condition.lock()
+    defer { condition.unlock() }
+    while head == items.count && !finished && !aborted { condition.wait() }
+    guard !aborted, head < items.count else { return nil }
+    let element = items[head]
+    head += 1
+    if head > 1024 && head * 2 > items.count {
+      items.removeFirst(head)
+      head = 0
+    }
+    condition.broadcast()
+    return element
+  }
+
+  /// No more elements will be pushed.
+  func finish() {
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Stops the pipeline: waiting pushes and pops return at once.
+  func abort() {
+    condition.lock()
+    aborted = true
+    condition.broadcast()
+    condition.unlock()
+  }
+}
+
+/// The first error any pipeline stage raised; later ones are dropped.
+final class FirstError: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: Error?
+
+  func record(_ error: Error) {
+    lock.lock()
+    if stored == nil { stored = error }
+    lock.unlock()
+  }
+
+  var error: Error? {
+    lock.lock()
+    defer { lock.unlock() }
+    return stored
+  }
+}
+
+/// Runs `body` on a new thread and lets the caller wait for it.
+final class StageThread: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private let thread: Thread
+
+  init(name: String, body: @escaping @Sendable () -> Void) {
+    let done = self.done
+    thread = Thread {
+      body()
+      done.signal()
+    }
+    thread.name = name
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  func join() { done.wait() }
+}

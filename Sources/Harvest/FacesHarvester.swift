@@ -1,0 +1,551 @@
+import Artifacts
+import FaceAlignment
+import FaceQuality
+import Foundation
+import Inference
+import Logging
+import Media
+
+/// The Faces Harvest stage (`faces_harvest.md`): reads `tracks.jsonl`, `detections.jsonl` and
+/// `episode.mp4`; gates, samples, aligns and embeds faces; writes `faces.jsonl`, `faces.npy`,
+/// optional crops and `crops_debug.jsonl`.
+///
+/// Decoding, cropping and inference run as three concurrent stages joined by bounded queues, so
+/// memory does not grow with the episode and neither core idles. Nothing is written until every
+/// face is processed; each artifact is then replaced atomically, so a failed or cancelled run
+/// leaves the previous artifacts untouched.
+public final class FacesHarvester {
+  private let layout: DataLayout
+  private let episode: EpisodeID
+  private let config: HarvestConfig
+  private let manifest: ModelManifest
+  private let debugThumbs: Bool
+  private let logger: Logger
+  /// Decoder threads (0: FFmpeg decides).
+  public var decoderThreads = 0
+  /// ONNX Runtime intra-op threads (0: one per core).
+  public var inferenceThreads = 0
+  /// Frames in flight between the decoder and the crop stage.
+  public var frameQueueCapacity = 6
+  /// Faces in flight between the crop stage and the embedder.
+  public var faceQueueCapacity = 256
+
+  /// Prepares a harvest of `episode`. `debugThumbs` writes `crops_debug.jsonl` (the CLI sets it
+  /// from `DEBUG_THUMBS=1`).
+  public init(
+    layout: DataLayout, episode: EpisodeID, config: HarvestConfig, manifest: ModelManifest,
+    debugThumbs: Bool = false, logger: Logger = Logger(label: "faceharvest.harvest")
+  ) {
+    self.layout = layout
+    self.episode = episode
+    self.config = config
+    self.manifest = manifest
+    self.debugThumbs = debugThumbs
+    self.logger = logger
+  }
+
+  /// The manifest entry `config.embedModel` names: an entry name, or the path of a file that an
+  /// entry lists.
+  public static func embedderEntry(named model: String, in manifest: ModelManifest) throws -> ModelEntry {
+    if model.hasSuffix(".onnx") || model.contains("/") {
+      let wanted = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().path
+      let match = manifest.models.first { entry in
+        manifest.fileURL(for: entry).standardizedFileURL.resolvingSymlinksInPath().path == wanted
+      }
+      guard let match else {
+        throw HarvestError.model(
+          "\(model) is not listed in \(manifest.url.path); add an entry for it (input size, colour "
+            + "order, mean/std, output width: see the README)")
+      }
+      return match
+    }
+    return try manifest.entry(named: model)
+  }
+
+  // MARK: - Run
+
+  /// Runs the stage. `progress` is called from the stage threads (at most a few times a
+  /// second); `isCancelled` is polled between frames and batches.
+  public func run(
+    progress: (@Sendable (HarvestProgress) -> Void)? = nil,
+    isCancelled: @escaping @Sendable () -> Bool = { false }
+  ) throws -> HarvestSummary {
+    let started = Date()
+    let videoURL = layout.video(episode)
+    let tracksURL = layout.tracks(episode)
+    let detectionsURL = layout.detections(episode)
+    for (url, what) in [(videoURL, "video"), (tracksURL, "tracks"), (detectionsURL, "detections")]
+    where !FileManager.default.fileExists(atPath: url.path) {
+      throw HarvestError.missingInput(path: url.path, what: what)
+    }
+
+    let entry = try Self.embedderEntry(named: config.embedModel, in: manifest)
+    let embedder: FaceEmbedder
+    do {
+      embedder = try FaceEmbedder(
+        manifest: manifest, entry: entry, device: config.embedDevice,
+        intraOpThreads: inferenceThreads, logger: logger)
+    } catch {
+      throw HarvestError.model("\(error)")
+    }
+    let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
+
+    // Inputs.
+    let tracks = try JSONLReader<Track>.readAll(from: tracksURL, displayPath: layout.relativePath(tracksURL))
+    var trackSpans: [String: ClosedRange<Int>] = [:]
+    for track in tracks {
+      guard trackSpans[track.trackID] == nil else {
+        throw HarvestError.invalidInput(
+          path: tracksURL.path, line: nil, message: "track_id \(track.trackID) appears twice")
+      }
+      let first = track.frameSpan.first ?? 0
+      let last = max(first, track.frameSpan.last ?? first)
+      trackSpans[track.trackID] = first...last
+    }
+    var detectionsByTrack: [String: [Detection]] = [:]
+    var untracked = 0
+    let reader = try JSONLReader<Detection>(url: detectionsURL, displayPath: layout.relativePath(detectionsURL))
+    try reader.forEach { line, detection in
+      guard let trackID = detection.trackID else {
+        untracked += 1
+        return
+      }
+      guard trackSpans[trackID] != nil else {
+        throw HarvestError.invalidInput(
+          path: layout.relativePath(detectionsURL), line: line,
+          message: "track_id \(trackID) is not in tracks.jsonl")
+      }
+      detectionsByTrack[trackID, default: []].append(detection)
+    }
+    if untracked > 0 {
+      logger.warning("detections without track_id are skipped", metadata: ["rows": "\(untracked)"])
+    }
+    let tracksWithoutDetections = trackSpans.keys.filter { detectionsByTrack[$0] == nil }.sorted()
+    if !tracksWithoutDetections.isEmpty {
+      logger.warning(
+        "tracks with no detections have nothing to harvest",
+        metadata: ["tracks": "\(tracksWithoutDetections.prefix(10).joined(separator: ", "))"])
+    }
+
+    // Plan.
+    let planner = HarvestPlanner(
+      config: config, frameWidth: decoder.info.width, frameHeight: decoder.info.height)
+    let plan = planner.plan(detectionsByTrack: detectionsByTrack, frameSpans: trackSpans)
+    let planSeconds = Date().timeIntervalSince(started)
+    logger.info(
+      "planned harvest",
+      metadata: [
+        "episode": "\(episode)", "tracks": "\(tracks.count)", "faces": "\(plan.faces.count)",
+        "rejected_before_decoding": "\(plan.rejected.count)", "model": "\(entry.name)",
+      ])
+
+    // Staging for crops: swapped in only when the run succeeds.
+    let framesDir = layout.framesDir(episode)
+    let staging = framesDir.appendingPathComponent(".crops-staging-\(UUID().uuidString)")
+    if config.saveCrops {
+      try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+    }
+    defer { try? FileManager.default.removeItem(at: staging) }
+
+    let outcome = try runPipeline(
+      plan: plan, decoder: decoder, embedder: embedder, staging: config.saveCrops ? staging : nil,
+      started: started, progress: progress, isCancelled: isCancelled)
+    if isCancelled() { throw HarvestError.cancelled }
+
+    // Faces planned for frames the video does not have.
+    var rejected = plan.rejected + outcome.rejected
+    let missingFrames = plan.faces.filter { $0.frameIndex >= outcome.framesDecoded }
+    if !missingFrames.isEmpty {
+      logger.warning(
+        "tracks ask for frames the video does not have",
+        metadata: [
+          "faces": "\(missingFrames.count)", "first_frame": "\(missingFrames[0].frameIndex)",
+          "frames_in_video": "\(outcome.framesDecoded)",
+        ])
+      rejected += missingFrames.map {
+        RejectedFace(
+          trackID: $0.trackID, frameIndex: $0.frameIndex, bbox: $0.bbox, reason: .decodeFailed,
+          qualityScore: nil)
+      }
+    }
+
+    // Episode cap: lowest quality dropped first (later frames first among equals).
+    var accepted = outcome.accepted
+    if config.maxCropsPerEpisode > 0 && accepted.count > config.maxCropsPerEpisode {
+      accepted.sort { ($1.quality, $0.face.frameIndex) < ($0.quality, $1.face.frameIndex) }
+      let dropped = accepted[config.maxCropsPerEpisode...]
+      for face in dropped {
+        rejected.append(
+          RejectedFace(
+            trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
+            reason: .episodeCap, qualityScore: face.quality))
+        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+      }
+      accepted.removeSubrange(config.maxCropsPerEpisode...)
+    }
+    accepted.sort { ($0.face.frameIndex, $0.face.trackID) < ($1.face.frameIndex, $1.face.trackID) }
+
+    let writeStarted = Date()
+    progress?(
+      HarvestProgress(
+        phase: "write", framesDone: outcome.framesDecoded, framesTotal: outcome.framesDecoded,
+        facesDone: plan.faces.count, facesTotal: plan.faces.count,
+        elapsed: Date().timeIntervalSince(started)))
+    let artifacts = try writeArtifacts(
+      accepted: accepted, rejected: rejected, tracks: tracks, embeddingWidth: embedder.embeddingWidth,
+      staging: config.saveCrops ? staging : nil)
+    let writeSeconds = Date().timeIntervalSince(writeStarted)
+
+    var rejections: [String: Int] = [:]
+    for face in rejected { rejections[face.reason.rawValue, default: 0] += 1 }
+    let perTrack = Dictionary(grouping: accepted, by: \.face.trackID).values.map(\.count).sorted()
+    return HarvestSummary(
+      episode: episode.rawValue, facesKept: accepted.count, rejections: rejections,
+      tracks: tracks.count, tracksWithFaces: perTrack.count,
+      tracksWithoutDetections: tracksWithoutDetections.count,
+      facesPerTrack: HarvestSummary.FacesPerTrack(
+        min: perTrack.first ?? 0, median: perTrack.isEmpty ? 0 : perTrack[(perTrack.count - 1) / 2],
+        max: perTrack.last ?? 0),
+      embeddingWidth: embedder.embeddingWidth, model: entry.name,
+      framesDecoded: outcome.framesDecoded, framesConverted: outcome.framesConverted,
+      seconds: [
+        "plan": planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
+        "embed": outcome.embedSeconds, "write": writeSeconds,
+        "total": Date().timeIntervalSince(started),
+      ],
+      cropsWritten: config.saveCrops ? accepted.count : 0, artifacts: artifacts)
+  }
+
+  // MARK: - Pipeline
+
+  /// A face whose crop passed the gates, waiting for (or done with) the embedder.
+  struct GatedFace: @unchecked Sendable {
+    var face: PlannedFace
+    var quality: Double
+    var modelCrop: BGRImage
+    var stagedCrop: URL?
+    var embedding: [Float] = []
+  }
+
+  struct PipelineOutcome {
+    var accepted: [GatedFace]
+    var rejected: [RejectedFace]
+    var framesDecoded: Int
+    var framesConverted: Int
+    var decodeSeconds: Double
+    var cropSeconds: Double
+    var embedSeconds: Double
+  }
+
+  /// A decoded frame and the faces it holds, on its way to the crop stage.
+  struct FrameWork: @unchecked Sendable {
+    var image: BGRImage
+    var faces: [PlannedFace]
+  }
+
+  /// Thread-confined objects handed to a stage thread.
+  final class Confined<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+  }
+
+  private func runPipeline(
+    plan: HarvestPlanner.Plan, decoder: VideoDecoder, embedder: FaceEmbedder, staging: URL?,
+    started: Date, progress: (@Sendable (HarvestProgress) -> Void)?,
+    isCancelled: @escaping @Sendable () -> Bool
+  ) throws -> PipelineOutcome {
+    let facesByFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
+    let frameQueue = BoundedQueue<FrameWork>(capacity: frameQueueCapacity)
+    let faceQueue = BoundedQueue<GatedFace>(capacity: faceQueueCapacity)
+    let failure = FirstError()
+    let framesTotal = max(decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1)
+    let facesTotal = plan.faces.count
+    let counters = Confined((framesDecoded: 0, framesConverted: 0, facesEmbedded: 0, lastReport: Date.distantPast))
+    let countersLock = NSLock()
+    let report: @Sendable (String) -> Void = { phase in
+      guard let progress else { return }
+      countersLock.lock()
+      let now = Date()
+      guard now.timeIntervalSince(counters.value.lastReport) >= 0.25 else {
+        countersLock.unlock()
+        return
+      }
+      counters.value.lastReport = now
+      let snapshot = counters.value
+      countersLock.unlock()
+      progress(
+        HarvestProgress(
+          phase: phase, framesDone: snapshot.framesDecoded, framesTotal: framesTotal,
+          facesDone: snapshot.facesEmbedded, facesTotal: facesTotal,
+          elapsed: now.timeIntervalSince(started)))
+    }
+
+    // Stage 1: decode, converting only frames a face needs.
+    let decodeSeconds = Confined(0.0)
+    let confinedDecoder = Confined(decoder)
+    let decodeStage = StageThread(name: "harvest.decode") {
+      let begin = Date()
+      var waiting = 0.0
+      do {
+        try confinedDecoder.value.decode(wantsImage: { facesByFrame[$0] != nil }) { frame in
+          countersLock.lock()
+          counters.value.framesDecoded = frame.index + 1
+          if frame.image != nil { counters.value.framesConverted += 1 }
+          countersLock.unlock()
+          if let image = frame.image, let faces = facesByFrame[frame.index] {
+            let pushStarted = Date()
+            guard frameQueue.push(FrameWork(image: image, faces: faces)) else { return false }
+            waiting += Date().timeIntervalSince(pushStarted)
+          }
+          report("harvest")
+          return !isCancelled()
+        }
+      } catch {
+        failure.record(error)
+        frameQueue.abort()
+        faceQueue.abort()
+      }
+      frameQueue.finish()
+      decodeSeconds.value = Date().timeIntervalSince(begin) - waiting
+    }
+
+    // Stage 2: align, measure, gate, save crops.
+    let cropSeconds = Confined(0.0)
+    let cropRejected = Confined([RejectedFace]())
+    let config = self.config
+    let layout = self.layout
+    let inputSize = embedder.inputSize
+    let cropStage = StageThread(name: "harvest.crop") {
+      var busy = 0.0
+      do {
+        let jpeg = try JPEGEncoder()
+        while let work = frameQueue.pop() {
+          let begin = Date()
+          for face in work.faces {
+            switch try Self.cropAndGate(
+              face, in: work.image, config: config, inputSize: inputSize, staging: staging,
+              encoder: jpeg, layout: layout)
+            {
+            case .success(let gated):
+              busy += Date().timeIntervalSince(begin)
+              guard faceQueue.push(gated) else { return }
+            case .failure(let rejection):
+              cropRejected.value.append(rejection.face)
+            }
+          }
+          busy += Date().timeIntervalSince(begin)
+        }
+      } catch {
+        failure.record(error)
+        frameQueue.abort()
+        faceQueue.abort()
+      }
+      faceQueue.finish()
+      cropSeconds.value = busy
+    }
+
+    // Stage 3 (this thread): embed in batches.
+    var accepted: [GatedFace] = []
+    var embedRejected: [RejectedFace] = []
+    var embedSeconds = 0.0
+    var batch: [GatedFace] = []
+    func flush() throws {
+      guard !batch.isEmpty else { return }
+      let begin = Date()
+      let results = try embedder.embed(batch.map(\.modelCrop))
+      for (var face, result) in zip(batch, results) {
+        switch result {
+        case .success(let vector):
+          face.embedding = vector
+          face.modelCrop = BGRImage(width: 0, height: 0)
+          accepted.append(face)
+        case .failure:
+          embedRejected.append(
+            RejectedFace(
+              trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
+              reason: .invalidEmbedding, qualityScore: face.quality))
+          if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+        }
+      }
+      embedSeconds += Date().timeIntervalSince(begin)
+      countersLock.lock()
+      counters.value.facesEmbedded += batch.count
+      countersLock.unlock()
+      batch.removeAll(keepingCapacity: true)
+      report("harvest")
+    }
+    do {
+      while let face = faceQueue.pop() {
+        batch.append(face)
+        if batch.count >= config.embedBatchSize { try flush() }
+        if isCancelled() { break }
+      }
+      if failure.error == nil && !isCancelled() { try flush() }
+    } catch {
+      failure.record(error)
+    }
+    if failure.error != nil || isCancelled() {
+      frameQueue.abort()
+      faceQueue.abort()
+    }
+    decodeStage.join()
+    cropStage.join()
+    if let error = failure.error { throw error }
+    if isCancelled() { throw HarvestError.cancelled }
+    countersLock.lock()
+    let totals = counters.value
+    countersLock.unlock()
+    return PipelineOutcome(
+      accepted: accepted, rejected: cropRejected.value + embedRejected,
+      framesDecoded: totals.framesDecoded, framesConverted: totals.framesConverted,
+      decodeSeconds: decodeSeconds.value, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds)
+  }
+
+  /// Standard deviation of luma below which a crop counts as blank.
+  static let blankLumaDeviation = 2.0
+
+  /// Aligns one face, measures blur, gates on blank/blur/quality, writes its JPEG to `staging`.
+  static func cropAndGate(
+    _ face: PlannedFace, in image: BGRImage, config: HarvestConfig,
+    inputSize: (width: Int, height: Int), staging: URL?, encoder: JPEGEncoder, layout: DataLayout
+  ) throws -> Result<GatedFace, RejectedFaceError> {
+    func reject(_ reason: RejectionReason, _ quality: Double?) -> Result<GatedFace, RejectedFaceError> {
+      .failure(
+        RejectedFaceError(
+          RejectedFace(
+            trackID: face.trackID, frameIndex: face.frameIndex, bbox: face.bbox, reason: reason,
+            qualityScore: quality)))
+    }
+    guard
+      let modelCrop = FaceAligner.align(image, landmarks: face.landmarkPoints, size: inputSize.width)
+    else { return reject(.invalidLandmarks, nil) }
+    // Blur is measured on the 112×112 alignment whatever the model's input size.
+    let blurCrop =
+      inputSize.width == 112
+      ? modelCrop : FaceAligner.align(image, landmarks: face.landmarkPoints, size: 112) ?? modelCrop
+    let gray = Sharpness.luma(blurCrop)
+    if lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
+    let variance = Sharpness.laplacianVariance(gray: gray, width: blurCrop.width, height: blurCrop.height)
+    var quality = face.preCropQuality
+    quality = QualityScore(
+      confidence: face.confidence, shortSidePixels: face.shortSide, laplacianVariance: variance,
+      maxBlur: config.maxBlur, yawDegrees: face.pose.yaw)
+    if variance < config.maxBlur { return reject(.tooBlurry, quality.value) }
+    if quality.value < config.minQuality { return reject(.lowQuality, quality.value) }
+
+    var stagedCrop: URL?
+    if let staging {
+      guard let thumb = FaceAligner.align(image, landmarks: face.landmarkPoints, size: config.thumbSize)
+      else { return reject(.invalidLandmarks, quality.value) }
+      if lumaDeviation(Sharpness.luma(thumb)) < blankLumaDeviation {
+        return reject(.blankCrop, quality.value)
+      }
+      let data = try encoder.encode(thumb, quality: config.jpegQuality)
+      let relative = DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
+      let url = staging.appendingPathComponent(String(relative.dropFirst("crops/".count)))
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try data.write(to: url)
+      stagedCrop = url
+    }
+    return .success(
+      GatedFace(face: face, quality: quality.value, modelCrop: modelCrop, stagedCrop: stagedCrop))
+  }
+
+  static func lumaDeviation(_ gray: [UInt8]) -> Double {
+    guard !gray.isEmpty else { return 0 }
+    var sum = 0.0
+    var sumOfSquares = 0.0
+    for value in gray {
+      sum += Double(value)
+      sumOfSquares += Double(value) * Double(value)
+    }
+    let mean = sum / Double(gray.count)
+    return max(0, sumOfSquares / Double(gray.count) - mean * mean).squareRoot()
+  }
+
+  // MARK: - Artifacts
+
+  private func writeArtifacts(
+    accepted: [GatedFace], rejected: [RejectedFace], tracks: [Track], embeddingWidth: Int,
+    staging: URL?
+  ) throws -> [String] {
+    let facesURL = layout.faces(episode)
+    let npyURL = layout.facesNPY(episode)
+    var faces: [Face] = []
+    faces.reserveCapacity(accepted.count)
+    for (index, gated) in accepted.enumerated() {
+      faces.append(
+        Face(
+          faceID: ArtifactID.face(index + 1), trackID: gated.face.trackID,
+          frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
+          embedding: gated.embedding, qualityScore: gated.quality,
+          cropPath: staging == nil
+            ? "" : DataLayout.cropRelativePath(trackID: gated.face.trackID, frameIndex: gated.face.frameIndex)))
+    }
+    let matrix = try NPYMatrix(
+      rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding))
+    try FileManager.default.createDirectory(
+      at: facesURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let writer = try JSONLWriter<Face>(destination: facesURL, displayPath: layout.relativePath(facesURL))
+    try writer.write(contentsOf: faces)
+    // Both files are complete on disk before either replaces its predecessor.
+    try matrix.write(to: npyURL, displayPath: layout.relativePath(npyURL))
+    try writer.commit()
+    var written = [layout.relativePath(facesURL), layout.relativePath(npyURL)]
+
+    if let staging {
+      try swapCrops(from: staging)
+      written.append(layout.relativePath(layout.cropsDir(episode)))
+      // tracks.jsonl lists each track's crops in frame order.
+      let thumbs = Dictionary(grouping: faces.filter { !$0.cropPath.isEmpty }, by: \.trackID)
+        .mapValues { $0.sorted { $0.frameIndex < $1.frameIndex }.map(\.cropPath) }
+      let updated = tracks.map { track -> Track in
+        var track = track
+        track.sampleThumbs = thumbs[track.trackID] ?? []
+        return track
+      }
+      let tracksURL = layout.tracks(episode)
+      try JSONLWriter<Track>.write(updated, to: tracksURL, displayPath: layout.relativePath(tracksURL))
+      written.append(layout.relativePath(tracksURL))
+    }
+
+    if debugThumbs {
+      var entries = faces.map {
+        CropDebugEntry(
+          frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: $0.cropPath,
+          status: "success", qualityScore: $0.qualityScore, reason: nil)
+      }
+      entries += rejected.map {
+        CropDebugEntry(
+          frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
+          status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue)
+      }
+      entries.sort { ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status) }
+      let debugURL = layout.cropsDebug(episode)
+      try FileManager.default.createDirectory(
+        at: debugURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try JSONLWriter<CropDebugEntry>.write(entries, to: debugURL, displayPath: layout.relativePath(debugURL))
+      written.append(layout.relativePath(debugURL))
+    }
+    return written
+  }
+
+  /// Replaces `frames/{ep_id}/crops` with the staged folder: rename the old one aside, rename the
+  /// new one in, delete the old one.
+  private func swapCrops(from staging: URL) throws {
+    let crops = layout.cropsDir(episode)
+    let manager = FileManager.default
+    let old = crops.deletingLastPathComponent().appendingPathComponent(".crops-old-\(UUID().uuidString)")
+    if manager.fileExists(atPath: crops.path) {
+      try manager.moveItem(at: crops, to: old)
+    }
+    do {
+      try manager.moveItem(at: staging, to: crops)
+    } catch {
+      if manager.fileExists(atPath: old.path) { try? manager.moveItem(at: old, to: crops) }
+      throw error
+    }
+    try? manager.removeItem(at: old)
+  }
+}

@@ -1,0 +1,175 @@
+import Artifacts
+import FaceAlignment
+import FaceQuality
+import Foundation
+
+/// A detection chosen for harvesting, with everything measured before its pixels are seen.
+public struct PlannedFace: Sendable, Equatable {
+  /// Position in the plan (stable, for ordering).
+  public var id: Int
+  /// The track.
+  public var trackID: String
+  /// The frame.
+  public var frameIndex: Int
+  /// Normalised `[x1, y1, x2, y2]`, clamped to [0, 1].
+  public var bbox: [Double]
+  /// Normalised landmarks as in the detection row.
+  public var landmarks: [Double]
+  /// Landmarks in frame pixels.
+  public var landmarkPoints: [Point2D]
+  /// Detector confidence.
+  public var confidence: Double
+  /// Short side of the clamped box in pixels.
+  public var shortSide: Double
+  /// Estimated head pose.
+  public var pose: HeadPose
+  /// The quality score before the crop exists (blur unknown).
+  public var preCropQuality: QualityScore
+}
+
+/// A face that did not make it, with the reason.
+public struct RejectedFace: Sendable, Equatable {
+  /// The track.
+  public var trackID: String
+  /// The frame.
+  public var frameIndex: Int
+  /// Normalised box as in the detection row (clamped when it could be).
+  public var bbox: [Double]
+  /// Why.
+  public var reason: RejectionReason
+  /// The quality score, when it was computed.
+  public var qualityScore: Double?
+}
+
+/// Gates detections on what is known before decoding (landmarks, box, confidence, pose) and
+/// samples each track (DECISIONS.md). Pure: no I/O.
+public struct HarvestPlanner: Sendable {
+  /// The settings.
+  public var config: HarvestConfig
+  /// Frame width in pixels.
+  public var frameWidth: Int
+  /// Frame height in pixels.
+  public var frameHeight: Int
+
+  /// Creates a planner for frames of the given size.
+  public init(config: HarvestConfig, frameWidth: Int, frameHeight: Int) {
+    self.config = config
+    self.frameWidth = frameWidth
+    self.frameHeight = frameHeight
+  }
+
+  /// The plan: faces to harvest (in frame order) and faces rejected before decoding.
+  public struct Plan: Sendable {
+    /// Faces to decode, crop and embed, sorted by frame then track.
+    public var faces: [PlannedFace]
+    /// Faces rejected by the pre-crop gates or the per-track cap.
+    public var rejected: [RejectedFace]
+  }
+
+  /// Gates one detection. Returns the planned face, or the rejection.
+  public func gate(_ detection: Detection, trackID: String) -> Result<PlannedFace, RejectedFaceError> {
+    let width = Double(frameWidth)
+    let height = Double(frameHeight)
+    func reject(_ reason: RejectionReason, bbox: [Double], quality: Double? = nil) -> Result<PlannedFace, RejectedFaceError> {
+      .failure(
+        RejectedFaceError(
+          RejectedFace(
+            trackID: trackID, frameIndex: detection.frameIndex, bbox: bbox, reason: reason,
+            qualityScore: quality)))
+    }
+    let raw = detection.bbox
+    guard raw.count == 4, raw.allSatisfy(\.isFinite) else {
+      return reject(.bboxOutOfBounds, bbox: raw)
+    }
+    guard detection.landmarks.count == 10, detection.landmarks.allSatisfy(\.isFinite) else {
+      return reject(.invalidLandmarks, bbox: raw)
+    }
+    let clamped = raw.map { min(1, max(0, $0)) }
+    let boxWidth = (clamped[2] - clamped[0]) * width
+    let boxHeight = (clamped[3] - clamped[1]) * height
+    let shortSide = min(boxWidth, boxHeight)
+    let touchesEdge = raw[0] <= 0 || raw[1] <= 0 || raw[2] >= 1 || raw[3] >= 1
+    let points = stride(from: 0, to: 10, by: 2).map {
+      Point2D(x: detection.landmarks[$0] * width, y: detection.landmarks[$0 + 1] * height)
+    }
+    // Landmarks must lie near their box: further than one box size away means garbage.
+    let reach = max(boxWidth, boxHeight, 1)
+    let nearBox = points.allSatisfy { point in
+      point.x >= clamped[0] * width - reach && point.x <= clamped[2] * width + reach
+        && point.y >= clamped[1] * height - reach && point.y <= clamped[3] * height + reach
+    }
+    guard nearBox, let pose = HeadPoseEstimator.estimate(points),
+      FaceAligner.transform(landmarks: points, size: 112) != nil
+    else {
+      return reject(.invalidLandmarks, bbox: clamped)
+    }
+    if shortSide < Double(config.minFaceSize) {
+      return reject(touchesEdge ? .bboxOutOfBounds : .tooSmall, bbox: clamped)
+    }
+    if detection.conf < config.minConfidence {
+      return reject(.lowConfidence, bbox: clamped)
+    }
+    if config.checkPoseQuality
+      && (abs(pose.yaw) > config.maxYawAngle || abs(pose.pitch) > config.maxPitchAngle)
+    {
+      return reject(.poseTooExtreme, bbox: clamped)
+    }
+    let quality = QualityScore(
+      confidence: detection.conf, shortSidePixels: shortSide, laplacianVariance: nil,
+      maxBlur: config.maxBlur, yawDegrees: pose.yaw)
+    return .success(
+      PlannedFace(
+        id: 0, trackID: trackID, frameIndex: detection.frameIndex, bbox: clamped,
+        landmarks: detection.landmarks, landmarkPoints: points, confidence: detection.conf,
+        shortSide: shortSide, pose: pose, preCropQuality: quality))
+  }
+
+  /// Gates and samples every track. `detectionsByTrack` holds each track's detections;
+  /// `frameSpans` each track's `[first, last]` frames from `tracks.jsonl`.
+  public func plan(
+    detectionsByTrack: [String: [Detection]], frameSpans: [String: ClosedRange<Int>]
+  ) -> Plan {
+    let sampler = TrackSampler(
+      mode: config.samplingMode, sampleInterval: config.sampleInterval,
+      maxPerTrack: config.maxCropsPerTrack)
+    var planned: [PlannedFace] = []
+    var rejected: [RejectedFace] = []
+    for trackID in detectionsByTrack.keys.sorted() {
+      let detections = detectionsByTrack[trackID] ?? []
+      var passing: [PlannedFace] = []
+      for detection in detections {
+        switch gate(detection, trackID: trackID) {
+        case .success(let face): passing.append(face)
+        case .failure(let failure): rejected.append(failure.face)
+        }
+      }
+      let candidates = passing.enumerated().map { index, face in
+        SamplingCandidate(frameIndex: face.frameIndex, score: face.preCropQuality.value, id: index)
+      }
+      let span =
+        frameSpans[trackID]
+        ?? ((passing.map(\.frameIndex).min() ?? 0)...(passing.map(\.frameIndex).max() ?? 0))
+      let sampled = sampler.sample(candidates, frameSpan: span)
+      planned.append(contentsOf: sampled.kept.map { passing[$0.id] })
+      rejected.append(
+        contentsOf: sampled.capped.map { candidate in
+          let face = passing[candidate.id]
+          return RejectedFace(
+            trackID: trackID, frameIndex: face.frameIndex, bbox: face.bbox, reason: .trackCap,
+            qualityScore: face.preCropQuality.value)
+        })
+    }
+    planned.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    for index in planned.indices { planned[index].id = index }
+    return Plan(faces: planned, rejected: rejected)
+  }
+}
+
+/// `RejectedFace` as an `Error`, so gating can return a `Result`.
+public struct RejectedFaceError: Error, Equatable {
+  /// The rejected face.
+  public let face: RejectedFace
+
+  /// Wraps a rejection.
+  public init(_ face: RejectedFace) { self.face = face }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Yams
+
+/// An error in a YAML config file: the file, the line and the key are always named.
+public struct ConfigError: Error, CustomStringConvertible, LocalizedError, Equatable {
+  /// The config file.
+  public let file: String
+  /// 1-based line, when known.
+  public let line: Int?
+  /// The key at fault, when there is one.
+  public let key: String?
+  /// What is wrong.
+  public let message: String
+
+  /// Creates an error.
+  public init(file: String, line: Int?, key: String?, message: String) {
+    self.file = file
+    self.line = line
+    self.key = key
+    self.message = message
+  }
+
+  public var description: String {
+    var location = file
+    if let line { location += ":\(line)" }
+    if let key { return "\(location): \(key): \(message)" }
+    return "\(location): \(message)"
+  }
+
+  public var errorDescription: String? { description }
+}
+
+/// A flat YAML mapping of scalar settings, read with line numbers so that every error names
+/// the file, the line and the key. Unknown keys are errors (DECISIONS.md): call
+/// `rejectUnknownKeys` after reading the known ones.
+public struct ConfigFile {
+  /// The path the values came from (for messages).
+  public let path: String
+  private let entries: [String: (node: Node, line: Int?)]
+
+  /// Reads `url`. An empty file is an empty mapping.
+  public init(url: URL) throws {
+    let text: String
+    do {
+      text = try String(contentsOf: url, encoding: .utf8)
+    } catch {
+      throw ConfigError(file: url.path, line: nil, key: nil, message: "cannot read the file")
+    }
+    try self.init(yaml: text, path: url.path)
+  }
+
+  /// Parses YAML text; `path` is used in messages.
+  public init(yaml: String, path: String) throws {
+    self.path = path
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: yaml)
+    } catch let error as YamlError {
+      throw ConfigError(file: path, line: Self.line(of: error), key: nil, message: "not valid YAML: \(error)")
+    } catch {
+      throw ConfigError(file: path, line: nil, key: nil, message: "not valid YAML: \(error)")
+    }
+    guard let root else {
+      entries = [:]
+      return
+    }
+    guard case .mapping(let mapping) = root else {
+      throw ConfigError(
+        file: path, line: root.mark?.line, key: nil, message: "expected a mapping of key: value")
+    }
+    // Yams refuses duplicated keys while parsing (a YAML error naming the key).
+    var entries: [String: (node: Node, line: Int?)] = [:]
+    for (keyNode, valueNode) in mapping {
+      guard let key = keyNode.string else {
+        throw ConfigError(file: path, line: keyNode.mark?.line, key: nil, message: "keys must be strings")
+      }
+      entries[key] = (valueNode, keyNode.mark?.line)
+    }
+    self.entries = entries
+  }
+
+  private static func line(of error: YamlError) -> Int? {
+    switch error {
+    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+    default: return nil
+    }
+  }
+
+  /// The keys present in the file.
+  public var keys: Set<String> { Set(entries.keys) }
+
+  private func scalar(_ key: String) throws -> (Node.Scalar, Int?)? {
+    guard let entry = entries[key] else { return nil }
+    guard case .scalar(let scalar) = entry.node else {
+      throw ConfigError(file: path, line: entry.line, key: key, message: "expected a single value")
+    }
+    return (scalar, entry.line)
+  }
+
+  /// An integer value, checked against `range`.
+  public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let (scalar, line) = try scalar(key) else { return nil }
+    guard let value = Int(scalar.string) else {
+      throw ConfigError(file: path, line: line, key: key, message: "expected an integer, found '\(scalar.string)'")
+    }
+    guard range.contains(value) else {
+      throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
+    }
+    return value
+  }
+
+  /// A finite number, checked against `range`.
+  public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+    guard let (scalar, line) = try scalar(key) else { return nil }
+    guard let value = Double(scalar.string), value.isFinite else {
+      throw ConfigError(file: path, line: line, key: key, message: "expected a number, found '\(scalar.string)'")
+    }
+    guard range.contains(value) else {
+      throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
+    }
+    return value
+  }
+
+  /// A boolean (`true`/`false`, YAML 1.1 spellings such as yes/no included).
+  public func bool(_ key: String) throws -> Bool? {
+    guard let (scalar, line) = try scalar(key) else { return nil }
+    switch scalar.string.lowercased() {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    default:
+      throw ConfigError(file: path, line: line, key: key, message: "expected true or false, found '\(scalar.string)'")
+    }
+  }
+
+  /// A string value.
+  public func string(_ key: String) throws -> String? {
+    guard let (scalar, _) = try scalar(key) else { return nil }
+    return scalar.string
+  }
+
+  /// A value from a fixed set of choices.
+  public func choice<Value: RawRepresentable>(_ key: String, as type: Value.Type) throws -> Value?
+  where Value.RawValue == String, Value: CaseIterable {
+    guard let (scalar, line) = try scalar(key) else { return nil }
+    guard let value = Value(rawValue: scalar.string) else {
+      let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
+      throw ConfigError(
+        file: path, line: line, key: key, message: "'\(scalar.string)' is not one of \(allowed)")
+    }
+    return value
+  }
+
+  /// Throws for the first key (by line) that is not in `known`.
+  public func rejectUnknownKeys(_ known: Set<String>) throws {
+    let unknown = entries.filter { !known.contains($0.key) }.sorted { ($0.value.line ?? 0) < ($1.value.line ?? 0) }
+    if let (key, entry) = unknown.first {
+      throw ConfigError(
+        file: path, line: entry.line, key: key,
+        message: "unknown key (known: \(known.sorted().joined(separator: ", ")))")
+    }
+  }
+}

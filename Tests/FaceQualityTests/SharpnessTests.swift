@@ -1,0 +1,72 @@
+import Foundation
+import Media
+import Testing
+
+@testable import FaceQuality
+
+@Suite("Laplacian variance")
+struct SharpnessTests {
+  @Test("a uniform image has zero variance")
+  func uniform() {
+    let gray = [UInt8](repeating: 77, count: 112 * 112)
+    #expect(Sharpness.laplacianVariance(gray: gray, width: 112, height: 112) == 0)
+  }
+
+  @Test("a one-pixel checkerboard gives (4·255 + 4·255)²/4 = 1020² exactly")
+  func checkerboard() {
+    let width = 8
+    let height = 6
+    let gray = (0..<(width * height)).map { index -> UInt8 in
+      (index % width + index / width) % 2 == 0 ? 0 : 255
+    }
+    // Every pixel's four neighbours have the other value (reflect-101 keeps the pattern), so the
+    // Laplacian is +1020 on black and −1020 on white, half each: mean 0, variance 1020².
+    #expect(Sharpness.laplacianVariance(gray: gray, width: width, height: height) == 1_040_400)
+  }
+
+  @Test("a vertical step edge: only the two columns beside the edge respond")
+  func stepEdge() {
+    let width = 10
+    let height = 4
+    let gray = (0..<(width * height)).map { index -> UInt8 in index % width < 5 ? 0 : 100 }
+    // Column 4 sees +100 (right neighbour), column 5 sees −100; 8 of 40 pixels are non-zero.
+    // mean = (4·100 − 4·100)/40 = 0, variance = 8·100²/40 = 2000.
+    #expect(Sharpness.laplacianVariance(gray: gray, width: width, height: height) == 2000)
+  }
+
+  @Test("blurring lowers the variance")
+  func blurLowersVariance() {
+    var generator = SplitMix64(seed: 7)
+    let sharp = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    var blurred = sharp
+    for y in 1..<63 {
+      for x in 1..<63 {
+        var sum = 0
+        for dy in -1...1 { for dx in -1...1 { sum += Int(sharp[(y + dy) * 64 + x + dx]) } }
+        blurred[y * 64 + x] = UInt8(sum / 9)
+      }
+    }
+    #expect(
+      Sharpness.laplacianVariance(gray: blurred, width: 64, height: 64)
+        < Sharpness.laplacianVariance(gray: sharp, width: 64, height: 64) / 4)
+  }
+
+  @Test("luma matches OpenCV's BGR→gray weights")
+  func luma() {
+    let image = BGRImage(width: 3, height: 1, pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255])
+    #expect(Sharpness.luma(image) == [29, 150, 76])
+  }
+}
+
+/// A tiny deterministic generator for test images.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
