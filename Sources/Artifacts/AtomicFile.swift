@@ -35,7 +35,9 @@ public enum AtomicFile {
   ///
   /// - Throws: `ArtifactError.fileNotFound`, `.io`, or `.malformedDocument` naming the file and
   ///   the field (`identities[0].track_ids[1]: expected a string, found number 3`).
-  public static func readJSON<T: Decodable>(_ type: T.Type, from url: URL, displayPath: String? = nil)
+  public static func readJSON<T: Decodable>(
+    _ type: T.Type, from url: URL, displayPath: String? = nil
+  )
     throws -> T
   {
     let name = displayPath ?? url.path

@@ -29,7 +29,9 @@ public struct NPYMatrix: Hashable, Sendable {
     let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
     guard !overflow, count == values.count else {
       throw ArtifactError.invalidMatrix(
-        reason: "shape (\(rows), \(columns)) needs \(rows) × \(columns) values, got \(values.count)")
+        reason: "shape (\(rows), \(columns)) needs \(rows) × \(columns) values, "
+          + "got \(values.count)"
+      )
     }
     self.rows = rows
     self.columns = columns
@@ -139,7 +141,10 @@ public struct NPYMatrix: Hashable, Sendable {
       var parser = NPYHeaderParser(text)
       header = try parser.parseDictionary()
     } catch let error as NPYHeaderParser.Failure {
-      throw fail("unreadable header (\(error.reason)): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+      throw fail(
+        "unreadable header (\(error.reason)): "
+          + text.trimmingCharacters(in: .whitespacesAndNewlines)
+      )
     }
 
     guard case .string(let descr)? = header["descr"] else {
@@ -156,7 +161,8 @@ public struct NPYMatrix: Hashable, Sendable {
       throw fail("header has no 'shape' tuple")
     }
     guard shape.count == 2 else {
-      let rendered = "(" + shape.map(String.init).joined(separator: ", ")
+      let rendered =
+        "(" + shape.map(String.init).joined(separator: ", ")
         + (shape.count == 1 ? ",)" : ")")
       throw fail("shape \(rendered) is \(shape.count)-D; expected a 2-D (rows, columns) matrix")
     }

@@ -320,20 +320,19 @@ public final class FacesHarvester {
       do {
         let jpeg = try JPEGEncoder()
         while let work = frameQueue.pop() {
-          let begin = Date()
           for face in work.faces {
-            switch try Self.cropAndGate(
+            let begin = Date()
+            let outcome = try Self.cropAndGate(
               face, in: work.image, config: config, inputSize: inputSize, staging: staging,
               encoder: jpeg, layout: layout)
-            {
+            busy += Date().timeIntervalSince(begin)
+            switch outcome {
             case .success(let gated):
-              busy += Date().timeIntervalSince(begin)
               guard faceQueue.push(gated) else { return }
             case .failure(let rejection):
               cropRejected.value.append(rejection.face)
             }
           }
-          busy += Date().timeIntervalSince(begin)
         }
       } catch {
         failure.record(error)

@@ -25,7 +25,8 @@ struct AtomicWriteTests {
     try writer.write(contentsOf: [Samples.track(2, frames: 3...4)])
     #expect(writer.rowsWritten == 2)
     try writer.commit()
-    #expect(try JSONLReader<Track>.readAll(from: url).map(\.trackID) == ["track-00001", "track-00002"])
+    #expect(
+      try JSONLReader<Track>.readAll(from: url).map(\.trackID) == ["track-00001", "track-00002"])
     #expect(try directory.listing("deep/new/folder") == ["tracks.jsonl"])
     #expect(throws: ArtifactError.writerClosed(path: url.path)) {
       try writer.write(Samples.track(3, frames: 0...1))
@@ -83,7 +84,8 @@ struct AtomicWriteTests {
     var infinite = Samples.face(3, track: 1, frame: 3)
     infinite.qualityScore = .infinity
     let error = artifactError { try writer.write(infinite) }
-    #expect(error == .nonFiniteValue(file: "manifests/x/faces.jsonl", line: 2, field: "quality_score"))
+    #expect(
+      error == .nonFiniteValue(file: "manifests/x/faces.jsonl", line: 2, field: "quality_score"))
     #expect(error?.description.contains("field 'quality_score'") == true)
     try writer.write(Samples.face(4, track: 1, frame: 4))
     try writer.commit()
@@ -115,7 +117,8 @@ struct AtomicWriteTests {
     }
     #expect(path == url.path)
     #expect(try directory.listing("out") == ["identities.json"])
-    #expect(try String(contentsOf: url.appendingPathComponent("inside.txt"), encoding: .utf8) == "keep")
+    #expect(
+      try String(contentsOf: url.appendingPathComponent("inside.txt"), encoding: .utf8) == "keep")
   }
 
   @Test("a NaN in a JSON document is refused before anything is written")
@@ -127,7 +130,8 @@ struct AtomicWriteTests {
     let before = try Data(contentsOf: url)
     var metrics = Samples.trackMetrics()
     metrics.analyzedFPS = .nan
-    #expect(throws: ArtifactError.nonFiniteValue(file: url.path, line: nil, field: "analyzed_fps")) {
+    #expect(throws: ArtifactError.nonFiniteValue(file: url.path, line: nil, field: "analyzed_fps"))
+    {
       try AtomicFile.writeJSON(metrics, to: url)
     }
     #expect(try Data(contentsOf: url) == before)
@@ -157,10 +161,12 @@ struct AtomicWriteTests {
     let truncated = artifactError {
       _ = try AtomicFile.readJSON(TrackMetrics.self, from: url, displayPath: "m/track_metrics.json")
     }
-    #expect(truncated?.description.hasPrefix("m/track_metrics.json: not valid JSON: truncated") == true)
+    #expect(
+      truncated?.description.hasPrefix("m/track_metrics.json: not valid JSON: truncated") == true)
 
     let value = try JSONValue.parse(
-      try ArtifactJSON.encode(Samples.trackMetrics(), with: ArtifactJSON.lineEncoder(), file: nil, line: nil))
+      try ArtifactJSON.encode(
+        Samples.trackMetrics(), with: ArtifactJSON.lineEncoder(), file: nil, line: nil))
     let damaged = value.replacing(parsePath("longest_tracks[1].length"), with: .string("long"))
     try writeText(try damaged.jsonText(), to: url)
     let error = artifactError {
@@ -168,6 +174,7 @@ struct AtomicWriteTests {
     }
     #expect(
       error?.description
-        == "m/track_metrics.json: field 'longest_tracks[1].length': expected an integer, found string")
+        == "m/track_metrics.json: field 'longest_tracks[1].length': "
+        + "expected an integer, found string")
   }
 }

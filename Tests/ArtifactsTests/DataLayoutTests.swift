@@ -73,7 +73,8 @@ struct DataLayoutTests {
   @Test("root precedence: flag, then FACEHARVEST_DATA_ROOT, then ./data")
   func resolveRoot() {
     let environment = ["FACEHARVEST_DATA_ROOT": "/from/env"]
-    #expect(DataLayout.resolveRoot(explicit: "/from/flag", environment: environment).path == "/from/flag")
+    #expect(
+      DataLayout.resolveRoot(explicit: "/from/flag", environment: environment).path == "/from/flag")
     #expect(DataLayout.resolveRoot(explicit: nil, environment: environment).path == "/from/env")
     #expect(DataLayout.resolveRoot(explicit: "", environment: environment).path == "/from/env")
     let fallback = DataLayout.resolveRoot(explicit: nil, environment: ["FACEHARVEST_DATA_ROOT": ""])
@@ -96,7 +97,10 @@ struct DataLayoutTests {
     #expect(ArtifactID.track(123_456) == "track-123456")
     #expect(ArtifactID.isValidTrackID("track-00001"))
     #expect(ArtifactID.isValidTrackID("track-123456"))
-    for bad in ["track-0001", "track-1", "Track-00001", "track-0000a", "track_00001", "track-", "", " track-00001"] {
+    for bad in [
+      "track-0001", "track-1", "Track-00001", "track-0000a", "track_00001", "track-", "",
+      " track-00001",
+    ] {
       #expect(!ArtifactID.isValidTrackID(bad), "\(bad)")
     }
     #expect(ArtifactID.isValidFaceID("face-00001"))

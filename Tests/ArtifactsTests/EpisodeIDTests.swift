@@ -8,7 +8,8 @@ struct EpisodeIDTests {
   @Test(
     "valid ids are accepted unchanged",
     arguments: [
-      "rhobh-s05e02", "sample-s01e01", "a", "0", "a.b_c-d", "x" + String(repeating: "9", count: 127),
+      "rhobh-s05e02", "sample-s01e01", "a", "0", "a.b_c-d",
+      "x" + String(repeating: "9", count: 127),
     ])
   func valid(raw: String) throws {
     let id = try EpisodeID(raw)

@@ -24,8 +24,11 @@ struct JSONValueTests {
   @Test("parses every JSON type and keeps integer literals apart")
   func types() throws {
     let value = try parse(
-      #" {"a": [1, -2, 3.0, 4e2, -0.5], "b": {"c": null, "d": true, "e": false}, "s": "x\"y\u00e9\ud83d\ude00\n/"} "#)
-    #expect(value["a"] == .array([.integer(1), .integer(-2), .number(3), .number(400), .number(-0.5)]))
+      #" {"a": [1, -2, 3.0, 4e2, -0.5], "b": {"c": null, "d": true, "e": false}, "#
+        + #""s": "x\"y\u00e9\ud83d\ude00\n/"} "#
+    )
+    #expect(
+      value["a"] == .array([.integer(1), .integer(-2), .number(3), .number(400), .number(-0.5)]))
     #expect(value["b"]?["c"] == .null)
     #expect(value["b"]?["d"] == .bool(true))
     #expect(value["s"] == .string("x\"yé😀\n/"))

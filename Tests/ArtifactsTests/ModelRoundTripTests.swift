@@ -24,7 +24,8 @@ struct ModelRoundTripTests {
     let detection = Detection(
       epID: "rhobh-s05e02", frameIndex: 42, timestamp: 1.75, bbox: [0.1, 0.2, 0.3, 0.4],
       landmarks: Samples.landmarks, conf: 0.95, modelID: "retinaface_r50_v1")
-    let data = try ArtifactJSON.encode(detection, with: ArtifactJSON.lineEncoder(), file: nil, line: nil)
+    let data = try ArtifactJSON.encode(
+      detection, with: ArtifactJSON.lineEncoder(), file: nil, line: nil)
     #expect(
       String(decoding: data, as: UTF8.self)
         == #"{"bbox":[0.1,0.2,0.3,0.4],"conf":0.95,"ep_id":"rhobh-s05e02","frame_idx":42,"#
@@ -43,7 +44,9 @@ struct ModelRoundTripTests {
     let url = directory.file("tracks.jsonl")
     try JSONLWriter.write(rows, to: url)
     #expect(try JSONLReader<Track>.readAll(from: url) == rows)
-    #expect(try String(contentsOf: url, encoding: .utf8).contains(#""stats":{"avg_conf":0.92,"detections":1}"#))
+    #expect(
+      try String(contentsOf: url, encoding: .utf8).contains(
+        #""stats":{"avg_conf":0.92,"detections":1}"#))
 
     let withoutThumbs =
       #"{"ep_id":"e","track_id":"track-00001","start_s":1.5,"end_s":12.3,"frame_span":[30,246],"#
@@ -63,7 +66,10 @@ struct ModelRoundTripTests {
     rejected.rejectionReason = "low_quality"
     rejected.cropPath = ""
     var awkward = Samples.face(3, track: 2, frame: 9)
-    awkward.embedding = [0.1, 1.0 / 3, Float.leastNonzeroMagnitude, -Float.greatestFiniteMagnitude, 0, -0.0, 1e-8, 123_456.79]
+    awkward.embedding = [
+      0.1, 1.0 / 3, Float.leastNonzeroMagnitude, -Float.greatestFiniteMagnitude, 0, -0.0, 1e-8,
+      123_456.79,
+    ]
     let rows = [Samples.face(1, track: 1, frame: 5, width: 512), rejected, awkward]
     let url = directory.file("faces.jsonl")
     try JSONLWriter.write(rows, to: url)
@@ -96,7 +102,8 @@ struct ModelRoundTripTests {
     try AtomicFile.writeJSON(Samples.trackMetrics(), to: url)
     #expect(try AtomicFile.readJSON(TrackMetrics.self, from: url) == Samples.trackMetrics())
     let text = try String(contentsOf: url, encoding: .utf8)
-    for key in ["analyzed_fps", "elapsed_sec", "longest_tracks", "scene_cuts", "tracks_per_minute"] {
+    for key in ["analyzed_fps", "elapsed_sec", "longest_tracks", "scene_cuts", "tracks_per_minute"]
+    {
       #expect(text.contains("\"\(key)\""), "\(key)")
     }
   }
@@ -122,8 +129,9 @@ struct ModelRoundTripTests {
     try writeText(try withoutCluster.jsonText(), to: url)
     let error = artifactError { _ = try AtomicFile.readJSON(IdentitiesDocument.self, from: url) }
     #expect(
-      error == .malformedDocument(
-        file: url.path, field: "identities[0].cluster_id", reason: "missing required field"))
+      error
+        == .malformedDocument(
+          file: url.path, field: "identities[0].cluster_id", reason: "missing required field"))
   }
 
   @Test("cleanup_report.json, with and without the summaries")

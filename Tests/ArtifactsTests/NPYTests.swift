@@ -44,13 +44,16 @@ struct NPYTests {
     #expect(encoded.count == 128 + 24)
   }
 
-  @Test("the header keeps the data 64-byte aligned for any shape", arguments: [(0, 512), (1, 1), (10_000, 512), (123_456_789, 128)])
+  @Test(
+    "the header keeps the data 64-byte aligned for any shape",
+    arguments: [(0, 512), (1, 1), (10_000, 512), (123_456_789, 128)])
   func alignment(rows: Int, columns: Int) throws {
     let header = NPYMatrix.header(rows: rows, columns: columns)
     #expect((10 + header.count) % 64 == 0)
     #expect(header.last == 0x0A)
     let text = String(decoding: header, as: UTF8.self)
-    #expect(text.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"))
+    #expect(
+      text.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"))
   }
 
   @Test("write then read gives the same matrix, including an empty (0, D) one")
@@ -129,7 +132,9 @@ struct NPYTests {
     defer { directory.cleanUp() }
     let url = directory.file("faces.npy")
     try Data(Self.numpyBytes.dropLast(5)).write(to: url)
-    let error = artifactError { _ = try NPYMatrix.read(from: url, displayPath: "embeds/e/faces.npy") }
+    let error = artifactError {
+      _ = try NPYMatrix.read(from: url, displayPath: "embeds/e/faces.npy")
+    }
     #expect(error?.description.hasPrefix("embeds/e/faces.npy: data is 19 bytes") == true)
     #expect(
       throws: ArtifactError.fileNotFound(path: "embeds/e/none.npy")
@@ -138,7 +143,9 @@ struct NPYTests {
 
   @Test("shapes and values must agree")
   func invalidShapes() throws {
-    #expect(throws: ArtifactError.self) { _ = try NPYMatrix(rows: 2, columns: 2, values: [1, 2, 3]) }
+    #expect(throws: ArtifactError.self) {
+      _ = try NPYMatrix(rows: 2, columns: 2, values: [1, 2, 3])
+    }
     #expect(throws: ArtifactError.self) { _ = try NPYMatrix(rows: -1, columns: 2, values: []) }
     #expect(throws: ArtifactError.self) { _ = try NPYMatrix(rowVectors: [[1, 2], [3]]) }
   }

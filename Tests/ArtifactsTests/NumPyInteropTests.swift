@@ -42,8 +42,9 @@ struct NumPyInteropTests {
       import json, sys, numpy as np
       a = np.load(sys.argv[1])
       e = np.load(sys.argv[2])
-      print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "c": bool(a.flags.c_contiguous),
-        "values": [float(x) for x in a.ravel()], "norms": [float(n) for n in np.linalg.norm(a, axis=1)],
+      print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype),
+        "c": bool(a.flags.c_contiguous), "values": [float(x) for x in a.ravel()],
+        "norms": [float(n) for n in np.linalg.norm(a, axis=1)],
         "empty": list(e.shape)}))
       """
     let output = try runPython(script, [url.path, empty.path])
@@ -74,8 +75,10 @@ struct NumPyInteropTests {
       print(" ".join(repr(float(x)) for x in a.ravel()))
       """
     let output = try runPython(script, [v1.path, v2.path])
-    let expected = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-      .map(Float.init)
+    let expected = output.split(separator: " ").compactMap {
+      Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    .map(Float.init)
     #expect(expected.count == 3 * 512)
     let matrix = try NPYMatrix.read(from: v1)
     #expect(matrix.rows == 3 && matrix.columns == 512)

@@ -57,26 +57,34 @@ struct ValidatorTests {
     Breakage("tracks: wrong schema_version", .tracks, 2, "schema_version", "must be \"track_v1\"") {
       $0.set(.tracks, line: 2, "schema_version", .string("track_v2"))
     },
-    Breakage("tracks: schema_version missing", .tracks, 1, "schema_version", "required field is missing") {
+    Breakage(
+      "tracks: schema_version missing", .tracks, 1, "schema_version", "required field is missing"
+    ) {
       $0.set(.tracks, line: 1, "schema_version", nil)
     },
     Breakage("tracks: malformed track_id", .tracks, 4, "track_id", "must match track-NNNNN") {
       $0.appendCopy(.tracks, of: 1)
       $0.set(.tracks, line: 4, "track_id", .string("track-4"))
     },
-    Breakage("tracks: duplicate track_id", .tracks, 4, "track_id", "duplicate track_id (first on line 1)") {
+    Breakage(
+      "tracks: duplicate track_id", .tracks, 4, "track_id", "duplicate track_id (first on line 1)"
+    ) {
       $0.appendCopy(.tracks, of: 1)
     },
     Breakage("tracks: start_s after end_s", .tracks, 1, "start_s", "must be ≤ end_s") {
       $0.set(.tracks, line: 1, "start_s", .number(5))
     },
-    Breakage("tracks: start_s is a string", .tracks, 1, "start_s", "expected a number, found string") {
+    Breakage(
+      "tracks: start_s is a string", .tracks, 1, "start_s", "expected a number, found string"
+    ) {
       $0.set(.tracks, line: 1, "start_s", .string("0"))
     },
     Breakage("tracks: frame_span reversed", .tracks, 1, "frame_span", "must be ordered") {
       $0.set(.tracks, line: 1, "frame_span", .array([.integer(20), .integer(0)]))
     },
-    Breakage("tracks: frame_span of three", .tracks, 1, "frame_span", "must have 2 elements, found 3") {
+    Breakage(
+      "tracks: frame_span of three", .tracks, 1, "frame_span", "must have 2 elements, found 3"
+    ) {
       $0.set(.tracks, line: 1, "frame_span[2]", .integer(30))
     },
     Breakage("tracks: negative frame", .tracks, 2, "frame_span[0]", "must be ≥ 0") {
@@ -88,22 +96,29 @@ struct ValidatorTests {
     Breakage("tracks: stats.detections 0", .tracks, 3, "stats.detections", "must be ≥ 1") {
       $0.set(.tracks, line: 3, "stats.detections", .integer(0))
     },
-    Breakage("tracks: stats.avg_conf missing", .tracks, 1, "stats.avg_conf", "required field is missing") {
+    Breakage(
+      "tracks: stats.avg_conf missing", .tracks, 1, "stats.avg_conf", "required field is missing"
+    ) {
       $0.set(.tracks, line: 1, "stats.avg_conf", nil)
     },
-    Breakage("tracks: stats not an object", .tracks, 1, "stats", "expected an object, found string") {
+    Breakage("tracks: stats not an object", .tracks, 1, "stats", "expected an object, found string")
+    {
       $0.set(.tracks, line: 1, "stats", .string("216"))
     },
     Breakage("tracks: other episode", .tracks, 1, "ep_id", "must equal the episode id") {
       $0.set(.tracks, line: 1, "ep_id", .string("other-ep"))
     },
-    Breakage("tracks: sample_thumbs of numbers", .tracks, 1, "sample_thumbs[0]", "expected a string") {
+    Breakage(
+      "tracks: sample_thumbs of numbers", .tracks, 1, "sample_thumbs[0]", "expected a string"
+    ) {
       $0.set(.tracks, line: 1, "sample_thumbs", .array([.integer(1)]))
     },
     Breakage("tracks: empty line", .tracks, 2, "", "empty line") {
       $0.insertRaw(.tracks, at: 2, "")
     },
-    Breakage("tracks: a line that is not an object", .tracks, 4, "", "expected a JSON object, found array") {
+    Breakage(
+      "tracks: a line that is not an object", .tracks, 4, "", "expected a JSON object, found array"
+    ) {
       $0.insertRaw(.tracks, at: 4, "[1, 2]")
     },
   ]
@@ -112,10 +127,15 @@ struct ValidatorTests {
     Breakage("detections: conf missing", .detections, 3, "conf", "required field is missing") {
       $0.set(.detections, line: 3, "conf", nil)
     },
-    Breakage("detections: frame_idx a string", .detections, 1, "frame_idx", "expected an integer, found string") {
+    Breakage(
+      "detections: frame_idx a string", .detections, 1, "frame_idx",
+      "expected an integer, found string"
+    ) {
       $0.set(.detections, line: 1, "frame_idx", .string("x"))
     },
-    Breakage("detections: frame_idx with a fraction", .detections, 1, "frame_idx", "expected an integer") {
+    Breakage(
+      "detections: frame_idx with a fraction", .detections, 1, "frame_idx", "expected an integer"
+    ) {
       $0.set(.detections, line: 1, "frame_idx", .number(1.5))
     },
     Breakage("detections: bbox of three", .detections, 2, "bbox", "must have 4 elements, found 3") {
@@ -130,31 +150,45 @@ struct ValidatorTests {
     Breakage("detections: bbox y1 > y2", .detections, 1, "bbox", "y1 must be ≤ y2") {
       $0.set(.detections, line: 1, "bbox", .numbers([0.1, 0.5, 0.3, 0.4]))
     },
-    Breakage("detections: bbox a string", .detections, 1, "bbox", "expected an array, found string") {
+    Breakage("detections: bbox a string", .detections, 1, "bbox", "expected an array, found string")
+    {
       $0.set(.detections, line: 1, "bbox", .string("0.1,0.2,0.3,0.4"))
     },
-    Breakage("detections: bbox element a string", .detections, 1, "bbox[1]", "expected a number, found string") {
+    Breakage(
+      "detections: bbox element a string", .detections, 1, "bbox[1]",
+      "expected a number, found string"
+    ) {
       $0.set(.detections, line: 1, "bbox[1]", .string("0.2"))
     },
-    Breakage("detections: landmarks of nine", .detections, 4, "landmarks", "must have 10 elements, found 9") {
+    Breakage(
+      "detections: landmarks of nine", .detections, 4, "landmarks", "must have 10 elements, found 9"
+    ) {
       $0.set(.detections, line: 4, "landmarks[9]", nil)
     },
-    Breakage("detections: landmark outside [0, 1]", .detections, 4, "landmarks[0]", "must be in [0, 1]") {
+    Breakage(
+      "detections: landmark outside [0, 1]", .detections, 4, "landmarks[0]", "must be in [0, 1]"
+    ) {
       $0.set(.detections, line: 4, "landmarks[0]", .number(-0.1))
     },
     Breakage("detections: conf above 1", .detections, 5, "conf", "must be in [0, 1]") {
       $0.set(.detections, line: 5, "conf", .number(1.2))
     },
-    Breakage("detections: wrong schema_version", .detections, 6, "schema_version", "must be \"det_v1\"") {
+    Breakage(
+      "detections: wrong schema_version", .detections, 6, "schema_version", "must be \"det_v1\""
+    ) {
       $0.set(.detections, line: 6, "schema_version", .string("det_v2"))
     },
     Breakage("detections: unknown track", .detections, 2, "track_id", "not in tracks.jsonl") {
       $0.set(.detections, line: 2, "track_id", .string("track-00009"))
     },
-    Breakage("detections: malformed track_id", .detections, 2, "track_id", "must match track-NNNNN") {
+    Breakage("detections: malformed track_id", .detections, 2, "track_id", "must match track-NNNNN")
+    {
       $0.set(.detections, line: 2, "track_id", .string("t1"))
     },
-    Breakage("detections: frame outside its track", .detections, 1, "frame_idx", "outside the frame_span [0, 20]") {
+    Breakage(
+      "detections: frame outside its track", .detections, 1, "frame_idx",
+      "outside the frame_span [0, 20]"
+    ) {
       $0.set(.detections, line: 1, "frame_idx", .integer(25))
     },
     Breakage("detections: negative timestamp", .detections, 1, "ts_s", "must be ≥ 0") {
@@ -166,7 +200,9 @@ struct ValidatorTests {
     Breakage("detections: other episode", .detections, 6, "ep_id", "must equal the episode id") {
       $0.set(.detections, line: 6, "ep_id", .string("other"))
     },
-    Breakage("detections: truncated line", .detections, 5, "frame_idx", "not valid JSON: truncated JSON") {
+    Breakage(
+      "detections: truncated line", .detections, 5, "frame_idx", "not valid JSON: truncated JSON"
+    ) {
       $0.replaceRaw(.detections, line: 5, #"{"frame_idx": "#)
     },
     Breakage("detections: NaN", .detections, 2, "conf", "NaN is not a JSON number") {
@@ -187,10 +223,15 @@ struct ValidatorTests {
     Breakage("faces: embedding not unit-norm", .faces, 2, "embedding", "must be unit-norm") {
       $0.setEmbedding(line: 2, unitVector(seed: 2, width: EpisodeFixture.width).map { $0 * 2 })
     },
-    Breakage("faces: embedding of another width", .faces, 3, "embedding", "embedding width must be 8") {
+    Breakage(
+      "faces: embedding of another width", .faces, 3, "embedding", "embedding width must be 8"
+    ) {
       $0.setEmbedding(line: 3, unitVector(seed: 3, width: 4))
     },
-    Breakage("faces: embedding element a string", .faces, 1, "embedding[0]", "expected a number, found string") {
+    Breakage(
+      "faces: embedding element a string", .faces, 1, "embedding[0]",
+      "expected a number, found string"
+    ) {
       $0.set(.faces, line: 1, "embedding[0]", .string("0.1"))
     },
     Breakage("faces: empty embedding", .faces, 1, "embedding", "must not be empty") {
@@ -199,7 +240,9 @@ struct ValidatorTests {
     Breakage("faces: malformed face_id", .faces, 1, "face_id", "must match face-NNNNN") {
       $0.set(.faces, line: 1, "face_id", .string("face-1"))
     },
-    Breakage("faces: duplicate face_id", .faces, 3, "face_id", "duplicate face_id (first on line 1)") {
+    Breakage(
+      "faces: duplicate face_id", .faces, 3, "face_id", "duplicate face_id (first on line 1)"
+    ) {
       $0.set(.faces, line: 3, "face_id", .string("face-00001"))
     },
     Breakage("faces: unknown track", .faces, 1, "track_id", "not in tracks.jsonl") {
@@ -210,20 +253,28 @@ struct ValidatorTests {
       $0.set(.faces, line: 1, "track_id", .string("track-1"))
       $0.set(.faces, line: 1, "crop_path", .string(""))
     },
-    Breakage("faces: frame outside its track", .faces, 4, "frame_idx", "outside the frame_span [30, 50]") {
+    Breakage(
+      "faces: frame outside its track", .faces, 4, "frame_idx", "outside the frame_span [30, 50]"
+    ) {
       $0.set(.faces, line: 4, "frame_idx", .integer(60))
       $0.set(.faces, line: 4, "crop_path", nil)
     },
     Breakage("faces: frame_idx missing", .faces, 2, "frame_idx", "required field is missing") {
       $0.set(.faces, line: 2, "frame_idx", nil)
     },
-    Breakage("faces: four-digit crop_path", .faces, 1, "crop_path", "crops/track-00001/frame_000005.jpg") {
+    Breakage(
+      "faces: four-digit crop_path", .faces, 1, "crop_path", "crops/track-00001/frame_000005.jpg"
+    ) {
       $0.set(.faces, line: 1, "crop_path", .string("crops/track-00001/frame_0005.jpg"))
     },
-    Breakage("faces: rejected face in faces.jsonl", .faces, 2, "rejection_reason", "accepted faces only") {
+    Breakage(
+      "faces: rejected face in faces.jsonl", .faces, 2, "rejection_reason", "accepted faces only"
+    ) {
       $0.set(.faces, line: 2, "rejection_reason", .string("low_quality"))
     },
-    Breakage("faces: bbox element a string", .faces, 3, "bbox[1]", "expected a number, found string") {
+    Breakage(
+      "faces: bbox element a string", .faces, 3, "bbox[1]", "expected a number, found string"
+    ) {
       $0.set(.faces, line: 3, "bbox[1]", .string("x"))
     },
     Breakage("faces: NaN", .faces, 1, "quality_score", "NaN is not a JSON number") {
@@ -232,7 +283,10 @@ struct ValidatorTests {
     Breakage("faces.npy: a row differs", .facesNPY, 2, "", "differs from the embedding on line 2") {
       $0.facesNPY?[1] = unitVector(seed: 99, width: EpisodeFixture.width)
     },
-    Breakage("faces.npy: a row too few", .facesNPY, nil, "shape[0]", "must equal the number of lines of faces.jsonl (4)") {
+    Breakage(
+      "faces.npy: a row too few", .facesNPY, nil, "shape[0]",
+      "must equal the number of lines of faces.jsonl (4)"
+    ) {
       $0.facesNPY?.removeLast()
     },
     Breakage("faces.npy: missing", .facesNPY, nil, "", "missing, but faces.jsonl exists") {
@@ -245,10 +299,16 @@ struct ValidatorTests {
       $0.rawNPY = NPYTests.file(
         header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", payload: 32)
     },
-    Breakage("faces.jsonl: missing while faces.npy exists", .faces, nil, "", "missing, but faces.npy exists") {
+    Breakage(
+      "faces.jsonl: missing while faces.npy exists", .faces, nil, "",
+      "missing, but faces.npy exists"
+    ) {
       $0.remove(.faces)
     },
-    Breakage("track_embeddings.npy: another width", .trackEmbeddings, nil, "shape[1]", "embedding width must be 8") {
+    Breakage(
+      "track_embeddings.npy: another width", .trackEmbeddings, nil, "shape[1]",
+      "embedding width must be 8"
+    ) {
       $0.trackEmbeddings = [unitVector(seed: 1, width: 4)]
     },
   ]
@@ -257,44 +317,80 @@ struct ValidatorTests {
     Breakage("tracks.jsonl missing while others refer to it", .tracks, nil, "", "missing, but") {
       $0.remove(.tracks)
     },
-    Breakage("identities: unknown track", .identities, nil, "identities[1].track_ids[0]", "not in tracks.jsonl") {
+    Breakage(
+      "identities: unknown track", .identities, nil, "identities[1].track_ids[0]",
+      "not in tracks.jsonl"
+    ) {
       $0.set(.identities, "identities[1].track_ids[0]", .string("track-00009"))
     },
-    Breakage("identities: a track in two identities", .identities, nil, "identities[1].track_ids[1]", "already in identities[0] (identity-00001)") {
+    Breakage(
+      "identities: a track in two identities", .identities, nil, "identities[1].track_ids[1]",
+      "already in identities[0] (identity-00001)"
+    ) {
       $0.set(.identities, "identities[1].track_ids[1]", .string("track-00001"))
       $0.set(.identities, "identities[1].embedding_stats.num_tracks", .integer(2))
     },
-    Breakage("identities: cluster_id missing", .identities, nil, "identities[0].cluster_id", "required field is missing") {
+    Breakage(
+      "identities: cluster_id missing", .identities, nil, "identities[0].cluster_id",
+      "required field is missing"
+    ) {
       $0.set(.identities, "identities[0].cluster_id", nil)
     },
-    Breakage("identities: cluster_id a string", .identities, nil, "identities[0].cluster_id", "expected an integer or null, found string") {
+    Breakage(
+      "identities: cluster_id a string", .identities, nil, "identities[0].cluster_id",
+      "expected an integer or null, found string"
+    ) {
       $0.set(.identities, "identities[0].cluster_id", .string("one"))
     },
-    Breakage("identities: bad timestamp", .identities, nil, "identities[0].created_at", "ISO-8601") {
+    Breakage("identities: bad timestamp", .identities, nil, "identities[0].created_at", "ISO-8601")
+    {
       $0.set(.identities, "identities[0].created_at", .string("yesterday"))
     },
-    Breakage("identities: other episode", .identities, nil, "metadata.ep_id", "must equal the episode id") {
+    Breakage(
+      "identities: other episode", .identities, nil, "metadata.ep_id", "must equal the episode id"
+    ) {
       $0.set(.identities, "metadata.ep_id", .string("other"))
     },
-    Breakage("identities: malformed identity_id", .identities, nil, "identities[0].identity_id", "must match identity-NNNNN") {
+    Breakage(
+      "identities: malformed identity_id", .identities, nil, "identities[0].identity_id",
+      "must match identity-NNNNN"
+    ) {
       $0.set(.identities, "identities[0].identity_id", .string("id-1"))
     },
-    Breakage("identities: duplicate identity_id", .identities, nil, "identities[1].identity_id", "duplicate identity_id (first at identities[0])") {
+    Breakage(
+      "identities: duplicate identity_id", .identities, nil, "identities[1].identity_id",
+      "duplicate identity_id (first at identities[0])"
+    ) {
       $0.set(.identities, "identities[1].identity_id", .string("identity-00001"))
     },
-    Breakage("identities: num_tracks disagrees", .identities, nil, "identities[0].embedding_stats.num_tracks", "must equal the number of track_ids (2)") {
+    Breakage(
+      "identities: num_tracks disagrees", .identities, nil,
+      "identities[0].embedding_stats.num_tracks", "must equal the number of track_ids (2)"
+    ) {
       $0.set(.identities, "identities[0].embedding_stats.num_tracks", .integer(3))
     },
-    Breakage("identities: a label that is not a string", .identities, nil, "identities[0].labels.name", "expected a string, found number") {
+    Breakage(
+      "identities: a label that is not a string", .identities, nil, "identities[0].labels.name",
+      "expected a string, found number"
+    ) {
       $0.set(.identities, "identities[0].labels.name", .integer(5))
     },
-    Breakage("identities: locked not a boolean", .identities, nil, "identities[0].locked", "expected a boolean, found string") {
+    Breakage(
+      "identities: locked not a boolean", .identities, nil, "identities[0].locked",
+      "expected a boolean, found string"
+    ) {
       $0.set(.identities, "identities[0].locked", .string("yes"))
     },
-    Breakage("identities: cluster_thresh out of range", .identities, nil, "metadata.cluster_thresh", "must be in [-1, 1]") {
+    Breakage(
+      "identities: cluster_thresh out of range", .identities, nil, "metadata.cluster_thresh",
+      "must be in [-1, 1]"
+    ) {
       $0.set(.identities, "metadata.cluster_thresh", .number(2))
     },
-    Breakage("identities: identities not an array", .identities, nil, "identities", "expected an array, found object") {
+    Breakage(
+      "identities: identities not an array", .identities, nil, "identities",
+      "expected an array, found object"
+    ) {
       $0.set(.identities, "identities", .object([:]))
     },
     Breakage("identities: not JSON", .identities, nil, "", "not valid JSON: truncated JSON") {
@@ -303,37 +399,67 @@ struct ValidatorTests {
     Breakage(
       "identities: no tracks",
       expecting: [
-        ExpectedViolation(artifact: .identities, line: nil, field: "identities[1].track_ids", message: "must not be empty"),
-        ExpectedViolation(artifact: .identities, line: nil, field: "identities[1].embedding_stats.num_tracks", message: "(0)"),
+        ExpectedViolation(
+          artifact: .identities, line: nil, field: "identities[1].track_ids",
+          message: "must not be empty"),
+        ExpectedViolation(
+          artifact: .identities, line: nil, field: "identities[1].embedding_stats.num_tracks",
+          message: "(0)"),
       ]
     ) {
       $0.set(.identities, "identities[1].track_ids", .array([]))
     },
-    Breakage("track_metrics: tracks_born missing", .trackMetrics, nil, "tracks_born", "required field is missing") {
+    Breakage(
+      "track_metrics: tracks_born missing", .trackMetrics, nil, "tracks_born",
+      "required field is missing"
+    ) {
       $0.set(.trackMetrics, "tracks_born", nil)
     },
-    Breakage("track_metrics: malformed longest track", .trackMetrics, nil, "longest_tracks[0].track_id", "must match track-NNNNN") {
+    Breakage(
+      "track_metrics: malformed longest track", .trackMetrics, nil, "longest_tracks[0].track_id",
+      "must match track-NNNNN"
+    ) {
       $0.set(.trackMetrics, "longest_tracks[0].track_id", .string("x"))
     },
-    Breakage("track_metrics: fraction above 1", .trackMetrics, nil, "short_track_fraction", "must be in [0, 1]") {
+    Breakage(
+      "track_metrics: fraction above 1", .trackMetrics, nil, "short_track_fraction",
+      "must be in [0, 1]"
+    ) {
       $0.set(.trackMetrics, "short_track_fraction", .number(1.5))
     },
-    Breakage("track_metrics: elapsed_sec a string", .trackMetrics, nil, "elapsed_sec", "expected a number, found string") {
+    Breakage(
+      "track_metrics: elapsed_sec a string", .trackMetrics, nil, "elapsed_sec",
+      "expected a number, found string"
+    ) {
       $0.set(.trackMetrics, "elapsed_sec", .string("fast"))
     },
-    Breakage("cleanup_report: before.num_faces a string", .cleanupReport, nil, "before.num_faces", "expected an integer, found string") {
+    Breakage(
+      "cleanup_report: before.num_faces a string", .cleanupReport, nil, "before.num_faces",
+      "expected an integer, found string"
+    ) {
       $0.set(.cleanupReport, "before.num_faces", .string("many"))
     },
-    Breakage("cleanup_report: created_at missing", .cleanupReport, nil, "created_at", "required field is missing") {
+    Breakage(
+      "cleanup_report: created_at missing", .cleanupReport, nil, "created_at",
+      "required field is missing"
+    ) {
       $0.set(.cleanupReport, "created_at", nil)
     },
-    Breakage("cleanup_report: quality above 1", .cleanupReport, nil, "reembed_summary.mean_quality_after", "must be in [0, 1]") {
+    Breakage(
+      "cleanup_report: quality above 1", .cleanupReport, nil, "reembed_summary.mean_quality_after",
+      "must be in [0, 1]"
+    ) {
       $0.set(.cleanupReport, "reembed_summary.mean_quality_after", .number(1.5))
     },
-    Breakage("cleanup_report: other episode", .cleanupReport, nil, "ep_id", "must equal the episode id") {
+    Breakage(
+      "cleanup_report: other episode", .cleanupReport, nil, "ep_id", "must equal the episode id"
+    ) {
       $0.set(.cleanupReport, "ep_id", .string("x"))
     },
-    Breakage("cleanup_report: not an object", .cleanupReport, nil, "", "expected a JSON object, found array") {
+    Breakage(
+      "cleanup_report: not an object", .cleanupReport, nil, "",
+      "expected a JSON object, found array"
+    ) {
       $0.documents[.cleanupReport] = .raw("[]")
     },
   ]
@@ -372,15 +498,17 @@ struct ValidatorTests {
     var fixture = try EpisodeFixture.valid()
     try breakage.edit(&fixture)
     let report = try fixture.validate()
+    let listing = report.violations.map(\.description).joined(separator: "\n")
     #expect(!report.isClean)
     for expected in breakage.expected {
       #expect(
         report.violations.contains(where: expected.matches),
-        "expected \(expected); got:\n\(report.violations.map(\.description).joined(separator: "\n"))")
+        "expected \(expected); got:\n\(listing)"
+      )
     }
     #expect(
       report.violations.count == breakage.expected.count,
-      "exactly \(breakage.expected.count) violation(s) expected; got:\n\(report.violations.map(\.description).joined(separator: "\n"))"
+      "exactly \(breakage.expected.count) violation(s) expected; got:\n\(listing)"
     )
   }
 
@@ -391,13 +519,16 @@ struct ValidatorTests {
     let report = try fixture.validate()
     #expect(
       report.violations.map(\.description)
-        == ["manifests/\(EpisodeFixture.episode)/tracks.jsonl:3: stats.detections = 0: must be ≥ 1"])
+        == ["\(FixtureArtifact.tracks.relativePath):3: stats.detections = 0: must be ≥ 1"]
+    )
     #expect(
       Violation(artifact: "a.json", line: nil, field: "", value: "", message: "missing").description
         == "a.json: missing")
     #expect(
-      Violation(artifact: "a.json", line: nil, field: "x", value: "", message: "required field is missing")
-        .description == "a.json: x: required field is missing")
+      Violation(
+        artifact: "a.json", line: nil, field: "x", value: "", message: "required field is missing"
+      )
+      .description == "a.json: x: required field is missing")
   }
 
   @Test("every violation of one file is reported, in line order")
@@ -411,10 +542,17 @@ struct ValidatorTests {
     fixture.insertRaw(.tracks, at: 4, "{not json")
     let report = try fixture.validate()
     let faces = FixtureArtifact.faces.relativePath
-    let found = report.violations.filter { $0.artifact == faces }.map { "\($0.line ?? 0) \($0.field)" }
+    let found = report.violations.filter { $0.artifact == faces }.map {
+      "\($0.line ?? 0) \($0.field)"
+    }
     #expect(
-      found == ["1 landmarks[3]", "1 quality_score", "2 face_id", "3 bbox[0]", "3 bbox", "4 landmarks"])
-    #expect(report.violations.contains { $0.artifact == FixtureArtifact.tracks.relativePath && $0.line == 4 })
+      found == [
+        "1 landmarks[3]", "1 quality_score", "2 face_id", "3 bbox[0]", "3 bbox", "4 landmarks",
+      ])
+    #expect(
+      report.violations.contains {
+        $0.artifact == FixtureArtifact.tracks.relativePath && $0.line == 4
+      })
     #expect(report.violations.count == 7, "\(report.violations.map(\.description))")
   }
 
@@ -428,8 +566,10 @@ struct ValidatorTests {
     #expect(
       places == [
         "embeds/\(episode)/faces.npy:0:shape[1]",
-        "manifests/\(episode)/faces.jsonl:1:embedding", "manifests/\(episode)/faces.jsonl:2:embedding",
-        "manifests/\(episode)/faces.jsonl:3:embedding", "manifests/\(episode)/faces.jsonl:4:embedding",
+        "manifests/\(episode)/faces.jsonl:1:embedding",
+        "manifests/\(episode)/faces.jsonl:2:embedding",
+        "manifests/\(episode)/faces.jsonl:3:embedding",
+        "manifests/\(episode)/faces.jsonl:4:embedding",
         "embeds/\(episode)/track_embeddings.npy:0:shape[1]",
       ])
     #expect(report.violations.allSatisfy { $0.message.contains("must be 512") })
@@ -438,7 +578,10 @@ struct ValidatorTests {
   @Test("absent artifacts are skipped and listed")
   func absentArtifacts() throws {
     var fixture = try EpisodeFixture.valid()
-    for artifact in [FixtureArtifact.faces, .facesNPY, .identities, .trackMetrics, .cleanupReport, .trackEmbeddings] {
+    for artifact in [
+      FixtureArtifact.faces, .facesNPY, .identities, .trackMetrics, .cleanupReport,
+      .trackEmbeddings,
+    ] {
       fixture.remove(artifact)
     }
     let report = try fixture.validate()
@@ -450,7 +593,10 @@ struct ValidatorTests {
         "manifests/\(episode)/cleanup_report.json", "manifests/\(episode)/faces.jsonl",
         "manifests/\(episode)/identities.json", "manifests/\(episode)/track_metrics.json",
       ])
-    #expect(report.checked.keys.sorted() == ["manifests/\(episode)/detections.jsonl", "manifests/\(episode)/tracks.jsonl"])
+    #expect(
+      report.checked.keys.sorted() == [
+        "manifests/\(episode)/detections.jsonl", "manifests/\(episode)/tracks.jsonl",
+      ])
   }
 
   @Test("detections before tracking need no tracks.jsonl")
@@ -482,7 +628,8 @@ struct ValidatorTests {
     defer { directory.cleanUp() }
     let episode = try EpisodeID(EpisodeFixture.episode)
     let layout = DataLayout(root: directory.url)
-    try FileManager.default.createDirectory(at: layout.tracks(episode), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: layout.tracks(episode), withIntermediateDirectories: true)
     let report = ArtifactValidator(layout: layout, episode: episode).validate()
     #expect(report.violations.count == 1)
     #expect(report.violations.first?.artifact == FixtureArtifact.tracks.relativePath)

@@ -31,21 +31,27 @@ enum FileIO {
   static func read(_ descriptor: Int32, into buffer: inout [UInt8], count: Int, displayPath: String)
     throws -> Int
   {
-    let oldCount = buffer.count
-    buffer.append(contentsOf: repeatElement(0, count: count))
-    while true {
-      let result = buffer.withUnsafeMutableBytes { raw in
-        posixRead(descriptor, raw.baseAddress.map { $0 + oldCount }, count)
+    var failure: Int32 = 0
+    // Read into uninitialised memory (no zero-filling), then append what arrived.
+    let chunk = [UInt8](unsafeUninitializedCapacity: count) { spare, initialized in
+      initialized = 0
+      while true {
+        let result = posixRead(descriptor, spare.baseAddress, count)
+        if result >= 0 {
+          initialized = result
+          return
+        }
+        if errno != EINTR {
+          failure = errno
+          return
+        }
       }
-      if result >= 0 {
-        buffer.removeLast(count - result)
-        return result
-      }
-      if errno == EINTR { continue }
-      let code = errno
-      buffer.removeLast(count)
-      throw ArtifactError.io(path: displayPath, underlying: "read failed: \(errnoMessage(code))")
     }
+    if failure != 0 {
+      throw ArtifactError.io(path: displayPath, underlying: "read failed: \(errnoMessage(failure))")
+    }
+    buffer.append(contentsOf: chunk)
+    return chunk.count
   }
 
   /// Writes all of `bytes`, retrying short writes and `EINTR`.
@@ -91,7 +97,8 @@ enum FileIO {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
       throw ArtifactError.io(
-        path: displayPath, underlying: "cannot create \(directory.path): \(error.localizedDescription)")
+        path: displayPath,
+        underlying: "cannot create \(directory.path): \(error.localizedDescription)")
     }
   }
 
@@ -107,7 +114,8 @@ enum FileIO {
 
 // The POSIX `read`/`write` under names that do not clash with our own methods.
 @inline(__always)
-private func posixRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+private func posixRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int
+{
   read(descriptor, buffer, count)
 }
 

@@ -30,7 +30,7 @@ struct JSONParser {
   // MARK: Values
 
   private mutating func parseValue() throws -> JSONValue {
-    guard position < bytes.count else { throw truncated("expected a value") }
+    guard position < bytes.count else { throw truncated("where a value was expected") }
     switch bytes[position] {
     case UInt8(ascii: "{"): return try parseObject()
     case UInt8(ascii: "["): return try parseArray()
@@ -125,7 +125,7 @@ struct JSONParser {
     let count = literal.utf8CodeUnitCount
     let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
     for offset in 0..<count {
-      guard position + offset < bytes.count else { throw truncated("expected '\(literal)'") }
+      guard position + offset < bytes.count else { throw truncated("inside '\(literal)'") }
       if bytes[position + offset] != expected[offset] {
         throw error("unexpected '\(word())', expected a value")
       }
@@ -141,7 +141,7 @@ struct JSONParser {
     var integral = true
     if bytes[position] == UInt8(ascii: "-") {
       position += 1
-      guard position < bytes.count else { throw truncated("expected digits after '-'") }
+      guard position < bytes.count else { throw truncated("inside a number") }
       if bytes[position] == UInt8(ascii: "I") {
         position = start
         throw error("\(word()) is not a JSON number (JSON numbers are finite)")
@@ -161,7 +161,7 @@ struct JSONParser {
     if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
       integral = false
       position += 1
-      guard position < bytes.count else { throw truncated("expected digits after '.'") }
+      guard position < bytes.count else { throw truncated("inside a number") }
       guard isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
       skipDigits()
     }
@@ -175,12 +175,14 @@ struct JSONParser {
       {
         position += 1
       }
-      guard position < bytes.count else { throw truncated("expected digits in exponent") }
+      guard position < bytes.count else { throw truncated("inside a number") }
       guard isDigit(bytes[position]) else { throw error("expected a digit in exponent") }
       skipDigits()
     }
-    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-    if integral, let value = Int(text) { return .integer(value) }
+    let text = String(
+      decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    // `-0` stays a (negative-zero) number so float fields keep their sign bit.
+    if integral, text != "-0", let value = Int(text) { return .integer(value) }
     guard let value = Double(text), value.isFinite else {
       position = start
       throw error("number \(text) is out of range (JSON numbers are finite)")
@@ -217,14 +219,14 @@ struct JSONParser {
       if byte < 0x20 { throw error("control character \(describe(byte)) inside a string") }
       position += 1
     }
-    guard position < bytes.count else { throw truncated("unterminated string") }
+    guard position < bytes.count else { throw truncated("inside a string") }
     return try parseEscapedString(from: start)
   }
 
   private mutating func parseEscapedString(from start: Int) throws -> String {
     var utf8: [UInt8] = Array(bytes[start..<position])
     while true {
-      guard position < bytes.count else { throw truncated("unterminated string") }
+      guard position < bytes.count else { throw truncated("inside a string") }
       let byte = bytes[position]
       switch byte {
       case UInt8(ascii: "\""):
@@ -236,7 +238,7 @@ struct JSONParser {
         return string
       case UInt8(ascii: "\\"):
         position += 1
-        guard position < bytes.count else { throw truncated("unterminated escape") }
+        guard position < bytes.count else { throw truncated("inside a string") }
         let escape = bytes[position]
         position += 1
         switch escape {
@@ -286,7 +288,7 @@ struct JSONParser {
   private mutating func parseHex4() throws -> UInt32 {
     var value: UInt32 = 0
     for _ in 0..<4 {
-      guard position < bytes.count else { throw truncated("unterminated \\u escape") }
+      guard position < bytes.count else { throw truncated("inside a string") }
       let byte = bytes[position]
       let digit: UInt8
       switch byte {
@@ -321,7 +323,7 @@ struct JSONParser {
 
   /// The byte at the current position, or a truncation error naming what was expected.
   private func peek(_ expected: String) throws -> UInt8 {
-    guard position < bytes.count else { throw truncated("expected \(expected)") }
+    guard position < bytes.count else { throw truncated("where \(expected) was expected") }
     return bytes[position]
   }
 
@@ -346,9 +348,11 @@ struct JSONParser {
     JSONSyntaxError(offset: position, reason: reason, path: [], truncated: false)
   }
 
-  private func truncated(_ expected: String) -> JSONSyntaxError {
+  /// The text ended early; `place` says where (`inside a string`, `where ',' or '}' was
+  /// expected`).
+  private func truncated(_ place: String) -> JSONSyntaxError {
     JSONSyntaxError(
-      offset: position, reason: "truncated JSON: the text ends early (\(expected))", path: [],
+      offset: position, reason: "truncated JSON: the text ends \(place)", path: [],
       truncated: true)
   }
 }

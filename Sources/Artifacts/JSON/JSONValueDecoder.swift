@@ -150,7 +150,9 @@ private enum Primitive {
     return float
   }
 
-  static func integer<I: FixedWidthInteger>(_ type: I.Type, _ value: JSONValue, _ path: [any CodingKey])
+  static func integer<I: FixedWidthInteger>(
+    _ type: I.Type, _ value: JSONValue, _ path: [any CodingKey]
+  )
     throws -> I
   {
     guard case .integer(let integer) = value else {
@@ -158,7 +160,8 @@ private enum Primitive {
     }
     guard let result = I(exactly: integer) else {
       throw DecodingError.dataCorrupted(
-        .init(codingPath: path, debugDescription: "integer \(integer) is out of range for \(I.self)")
+        .init(
+          codingPath: path, debugDescription: "integer \(integer) is out of range for \(I.self)")
       )
     }
     return result
@@ -215,7 +218,8 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     guard let value = members[key.stringValue] else {
       throw DecodingError.keyNotFound(
         key,
-        .init(codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
+        .init(
+          codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
     }
     return value
   }

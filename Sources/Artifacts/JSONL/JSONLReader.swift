@@ -11,7 +11,7 @@ import Foundation
 ///
 /// ```swift
 /// let reader = try JSONLReader<Track>(url: layout.tracks(episode), displayPath: "…")
-/// try reader.forEach { line, track in … }
+/// try reader.forEachRow { line, track in … }
 /// ```
 public final class JSONLReader<Row: Decodable> {
   /// The file being read.
@@ -34,7 +34,8 @@ public final class JSONLReader<Row: Decodable> {
   /// - Throws: `ArtifactError.malformedLine` for a bad line, `.io` for a read error.
   public func next() throws -> (lineNumber: Int, row: Row)? {
     guard let line = try lines.next() else { return nil }
-    let row = try Self.decode(line.bytes, file: displayPath, line: line.number, terminated: line.terminated)
+    let row = try Self.decode(
+      line.bytes, file: displayPath, line: line.number, terminated: line.terminated)
     return (line.number, row)
   }
 
@@ -43,6 +44,12 @@ public final class JSONLReader<Row: Decodable> {
     while let item = try next() {
       try body(item.lineNumber, item.row)
     }
+  }
+
+  /// The same as `forEach(_:)`, under a name swift-format's `ReplaceForEachWithForLoop` rule
+  /// does not mistake for `Sequence.forEach`.
+  public func forEachRow(_ body: (_ lineNumber: Int, _ row: Row) throws -> Void) throws {
+    try forEach(body)
   }
 
   /// All remaining rows, in file order.
@@ -63,7 +70,8 @@ public final class JSONLReader<Row: Decodable> {
   {
     guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
       throw ArtifactError.malformedLine(
-        file: file, line: line, field: nil, reason: "empty line (every line must hold one JSON object)")
+        file: file, line: line, field: nil,
+        reason: "empty line (every line must hold one JSON object)")
     }
     let value: JSONValue
     do {

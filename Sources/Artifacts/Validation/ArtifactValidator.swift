@@ -57,7 +57,6 @@ private struct ValidationRun {
 
   let layout: DataLayout
   let episode: EpisodeID
-  let expectedWidth: Int?
   let logger: Logger
   var checker: RuleChecker
   var checked: [String: Int] = [:]
@@ -70,7 +69,6 @@ private struct ValidationRun {
   init(layout: DataLayout, episode: EpisodeID, expectedWidth: Int?, logger: Logger) {
     self.layout = layout
     self.episode = episode
-    self.expectedWidth = expectedWidth
     self.logger = logger
     checker = RuleChecker(episode: episode.rawValue)
     if let expectedWidth { embeddingWidth = (expectedWidth, "the expected width") }
@@ -210,7 +208,8 @@ private struct ValidationRun {
   mutating func validateFaces(_ url: URL, npy: NPYMatrix?) {
     let npyName = name(layout.facesNPY(episode))
     if let npy, npy.rows > 0 {
-      checkWidth(npy.columns, at: Location(artifact: npyName), field: "shape[1]", value: "\(npy.columns)")
+      checkWidth(
+        npy.columns, at: Location(artifact: npyName), field: "shape[1]", value: "\(npy.columns)")
     }
     var faceLines: [String: Int] = [:]
     forEachLine(url, rules: ArtifactSchemas.face) { run, members, location in
@@ -350,13 +349,15 @@ private struct ValidationRun {
         }
         let field = "\(prefix).track_ids[\(position)]"
         if let tracks, tracks[trackID] == nil {
-          checker.report(location, field: field, value: JSONValue.quoted(trackID), "not in tracks.jsonl")
+          checker.report(
+            location, field: field, value: JSONValue.quoted(trackID), "not in tracks.jsonl")
         }
         if let previous = owner[trackID] {
           let message =
             previous.index == index
             ? "listed twice in this identity"
-            : "already in identities[\(previous.index)] (\(previous.id)); a track belongs to one identity"
+            : "already in identities[\(previous.index)] (\(previous.id)); "
+              + "a track belongs to one identity"
           checker.report(location, field: field, value: JSONValue.quoted(trackID), message)
         } else {
           owner[trackID] = (index, id)

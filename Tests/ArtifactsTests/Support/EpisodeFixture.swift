@@ -172,8 +172,10 @@ struct EpisodeFixture: Sendable {
         }
       case .trackEmbeddings:
         if let trackEmbeddings {
-          try NPYMatrix(rowVectors: trackEmbeddings, columns: trackEmbeddings.first?.count ?? Self.width)
-            .write(to: url)
+          try NPYMatrix(
+            rowVectors: trackEmbeddings, columns: trackEmbeddings.first?.count ?? Self.width
+          )
+          .write(to: url)
         }
       }
     }

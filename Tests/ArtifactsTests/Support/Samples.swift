@@ -16,8 +16,10 @@ enum Samples {
 
   static func track(_ number: Int, frames: ClosedRange<Int>, thumbs: [String] = []) -> Track {
     Track(
-      trackID: ArtifactID.track(number), epID: episode, startSeconds: Double(frames.lowerBound) / 24,
-      endSeconds: Double(frames.upperBound) / 24, frameSpan: [frames.lowerBound, frames.upperBound],
+      trackID: ArtifactID.track(number), epID: episode,
+      startSeconds: Double(frames.lowerBound) / 24,
+      endSeconds: Double(frames.upperBound) / 24,
+      frameSpan: [frames.lowerBound, frames.upperBound],
       sampleThumbs: thumbs, stats: TrackStats(detections: frames.count, avgConf: 0.92))
   }
 
@@ -67,7 +69,8 @@ enum Samples {
   static func cleanupReport(withSummaries: Bool = true) -> CleanupReport {
     CleanupReport(
       epID: episode, actionsRun: withSummaries ? ["split_tracks", "reembed", "recluster"] : [],
-      before: CleanupCounts(numTracks: 42, numFaces: 2048, numClusters: 18, singletonFraction: 0.38),
+      before: CleanupCounts(
+        numTracks: 42, numFaces: 2048, numClusters: 18, singletonFraction: 0.38),
       after: CleanupCounts(numTracks: 58, numFaces: 1876, numClusters: 12, singletonFraction: 0.15),
       splitTracksSummary: withSummaries
         ? SplitTracksSummary(tracksSplit: 8, newTracksCreated: 16) : nil,
