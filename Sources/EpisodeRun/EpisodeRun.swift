@@ -56,7 +56,8 @@ struct EpisodeOptions: ParsableArguments {
   @Option(name: .customLong("ep-id"), help: "Episode id, e.g. sample-s01e01.")
   var epID: String?
 
-  @Option(name: .customLong("data-root"), help: "Data root (default ./data or $FACEHARVEST_DATA_ROOT).")
+  @Option(
+    name: .customLong("data-root"), help: "Data root (default ./data or $FACEHARVEST_DATA_ROOT).")
   var dataRoot: String?
 
   @Flag(name: .shortAndLong, help: "Log debug details.")
@@ -75,7 +76,8 @@ struct EpisodeOptions: ParsableArguments {
   /// The data layout for the chosen root.
   func layout() -> DataLayout {
     DataLayout(
-      root: DataLayout.resolveRoot(explicit: dataRoot, environment: ProcessInfo.processInfo.environment))
+      root: DataLayout.resolveRoot(
+        explicit: dataRoot, environment: ProcessInfo.processInfo.environment))
   }
 
   /// A logger writing to standard error at the chosen level.

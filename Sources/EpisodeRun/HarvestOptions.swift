@@ -12,10 +12,12 @@ struct HarvestOptions: ParsableArguments {
   @Flag(name: .customLong("faces-embed"), help: "Run the Faces Harvest (embedding) stage.")
   var facesEmbed = false
 
-  @Flag(name: .customLong("save-crops"), help: "Save aligned JPEG crops under frames/{ep_id}/crops.")
+  @Flag(
+    name: .customLong("save-crops"), help: "Save aligned JPEG crops under frames/{ep_id}/crops.")
   var saveCrops = false
 
-  @Option(name: .customLong("min-face-conf"), help: "Detector confidence threshold (min_confidence).")
+  @Option(
+    name: .customLong("min-face-conf"), help: "Detector confidence threshold (min_confidence).")
   var minFaceConf: Double?
 
   @Option(name: .customLong("min-face-size"), help: "Minimum face short side in pixels.")
@@ -51,13 +53,16 @@ struct HarvestOptions: ParsableArguments {
   @Option(name: .customLong("embed-batch-size"), help: "Faces per inference batch.")
   var embedBatchSize: Int?
 
-  @Option(name: .customLong("embed-model"), help: "Model manifest name, or path of a listed .onnx file.")
+  @Option(
+    name: .customLong("embed-model"), help: "Model manifest name, or path of a listed .onnx file.")
   var embedModel: String?
 
   @Option(name: .customLong("embed-device"), help: "cpu | cuda.")
   var embedDevice: ExecutionDevice?
 
-  @Option(name: .customLong("config"), help: "Harvest config file (default config/pipeline/faces_embed_sampling.yaml).")
+  @Option(
+    name: .customLong("config"),
+    help: "Harvest config file (default config/pipeline/faces_embed_sampling.yaml).")
   var config: String?
 
   /// Config file values (or defaults), then the flags given on the command line.
@@ -76,8 +81,12 @@ struct HarvestOptions: ParsableArguments {
     }
     if saveCrops { resolved.saveCrops = true }
     if faceValidate { resolved.checkPoseQuality = true }
-    if let value = try check(minFaceConf, 0...1, "--min-face-conf") { resolved.minConfidence = value }
-    if let value = try check(minFaceSize, 1...4096, "--min-face-size") { resolved.minFaceSize = value }
+    if let value = try check(minFaceConf, 0...1, "--min-face-conf") {
+      resolved.minConfidence = value
+    }
+    if let value = try check(minFaceSize, 1...4096, "--min-face-size") {
+      resolved.minFaceSize = value
+    }
     if let value = try check(minQuality, 0...1, "--min-quality") { resolved.minQuality = value }
     if let value = try check(maxBlur, 0...1e6, "--max-blur") { resolved.maxBlur = value }
     if let value = try check(maxCropsPerTrack, 1...100_000, "--max-crops-per-track") {
@@ -91,7 +100,9 @@ struct HarvestOptions: ParsableArguments {
       resolved.sampleInterval = value
     }
     if let value = try check(thumbSize, 16...2048, "--thumb-size") { resolved.thumbSize = value }
-    if let value = try check(jpegQuality, 1...100, "--jpeg-quality") { resolved.jpegQuality = value }
+    if let value = try check(jpegQuality, 1...100, "--jpeg-quality") {
+      resolved.jpegQuality = value
+    }
     if let value = try check(embedBatchSize, 1...4096, "--embed-batch-size") {
       resolved.embedBatchSize = value
     }

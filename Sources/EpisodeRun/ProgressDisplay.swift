@@ -13,7 +13,8 @@ final class ProgressDisplay: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     let fraction =
-      progress.framesTotal > 0 ? min(1, Double(progress.framesDone) / Double(progress.framesTotal)) : 0
+      progress.framesTotal > 0
+      ? min(1, Double(progress.framesDone) / Double(progress.framesTotal)) : 0
     let fps = progress.elapsed > 0 ? Double(progress.framesDone) / progress.elapsed : 0
     let text =
       "\(progress.phase) frames \(progress.framesDone)/\(progress.framesTotal)  faces "
@@ -22,7 +23,8 @@ final class ProgressDisplay: @unchecked Sendable {
     if isTerminal {
       let width = 30
       let filled = Int(fraction * Double(width))
-      let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+      let bar =
+        String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
       FileHandle.standardError.write(Data("\r\(bar) \(Int(fraction * 100))%  \(text)\u{1B}[K".utf8))
       drewBar = true
     } else if Date().timeIntervalSince(lastLine) >= 5 {

@@ -15,7 +15,9 @@ struct Validate: ParsableCommand {
   @Flag(help: "Print the report as JSON.")
   var json = false
 
-  @Option(name: .customLong("embed-width"), help: "Expected embedding width (default: not checked beyond consistency).")
+  @Option(
+    name: .customLong("embed-width"),
+    help: "Expected embedding width (default: not checked beyond consistency).")
   var embedWidth: Int?
 
   func run() throws {

@@ -64,7 +64,9 @@ public enum HeadPoseEstimator {
     var projection = [[Double]](repeating: [0, 0, 0], count: 2)
     for output in 0..<2 {
       for column in 0..<3 {
-        projection[output][column] = (0..<3).reduce(0) { $0 + inverse[column][$1] * moment[$1][output] }
+        projection[output][column] = (0..<3).reduce(0) {
+          $0 + inverse[column][$1] * moment[$1][output]
+        }
       }
     }
     // Nearest rotation rows: normalise r1, orthogonalise r2 against it, r3 = r1 × r2.

@@ -47,7 +47,8 @@ public struct CropDebugReport: Sendable, Codable, Equatable {
     var byStatus: [String: Int] = [:]
     var byReason: [String: Int] = [:]
     var histogram = [Int](repeating: 0, count: 10)
-    var perTrack: [String: (success: Int, rejected: Int, qualitySum: Double, reasons: [String: Int])] = [:]
+    var perTrack:
+      [String: (success: Int, rejected: Int, qualitySum: Double, reasons: [String: Int])] = [:]
     for entry in entries {
       byStatus[entry.status, default: 0] += 1
       var row = perTrack[entry.trackID] ?? (0, 0, 0, [:])
@@ -73,7 +74,9 @@ public struct CropDebugReport: Sendable, Codable, Equatable {
         meanQuality: row.success > 0 ? row.qualitySum / Double(row.success) : 0, topReason: top)
     }
     let worst = tracks.filter { $0.rejected > 0 }
-      .sorted { ($1.rejectionRate, $1.rejected, $0.trackID) < ($0.rejectionRate, $0.rejected, $1.trackID) }
+      .sorted {
+        ($1.rejectionRate, $1.rejected, $0.trackID) < ($0.rejectionRate, $0.rejected, $1.trackID)
+      }
     return CropDebugReport(
       entries: entries.count, byStatus: byStatus, byReason: byReason, tracks: tracks,
       qualityHistogram: histogram, worstTracks: Array(worst.prefix(5)))

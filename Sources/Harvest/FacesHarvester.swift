@@ -46,7 +46,9 @@ public final class FacesHarvester {
 
   /// The manifest entry `config.embedModel` names: an entry name, or the path of a file that an
   /// entry lists.
-  public static func embedderEntry(named model: String, in manifest: ModelManifest) throws -> ModelEntry {
+  public static func embedderEntry(named model: String, in manifest: ModelManifest) throws
+    -> ModelEntry
+  {
     if model.hasSuffix(".onnx") || model.contains("/") {
       let wanted = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().path
       let match = manifest.models.first { entry in
@@ -91,7 +93,8 @@ public final class FacesHarvester {
     let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
 
     // Inputs.
-    let tracks = try JSONLReader<Track>.readAll(from: tracksURL, displayPath: layout.relativePath(tracksURL))
+    let tracks = try JSONLReader<Track>.readAll(
+      from: tracksURL, displayPath: layout.relativePath(tracksURL))
     var trackSpans: [String: ClosedRange<Int>] = [:]
     for track in tracks {
       guard trackSpans[track.trackID] == nil else {
@@ -104,8 +107,9 @@ public final class FacesHarvester {
     }
     var detectionsByTrack: [String: [Detection]] = [:]
     var untracked = 0
-    let reader = try JSONLReader<Detection>(url: detectionsURL, displayPath: layout.relativePath(detectionsURL))
-    try reader.forEach { line, detection in
+    let reader = try JSONLReader<Detection>(
+      url: detectionsURL, displayPath: layout.relativePath(detectionsURL))
+    try reader.forEachRow { line, detection in
       guard let trackID = detection.trackID else {
         untracked += 1
         return
@@ -192,7 +196,8 @@ public final class FacesHarvester {
         facesDone: plan.faces.count, facesTotal: plan.faces.count,
         elapsed: Date().timeIntervalSince(started)))
     let artifacts = try writeArtifacts(
-      accepted: accepted, rejected: rejected, tracks: tracks, embeddingWidth: embedder.embeddingWidth,
+      accepted: accepted, rejected: rejected, tracks: tracks,
+      embeddingWidth: embedder.embeddingWidth,
       staging: config.saveCrops ? staging : nil)
     let writeSeconds = Date().timeIntervalSince(writeStarted)
 
@@ -258,9 +263,11 @@ public final class FacesHarvester {
     let frameQueue = BoundedQueue<FrameWork>(capacity: frameQueueCapacity)
     let faceQueue = BoundedQueue<GatedFace>(capacity: faceQueueCapacity)
     let failure = FirstError()
-    let framesTotal = max(decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1)
+    let framesTotal = max(
+      decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1)
     let facesTotal = plan.faces.count
-    let counters = Confined((framesDecoded: 0, framesConverted: 0, facesEmbedded: 0, lastReport: Date.distantPast))
+    let counters = Confined(
+      (framesDecoded: 0, framesConverted: 0, facesEmbedded: 0, lastReport: Date.distantPast))
     let countersLock = NSLock()
     let report: @Sendable (String) -> Void = { phase in
       guard let progress else { return }
@@ -287,7 +294,7 @@ public final class FacesHarvester {
       let begin = Date()
       var waiting = 0.0
       do {
-        try confinedDecoder.value.decode(wantsImage: { facesByFrame[$0] != nil }) { frame in
+        try confinedDecoder.value.decode(images: .only(Set(facesByFrame.keys))) { frame in
           countersLock.lock()
           counters.value.framesDecoded = frame.index + 1
           if frame.image != nil { counters.value.framesConverted += 1 }
@@ -397,7 +404,8 @@ public final class FacesHarvester {
     return PipelineOutcome(
       accepted: accepted, rejected: cropRejected.value + embedRejected,
       framesDecoded: totals.framesDecoded, framesConverted: totals.framesConverted,
-      decodeSeconds: decodeSeconds.value, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds)
+      decodeSeconds: decodeSeconds.value, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds
+    )
   }
 
   /// Standard deviation of luma below which a crop counts as blank.
@@ -408,7 +416,9 @@ public final class FacesHarvester {
     _ face: PlannedFace, in image: BGRImage, config: HarvestConfig,
     inputSize: (width: Int, height: Int), staging: URL?, encoder: JPEGEncoder, layout: DataLayout
   ) throws -> Result<GatedFace, RejectedFaceError> {
-    func reject(_ reason: RejectionReason, _ quality: Double?) -> Result<GatedFace, RejectedFaceError> {
+    func reject(_ reason: RejectionReason, _ quality: Double?) -> Result<
+      GatedFace, RejectedFaceError
+    > {
       .failure(
         RejectedFaceError(
           RejectedFace(
@@ -416,7 +426,8 @@ public final class FacesHarvester {
             qualityScore: quality)))
     }
     guard
-      let modelCrop = FaceAligner.align(image, landmarks: face.landmarkPoints, size: inputSize.width)
+      let modelCrop = FaceAligner.align(
+        image, landmarks: face.landmarkPoints, size: inputSize.width)
     else { return reject(.invalidLandmarks, nil) }
     // Blur is measured on the 112×112 alignment whatever the model's input size.
     let blurCrop =
@@ -424,7 +435,8 @@ public final class FacesHarvester {
       ? modelCrop : FaceAligner.align(image, landmarks: face.landmarkPoints, size: 112) ?? modelCrop
     let gray = Sharpness.luma(blurCrop)
     if lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
-    let variance = Sharpness.laplacianVariance(gray: gray, width: blurCrop.width, height: blurCrop.height)
+    let variance = Sharpness.laplacianVariance(
+      gray: gray, width: blurCrop.width, height: blurCrop.height)
     var quality = face.preCropQuality
     quality = QualityScore(
       confidence: face.confidence, shortSidePixels: face.shortSide, laplacianVariance: variance,
@@ -434,7 +446,8 @@ public final class FacesHarvester {
 
     var stagedCrop: URL?
     if let staging {
-      guard let thumb = FaceAligner.align(image, landmarks: face.landmarkPoints, size: config.thumbSize)
+      guard
+        let thumb = FaceAligner.align(image, landmarks: face.landmarkPoints, size: config.thumbSize)
       else { return reject(.invalidLandmarks, quality.value) }
       if lumaDeviation(Sharpness.luma(thumb)) < blankLumaDeviation {
         return reject(.blankCrop, quality.value)
@@ -480,13 +493,16 @@ public final class FacesHarvester {
           frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
           embedding: gated.embedding, qualityScore: gated.quality,
           cropPath: staging == nil
-            ? "" : DataLayout.cropRelativePath(trackID: gated.face.trackID, frameIndex: gated.face.frameIndex)))
+            ? ""
+            : DataLayout.cropRelativePath(
+              trackID: gated.face.trackID, frameIndex: gated.face.frameIndex)))
     }
     let matrix = try NPYMatrix(
       rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding))
     try FileManager.default.createDirectory(
       at: facesURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let writer = try JSONLWriter<Face>(destination: facesURL, displayPath: layout.relativePath(facesURL))
+    let writer = try JSONLWriter<Face>(
+      destination: facesURL, displayPath: layout.relativePath(facesURL))
     try writer.write(contentsOf: faces)
     // Both files are complete on disk before either replaces its predecessor.
     try matrix.write(to: npyURL, displayPath: layout.relativePath(npyURL))
@@ -505,7 +521,8 @@ public final class FacesHarvester {
         return track
       }
       let tracksURL = layout.tracks(episode)
-      try JSONLWriter<Track>.write(updated, to: tracksURL, displayPath: layout.relativePath(tracksURL))
+      try JSONLWriter<Track>.write(
+        updated, to: tracksURL, displayPath: layout.relativePath(tracksURL))
       written.append(layout.relativePath(tracksURL))
     }
 
@@ -520,11 +537,14 @@ public final class FacesHarvester {
           frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
           status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue)
       }
-      entries.sort { ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status) }
+      entries.sort {
+        ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status)
+      }
       let debugURL = layout.cropsDebug(episode)
       try FileManager.default.createDirectory(
         at: debugURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try JSONLWriter<CropDebugEntry>.write(entries, to: debugURL, displayPath: layout.relativePath(debugURL))
+      try JSONLWriter<CropDebugEntry>.write(
+        entries, to: debugURL, displayPath: layout.relativePath(debugURL))
       written.append(layout.relativePath(debugURL))
     }
     return written
@@ -535,7 +555,8 @@ public final class FacesHarvester {
   private func swapCrops(from staging: URL) throws {
     let crops = layout.cropsDir(episode)
     let manager = FileManager.default
-    let old = crops.deletingLastPathComponent().appendingPathComponent(".crops-old-\(UUID().uuidString)")
+    let old = crops.deletingLastPathComponent().appendingPathComponent(
+      ".crops-old-\(UUID().uuidString)")
     if manager.fileExists(atPath: crops.path) {
       try manager.moveItem(at: crops, to: old)
     }

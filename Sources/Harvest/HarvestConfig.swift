@@ -60,11 +60,14 @@ public struct HarvestConfig: Sendable, Equatable {
     config.minConfidence = try file.double("min_confidence", in: 0...1) ?? config.minConfidence
     config.minFaceSize = try file.int("min_face_size", in: 1...4096) ?? config.minFaceSize
     config.maxBlur = try file.double("max_blur", in: 0...1e6) ?? config.maxBlur
-    config.maxCropsPerTrack = try file.int("max_crops_per_track", in: 1...100_000) ?? config.maxCropsPerTrack
+    config.maxCropsPerTrack =
+      try file.int("max_crops_per_track", in: 1...100_000) ?? config.maxCropsPerTrack
     config.maxCropsPerEpisode =
       try file.int("max_crops_per_episode", in: 0...10_000_000) ?? config.maxCropsPerEpisode
-    config.samplingMode = try file.choice("sampling_mode", as: SamplingMode.self) ?? config.samplingMode
-    config.sampleInterval = try file.int("sample_interval", in: 1...100_000) ?? config.sampleInterval
+    config.samplingMode =
+      try file.choice("sampling_mode", as: SamplingMode.self) ?? config.samplingMode
+    config.sampleInterval =
+      try file.int("sample_interval", in: 1...100_000) ?? config.sampleInterval
     config.thumbSize = try file.int("thumb_size", in: 16...2048) ?? config.thumbSize
     config.jpegQuality = try file.int("jpeg_quality", in: 1...100) ?? config.jpegQuality
     config.checkPoseQuality = try file.bool("check_pose_quality") ?? config.checkPoseQuality
@@ -72,7 +75,8 @@ public struct HarvestConfig: Sendable, Equatable {
     config.maxPitchAngle = try file.double("max_pitch_angle", in: 0...90) ?? config.maxPitchAngle
     config.embedBatchSize = try file.int("embed_batch_size", in: 1...4096) ?? config.embedBatchSize
     config.embedModel = try file.string("embed_model") ?? config.embedModel
-    config.embedDevice = try file.choice("embed_device", as: ExecutionDevice.self) ?? config.embedDevice
+    config.embedDevice =
+      try file.choice("embed_device", as: ExecutionDevice.self) ?? config.embedDevice
     config.saveCrops = try file.bool("save_crops") ?? config.saveCrops
     return config
   }

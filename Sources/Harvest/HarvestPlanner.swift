@@ -67,10 +67,14 @@ public struct HarvestPlanner: Sendable {
   }
 
   /// Gates one detection. Returns the planned face, or the rejection.
-  public func gate(_ detection: Detection, trackID: String) -> Result<PlannedFace, RejectedFaceError> {
+  public func gate(_ detection: Detection, trackID: String) -> Result<
+    PlannedFace, RejectedFaceError
+  > {
     let width = Double(frameWidth)
     let height = Double(frameHeight)
-    func reject(_ reason: RejectionReason, bbox: [Double], quality: Double? = nil) -> Result<PlannedFace, RejectedFaceError> {
+    func reject(_ reason: RejectionReason, bbox: [Double], quality: Double? = nil) -> Result<
+      PlannedFace, RejectedFaceError
+    > {
       .failure(
         RejectedFaceError(
           RejectedFace(

@@ -18,14 +18,17 @@ public enum HarvestSummaryFormatter {
       lines.append("  rejected: \(rejected) (\(reasons))")
     }
     let perTrack = summary.facesPerTrack
-    lines.append("  faces per track: min \(perTrack.min), median \(perTrack.median), max \(perTrack.max)")
+    lines.append(
+      "  faces per track: min \(perTrack.min), median \(perTrack.median), max \(perTrack.max)")
     if summary.tracksWithoutDetections > 0 {
       lines.append("  tracks without detections: \(summary.tracksWithoutDetections)")
     }
     lines.append(
       "  frames: \(summary.framesDecoded) decoded, \(summary.framesConverted) converted to BGR")
     let order = ["plan", "decode", "crop", "embed", "write", "total"]
-    let times = order.compactMap { key in summary.seconds[key].map { key + String(format: " %.2fs", $0) } }
+    let times = order.compactMap { key in
+      summary.seconds[key].map { key + String(format: " %.2fs", $0) }
+    }
     lines.append("  time: " + times.joined(separator: ", ") + " (stages overlap)")
     if summary.cropsWritten > 0 { lines.append("  crops written: \(summary.cropsWritten)") }
     lines.append("  wrote: " + summary.artifacts.joined(separator: ", "))

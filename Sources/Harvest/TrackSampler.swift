@@ -51,7 +51,9 @@ public struct TrackSampler: Sendable {
   }
 
   /// Samples one track. `frameSpan` is the track's `[first, last]` frames (stratified bins).
-  public func sample(_ candidates: [SamplingCandidate], frameSpan: ClosedRange<Int>) -> SamplingResult {
+  public func sample(_ candidates: [SamplingCandidate], frameSpan: ClosedRange<Int>)
+    -> SamplingResult
+  {
     let ordered = candidates.sorted { ($0.frameIndex, $0.id) < ($1.frameIndex, $1.id) }
     guard maxPerTrack > 0 else { return SamplingResult(kept: [], capped: ordered) }
     switch mode {
@@ -64,7 +66,9 @@ public struct TrackSampler: Sendable {
   private func uniform(_ ordered: [SamplingCandidate]) -> SamplingResult {
     var spaced: [SamplingCandidate] = []
     for candidate in ordered {
-      if let last = spaced.last, candidate.frameIndex - last.frameIndex < sampleInterval { continue }
+      if let last = spaced.last, candidate.frameIndex - last.frameIndex < sampleInterval {
+        continue
+      }
       spaced.append(candidate)
     }
     guard spaced.count > maxPerTrack else { return SamplingResult(kept: spaced, capped: []) }
@@ -81,7 +85,11 @@ public struct TrackSampler: Sendable {
     var kept: [SamplingCandidate] = []
     var capped: [SamplingCandidate] = []
     for (position, candidate) in spaced.enumerated() {
-      if keptPositions.contains(position) { kept.append(candidate) } else { capped.append(candidate) }
+      if keptPositions.contains(position) {
+        kept.append(candidate)
+      } else {
+        capped.append(candidate)
+      }
     }
     return SamplingResult(kept: kept, capped: capped)
   }
@@ -92,7 +100,9 @@ public struct TrackSampler: Sendable {
     var kept: [SamplingCandidate] = []
     var capped: [SamplingCandidate] = []
     for candidate in ranked {
-      let tooClose = kept.contains { Double(abs($0.frameIndex - candidate.frameIndex)) < minimumGap }
+      let tooClose = kept.contains {
+        Double(abs($0.frameIndex - candidate.frameIndex)) < minimumGap
+      }
       if tooClose { continue }
       if kept.count < maxPerTrack { kept.append(candidate) } else { capped.append(candidate) }
     }
@@ -101,7 +111,9 @@ public struct TrackSampler: Sendable {
       capped: capped.sorted { $0.frameIndex < $1.frameIndex })
   }
 
-  private func stratified(_ ordered: [SamplingCandidate], frameSpan: ClosedRange<Int>) -> SamplingResult {
+  private func stratified(_ ordered: [SamplingCandidate], frameSpan: ClosedRange<Int>)
+    -> SamplingResult
+  {
     let length = frameSpan.count
     var best: [Int: SamplingCandidate] = [:]
     var capped: [SamplingCandidate] = []

@@ -30,7 +30,8 @@ public final class FaceEmbedder: @unchecked Sendable {
     intraOpThreads: Int = 0, logger: Logger = Logger(label: "faceharvest.inference")
   ) throws {
     guard entry.role == .embedder, let width = entry.outputWidth else {
-      throw InferenceError.manifest(path: manifest.url.path, reason: "\(entry.name) is not an embedder")
+      throw InferenceError.manifest(
+        path: manifest.url.path, reason: "\(entry.name) is not an embedder")
     }
     let file = try manifest.verifiedFileURL(for: entry)
     let session = try OrtInferenceSession(
@@ -43,15 +44,19 @@ public final class FaceEmbedder: @unchecked Sendable {
     fixedBatch = batch > 0 ? batch : nil
   }
 
-  private static func checkLayout(session: OrtInferenceSession, entry: ModelEntry, width: Int) throws {
+  private static func checkLayout(session: OrtInferenceSession, entry: ModelEntry, width: Int)
+    throws
+  {
     let path = session.modelPath
     guard session.inputs.count == 1 else {
       throw InferenceError.unexpectedModelLayout(
-        path: path, reason: "an embedder takes one image input; the model declares \(session.inputs)")
+        path: path,
+        reason: "an embedder takes one image input; the model declares \(session.inputs)")
     }
     let input = session.inputs[0].dimensions
     let expected = [-1, 3, entry.inputHeight, entry.inputWidth]
-    guard input.count == 4, zip(input.dropFirst(), expected.dropFirst()).allSatisfy({ $0 < 0 || $0 == $1 })
+    guard input.count == 4,
+      zip(input.dropFirst(), expected.dropFirst()).allSatisfy({ $0 < 0 || $0 == $1 })
     else {
       throw InferenceError.unexpectedModelLayout(
         path: path,
@@ -83,7 +88,8 @@ public final class FaceEmbedder: @unchecked Sendable {
       for (index, crop) in crops.enumerated() {
         guard crop.width == width, crop.height == height else {
           throw InferenceError.invalidInput(
-            reason: "crop \(index) is \(crop.width)×\(crop.height), the model takes \(width)×\(height)")
+            reason:
+              "crop \(index) is \(crop.width)×\(crop.height), the model takes \(width)×\(height)")
         }
         crop.pixels.withUnsafeBufferPointer { source in
           let base = index * 3 * plane
@@ -130,9 +136,13 @@ public final class FaceEmbedder: @unchecked Sendable {
 
   /// L2-normalises a raw model output; zero or non-finite vectors are rejected.
   public static func normalise(_ raw: [Float]) -> Result<[Float], EmbeddingRejectionError> {
-    guard raw.allSatisfy(\.isFinite) else { return .failure(EmbeddingRejectionError(.nonFiniteEmbedding)) }
+    guard raw.allSatisfy(\.isFinite) else {
+      return .failure(EmbeddingRejectionError(.nonFiniteEmbedding))
+    }
     let norm = raw.reduce(Double(0)) { $0 + Double($1) * Double($1) }.squareRoot()
-    guard norm > 1e-12, norm.isFinite else { return .failure(EmbeddingRejectionError(.zeroEmbedding)) }
+    guard norm > 1e-12, norm.isFinite else {
+      return .failure(EmbeddingRejectionError(.zeroEmbedding))
+    }
     return .success(raw.map { Float(Double($0) / norm) })
   }
 }

@@ -157,15 +157,18 @@ public struct ModelManifest: Sendable {
     }
     guard document.schemaVersion == "model_manifest_v1" else {
       throw InferenceError.manifest(
-        path: url.path, reason: "schema_version '\(document.schemaVersion)' is not model_manifest_v1")
+        path: url.path,
+        reason: "schema_version '\(document.schemaVersion)' is not model_manifest_v1")
     }
     var seen = Set<String>()
     for (index, entry) in document.models.enumerated() {
       guard seen.insert(entry.name).inserted else {
-        throw InferenceError.manifest(path: url.path, reason: "models[\(index)]: duplicate name \(entry.name)")
+        throw InferenceError.manifest(
+          path: url.path, reason: "models[\(index)]: duplicate name \(entry.name)")
       }
       if let problem = entry.problems().first {
-        throw InferenceError.manifest(path: url.path, reason: "models[\(index)] (\(entry.name)): \(problem)")
+        throw InferenceError.manifest(
+          path: url.path, reason: "models[\(index)] (\(entry.name)): \(problem)")
       }
     }
     return ModelManifest(models: document.models, url: url)

@@ -122,8 +122,7 @@ public final class OrtInferenceSession: @unchecked Sendable {
   }
 
   deinit {
-    inputNamePointers.forEach { free($0) }
-    outputNamePointers.forEach { free($0) }
+    for pointer in inputNamePointers + outputNamePointers { free(pointer) }
     OrtAPI.table.ReleaseMemoryInfo(memoryInfo)
     OrtAPI.table.ReleaseSession(session)
   }
@@ -131,7 +130,8 @@ public final class OrtInferenceSession: @unchecked Sendable {
   private static func appendCUDA(to options: OpaquePointer) throws {
     let available = try OrtEnvironment.availableProviders()
     guard available.contains("CUDAExecutionProvider") else {
-      throw InferenceError.providerUnavailable(provider: "CUDAExecutionProvider", available: available)
+      throw InferenceError.providerUnavailable(
+        provider: "CUDAExecutionProvider", available: available)
     }
     let api = OrtAPI.table
     var cudaOptions: OpaquePointer?
@@ -142,13 +142,17 @@ public final class OrtInferenceSession: @unchecked Sendable {
       "SessionOptionsAppendExecutionProvider_CUDA_V2")
   }
 
-  private static func signatures(of session: OpaquePointer, inputs: Bool) throws -> [TensorSignature] {
+  private static func signatures(of session: OpaquePointer, inputs: Bool) throws
+    -> [TensorSignature]
+  {
     let api = OrtAPI.table
     var allocator: UnsafeMutablePointer<OrtAllocator>?
-    try OrtAPI.check(api.GetAllocatorWithDefaultOptions(&allocator), "GetAllocatorWithDefaultOptions")
+    try OrtAPI.check(
+      api.GetAllocatorWithDefaultOptions(&allocator), "GetAllocatorWithDefaultOptions")
     var count = 0
     try OrtAPI.check(
-      inputs ? api.SessionGetInputCount(session, &count) : api.SessionGetOutputCount(session, &count),
+      inputs
+        ? api.SessionGetInputCount(session, &count) : api.SessionGetOutputCount(session, &count),
       "SessionGetCount")
     var result: [TensorSignature] = []
     for index in 0..<count {
@@ -159,7 +163,9 @@ public final class OrtInferenceSession: @unchecked Sendable {
           : api.SessionGetOutputName(session, index, allocator, &namePointer),
         "SessionGetName")
       let name = namePointer.map { String(cString: $0) } ?? ""
-      if let namePointer { try OrtAPI.check(api.AllocatorFree(allocator, namePointer), "AllocatorFree") }
+      if let namePointer {
+        try OrtAPI.check(api.AllocatorFree(allocator, namePointer), "AllocatorFree")
+      }
 
       var typeInfo: OpaquePointer?
       try OrtAPI.check(
@@ -169,7 +175,8 @@ public final class OrtInferenceSession: @unchecked Sendable {
         "SessionGetTypeInfo")
       defer { if let typeInfo { api.ReleaseTypeInfo(typeInfo) } }
       var tensorInfo: OpaquePointer?
-      try OrtAPI.check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "CastTypeInfoToTensorInfo")
+      try OrtAPI.check(
+        api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "CastTypeInfoToTensorInfo")
       var dimensions: [Int] = []
       if let tensorInfo {
         dimensions = try Self.dimensions(of: tensorInfo)
@@ -242,12 +249,14 @@ public final class OrtInferenceSession: @unchecked Sendable {
     }
   }
 
-  private static func tensor(from value: OpaquePointer, name: String, path: String) throws -> Tensor {
+  private static func tensor(from value: OpaquePointer, name: String, path: String) throws -> Tensor
+  {
     let api = OrtAPI.table
     var info: OpaquePointer?
     try OrtAPI.check(api.GetTensorTypeAndShape(value, &info), "GetTensorTypeAndShape")
     guard let info else {
-      throw InferenceError.unexpectedModelLayout(path: path, reason: "output \(name) is not a tensor")
+      throw InferenceError.unexpectedModelLayout(
+        path: path, reason: "output \(name) is not a tensor")
     }
     defer { api.ReleaseTensorTypeAndShapeInfo(info) }
     var elementType = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED

@@ -84,7 +84,8 @@ public final class OrtEnvironment: @unchecked Sendable {
 
   private init() throws {
     var env: OpaquePointer?
-    try OrtAPI.check(OrtAPI.table.CreateEnv(ORT_LOGGING_LEVEL_ERROR, "faceharvest", &env), "CreateEnv")
+    try OrtAPI.check(
+      OrtAPI.table.CreateEnv(ORT_LOGGING_LEVEL_ERROR, "faceharvest", &env), "CreateEnv")
     guard let env else {
       throw InferenceError.runtime(operation: "CreateEnv", message: "returned no environment")
     }

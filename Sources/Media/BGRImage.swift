@@ -18,7 +18,8 @@ public struct BGRImage: Sendable, Equatable {
 
   /// A black image.
   public init(width: Int, height: Int) {
-    self.init(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 3))
+    self.init(
+      width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 3))
   }
 
   /// Bytes per row.

@@ -49,7 +49,8 @@ public final class JPEGEncoder {
     }
     defer { if let output { tjFree(output) } }
     guard status == 0, let output else {
-      throw JPEGError.codec(operation: "tjCompress2", message: String(cString: tjGetErrorStr2(handle)))
+      throw JPEGError.codec(
+        operation: "tjCompress2", message: String(cString: tjGetErrorStr2(handle)))
     }
     return Data(bytes: output, count: Int(size))
   }
@@ -62,7 +63,8 @@ public final class JPEGDecoder {
   /// Creates a decompressor.
   public init() throws {
     guard let handle = tjInitDecompress() else {
-      throw JPEGError.codec(operation: "tjInitDecompress", message: String(cString: tjGetErrorStr()))
+      throw JPEGError.codec(
+        operation: "tjInitDecompress", message: String(cString: tjGetErrorStr()))
     }
     self.handle = handle
   }
@@ -93,7 +95,8 @@ public final class JPEGDecoder {
       }
     }
     guard status == 0 else {
-      throw JPEGError.codec(operation: "tjDecompress2", message: String(cString: tjGetErrorStr2(handle)))
+      throw JPEGError.codec(
+        operation: "tjDecompress2", message: String(cString: tjGetErrorStr2(handle)))
     }
     return BGRImage(width: Int(width), height: Int(height), pixels: pixels)
   }

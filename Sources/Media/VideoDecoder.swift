@@ -142,6 +142,25 @@ final class BGRConverter {
   }
 }
 
+/// Which decoded frames are converted to BGR.
+public enum FrameSelection: Sendable {
+  /// Every frame.
+  case all
+  /// No frame: decode only (counts and timestamps).
+  case none
+  /// The frames with these presentation-order indices.
+  case only(Set<Int>)
+
+  /// Whether frame `index` is selected.
+  public func contains(_ index: Int) -> Bool {
+    switch self {
+    case .all: return true
+    case .none: return false
+    case .only(let indices): return indices.contains(index)
+    }
+  }
+}
+
 /// Decodes a video file once, front to back, in presentation order.
 ///
 /// Frame indices count decoded frames from 0 in presentation order. Only frames the caller asks
@@ -159,7 +178,9 @@ public final class VideoDecoder {
   public let info: VideoInfo
 
   /// Opens `url`. `threads` 0 lets FFmpeg choose (one per core).
-  public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media")) throws {
+  public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media"))
+    throws
+  {
     path = url.path
     self.logger = logger
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -198,13 +219,11 @@ public final class VideoDecoder {
       codecName: String(cString: decoder.pointee.name))
   }
 
-  /// Decodes every frame in order. `wantsImage(index)` says whether that frame's BGR pixels are
-  /// needed; `body` gets each frame and returns `false` to stop early. Returns the number of
-  /// frames decoded. A read or decode error throws `VideoError.decode` naming the frame.
+  /// Decodes every frame in order, converting the `images` selection to BGR; `body` gets each
+  /// frame and returns `false` to stop early. Returns the number of frames decoded. A read or
+  /// decode error throws `VideoError.decode` naming the frame.
   @discardableResult
-  public func decode(
-    wantsImage: (Int) -> Bool, body: (DecodedFrame) throws -> Bool
-  ) throws -> Int {
+  public func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
     guard let context = codec.pointer else { return 0 }
     let packet = Packet()
     let frame = Frame()
@@ -220,7 +239,8 @@ public final class VideoDecoder {
         let status = avcodec_receive_frame(context, framePointer)
         if status == cffmpeg_averror_eagain() || status == cffmpeg_averror_eof() { return }
         guard status >= 0 else {
-          throw VideoError.decode(path: path, frameIndex: frameIndex, message: ffmpegErrorString(status))
+          throw VideoError.decode(
+            path: path, frameIndex: frameIndex, message: ffmpegErrorString(status))
         }
         defer { av_frame_unref(framePointer) }
         let pts = framePointer.pointee.best_effort_timestamp
@@ -229,14 +249,15 @@ public final class VideoDecoder {
           ? (info.frameRate > 0 ? Double(frameIndex) / info.frameRate : 0)
           : Double(pts - startTime) * Double(timeBase.num) / Double(timeBase.den)
         var image: BGRImage?
-        if wantsImage(frameIndex) {
+        if images.contains(frameIndex) {
           image = converter.convert(framePointer)
           if image == nil {
             throw VideoError.conversion(
               path: path, frameIndex: frameIndex, message: "sws_scale could not convert the frame")
           }
         }
-        let keepGoing = try body(DecodedFrame(index: frameIndex, timestamp: timestamp, image: image))
+        let keepGoing = try body(
+          DecodedFrame(index: frameIndex, timestamp: timestamp, image: image))
         frameIndex += 1
         if !keepGoing { stopped = true }
       }
@@ -246,7 +267,8 @@ public final class VideoDecoder {
       let readStatus = av_read_frame(format.pointer, packetPointer)
       if readStatus == cffmpeg_averror_eof() { break }
       guard readStatus >= 0 else {
-        throw VideoError.decode(path: path, frameIndex: frameIndex, message: ffmpegErrorString(readStatus))
+        throw VideoError.decode(
+          path: path, frameIndex: frameIndex, message: ffmpegErrorString(readStatus))
       }
       defer { av_packet_unref(packetPointer) }
       guard packetPointer.pointee.stream_index == streamIndex else { continue }
@@ -257,7 +279,8 @@ public final class VideoDecoder {
             "corrupt packet skipped", metadata: ["video": "\(path)", "frame": "\(frameIndex)"])
           continue
         }
-        throw VideoError.decode(path: path, frameIndex: frameIndex, message: ffmpegErrorString(sendStatus))
+        throw VideoError.decode(
+          path: path, frameIndex: frameIndex, message: ffmpegErrorString(sendStatus))
       }
       try drainFrames()
     }

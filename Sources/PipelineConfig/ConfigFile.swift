@@ -56,7 +56,8 @@ public struct ConfigFile {
     do {
       root = try Yams.compose(yaml: yaml)
     } catch let error as YamlError {
-      throw ConfigError(file: path, line: Self.line(of: error), key: nil, message: "not valid YAML: \(error)")
+      throw ConfigError(
+        file: path, line: Self.line(of: error), key: nil, message: "not valid YAML: \(error)")
     } catch {
       throw ConfigError(file: path, line: nil, key: nil, message: "not valid YAML: \(error)")
     }
@@ -72,7 +73,8 @@ public struct ConfigFile {
     var entries: [String: (node: Node, line: Int?)] = [:]
     for (keyNode, valueNode) in mapping {
       guard let key = keyNode.string else {
-        throw ConfigError(file: path, line: keyNode.mark?.line, key: nil, message: "keys must be strings")
+        throw ConfigError(
+          file: path, line: keyNode.mark?.line, key: nil, message: "keys must be strings")
       }
       entries[key] = (valueNode, keyNode.mark?.line)
     }
@@ -101,7 +103,8 @@ public struct ConfigFile {
   public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
     guard let (scalar, line) = try scalar(key) else { return nil }
     guard let value = Int(scalar.string) else {
-      throw ConfigError(file: path, line: line, key: key, message: "expected an integer, found '\(scalar.string)'")
+      throw ConfigError(
+        file: path, line: line, key: key, message: "expected an integer, found '\(scalar.string)'")
     }
     guard range.contains(value) else {
       throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
@@ -113,7 +116,8 @@ public struct ConfigFile {
   public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
     guard let (scalar, line) = try scalar(key) else { return nil }
     guard let value = Double(scalar.string), value.isFinite else {
-      throw ConfigError(file: path, line: line, key: key, message: "expected a number, found '\(scalar.string)'")
+      throw ConfigError(
+        file: path, line: line, key: key, message: "expected a number, found '\(scalar.string)'")
     }
     guard range.contains(value) else {
       throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
@@ -128,7 +132,9 @@ public struct ConfigFile {
     case "true", "yes", "on": return true
     case "false", "no", "off": return false
     default:
-      throw ConfigError(file: path, line: line, key: key, message: "expected true or false, found '\(scalar.string)'")
+      throw ConfigError(
+        file: path, line: line, key: key,
+        message: "expected true or false, found '\(scalar.string)'")
     }
   }
 
@@ -152,7 +158,9 @@ public struct ConfigFile {
 
   /// Throws for the first key (by line) that is not in `known`.
   public func rejectUnknownKeys(_ known: Set<String>) throws {
-    let unknown = entries.filter { !known.contains($0.key) }.sorted { ($0.value.line ?? 0) < ($1.value.line ?? 0) }
+    let unknown = entries.filter { !known.contains($0.key) }.sorted {
+      ($0.value.line ?? 0) < ($1.value.line ?? 0)
+    }
     if let (key, entry) = unknown.first {
       throw ConfigError(
         file: path, line: entry.line, key: key,

@@ -24,23 +24,29 @@ struct EpisodeRunProcess {
       candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("episode-run"))
     }
     for bundle in Bundle.allBundles {
-      candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("episode-run"))
+      candidates.append(
+        bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("episode-run"))
     }
     candidates.append(repositoryRoot.appendingPathComponent(".build/debug/episode-run"))
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
+    guard
+      let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
     else {
-      throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "episode-run (build it first)"])
+      throw CocoaError(
+        .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "episode-run (build it first)"])
     }
     return found
   }
 
-  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
+  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws
+    -> Outcome
+  {
     let process = Process()
     process.executableURL = try executable()
     process.arguments = arguments
     process.currentDirectoryURL = repositoryRoot
     var environment = ProcessInfo.processInfo.environment
-    environment["FACEHARVEST_DEPS"] = environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
+    environment["FACEHARVEST_DEPS"] =
+      environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
     // Files, not pipes: a chatty child can never block on a full pipe.
@@ -86,13 +92,16 @@ struct EpisodeRunProcess {
       to: manifests.appendingPathComponent("detections.jsonl"))
     // tracks.jsonl without the sample_thumbs an earlier harvest may have added.
     let tracks = try String(
-      contentsOf: source.appendingPathComponent("manifests/\(episode)/tracks.jsonl"), encoding: .utf8)
+      contentsOf: source.appendingPathComponent("manifests/\(episode)/tracks.jsonl"),
+      encoding: .utf8)
     var cleaned: [String] = []
     for line in tracks.split(separator: "\n") {
       var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
       object["sample_thumbs"] = [String]()
       cleaned.append(
-        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        String(
+          decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+          as: UTF8.self))
     }
     try Data((cleaned.joined(separator: "\n") + "\n").utf8)
       .write(to: manifests.appendingPathComponent("tracks.jsonl"))
@@ -101,7 +110,8 @@ struct EpisodeRunProcess {
 
   /// Ground truth: track id → identity label, written by the sample generator.
   static func trackIdentities(episode: String = "sample-s01e01") throws -> [String: String] {
-    let url = repositoryRoot.appendingPathComponent("data/ground_truth/\(episode)/identities_truth.json")
+    let url = repositoryRoot.appendingPathComponent(
+      "data/ground_truth/\(episode)/identities_truth.json")
     return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: String]
   }
 

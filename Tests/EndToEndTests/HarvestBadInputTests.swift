@@ -15,13 +15,18 @@ struct HarvestBadInputTests {
     let npyBytes: Data
     var manifests: URL { root.appendingPathComponent("manifests/\(HarvestBadInputTests.episode)") }
     var facesURL: URL { manifests.appendingPathComponent("faces.jsonl") }
-    var npyURL: URL { root.appendingPathComponent("embeds/\(HarvestBadInputTests.episode)/faces.npy") }
+    var npyURL: URL {
+      root.appendingPathComponent("embeds/\(HarvestBadInputTests.episode)/faces.npy")
+    }
     var detectionsURL: URL { manifests.appendingPathComponent("detections.jsonl") }
     var tracksURL: URL { manifests.appendingPathComponent("tracks.jsonl") }
 
-    func run(_ extra: [String] = [], environment: [String: String] = [:]) throws -> EpisodeRunProcess.Outcome {
+    func run(_ extra: [String] = [], environment: [String: String] = [:]) throws
+      -> EpisodeRunProcess.Outcome
+    {
       try EpisodeRunProcess.run(
-        ["--ep-id", HarvestBadInputTests.episode, "--faces-embed", "--data-root", root.path] + extra,
+        ["--ep-id", HarvestBadInputTests.episode, "--faces-embed", "--data-root", root.path]
+          + extra,
         environment: environment)
     }
 
@@ -35,7 +40,8 @@ struct HarvestBadInputTests {
     }
 
     func editLines(_ url: URL, _ edit: (inout [String]) throws -> Void) throws {
-      var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+      var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(
+        String.init)
       try edit(&lines)
       try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
     }
@@ -57,18 +63,27 @@ struct HarvestBadInputTests {
   func missingInputs() throws {
     let root = try EpisodeRunProcess.freshSample()
     defer { try? FileManager.default.removeItem(at: root) }
-    try FileManager.default.removeItem(at: root.appendingPathComponent("manifests/\(Self.episode)/tracks.jsonl"))
-    let noTracks = try EpisodeRunProcess.run(["--ep-id", Self.episode, "--faces-embed", "--data-root", root.path])
+    try FileManager.default.removeItem(
+      at: root.appendingPathComponent("manifests/\(Self.episode)/tracks.jsonl"))
+    let noTracks = try EpisodeRunProcess.run([
+      "--ep-id", Self.episode, "--faces-embed", "--data-root", root.path,
+    ])
     #expect(noTracks.status != 0)
     #expect(noTracks.standardError.contains("tracks.jsonl"))
-    try FileManager.default.removeItem(at: root.appendingPathComponent("videos/\(Self.episode)/episode.mp4"))
-    let noVideo = try EpisodeRunProcess.run(["--ep-id", Self.episode, "--faces-embed", "--data-root", root.path])
+    try FileManager.default.removeItem(
+      at: root.appendingPathComponent("videos/\(Self.episode)/episode.mp4"))
+    let noVideo = try EpisodeRunProcess.run([
+      "--ep-id", Self.episode, "--faces-embed", "--data-root", root.path,
+    ])
     #expect(noVideo.status != 0)
     #expect(noVideo.standardError.contains("episode.mp4"))
-    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("manifests/\(Self.episode)/faces.jsonl").path))
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("manifests/\(Self.episode)/faces.jsonl").path))
   }
 
-  @Test("NaN landmarks in detections.jsonl: an error naming the line and field, old artifacts intact")
+  @Test(
+    "NaN landmarks in detections.jsonl: an error naming the line and field, old artifacts intact")
   func nanLandmarks() throws {
     let prepared = try Self.prepared()
     defer { try? FileManager.default.removeItem(at: prepared.root) }
@@ -87,8 +102,10 @@ struct HarvestBadInputTests {
     let prepared = try Self.prepared()
     defer { try? FileManager.default.removeItem(at: prepared.root) }
     try prepared.editLines(prepared.detectionsURL) { lines in
-      lines[3] = lines[3].replacingOccurrences(of: #""track_id":"track-0000"#, with: #""track_id":"track-0009"#)
-        .replacingOccurrences(of: "track-0009", with: "track-0099")
+      lines[3] = lines[3].replacingOccurrences(
+        of: #""track_id":"track-0000"#, with: #""track_id":"track-0009"#
+      )
+      .replacingOccurrences(of: "track-0009", with: "track-0099")
     }
     let outcome = try prepared.run()
     #expect(outcome.status != 0)
@@ -140,21 +157,27 @@ struct HarvestBadInputTests {
       // A detection far past the last frame, in track-00001.
       var late = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
       late["frame_idx"] = 9000
-      lines.append(String(decoding: try JSONSerialization.data(withJSONObject: late), as: UTF8.self))
+      lines.append(
+        String(decoding: try JSONSerialization.data(withJSONObject: late), as: UTF8.self))
       // A box hanging out of the frame on the right (the input breaks det_v1; it is clamped).
       var outside = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as! [String: Any]
       var box = outside["bbox"] as! [Double]
       box[2] = 1.3
       outside["bbox"] = box
-      lines[1] = String(decoding: try JSONSerialization.data(withJSONObject: outside), as: UTF8.self)
+      lines[1] = String(
+        decoding: try JSONSerialization.data(withJSONObject: outside), as: UTF8.self)
     }
     try prepared.editLines(prepared.tracksURL) { lines in
       var empty = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
       empty["track_id"] = "track-00099"
-      lines.append(String(decoding: try JSONSerialization.data(withJSONObject: empty), as: UTF8.self))
+      lines.append(
+        String(decoding: try JSONSerialization.data(withJSONObject: empty), as: UTF8.self))
     }
     let outcome = try prepared.run(
-      ["--sampling-mode", "quality-weighted", "--sample-interval", "2", "--max-crops-per-track", "100"],
+      [
+        "--sampling-mode", "quality-weighted", "--sample-interval", "2", "--max-crops-per-track",
+        "100",
+      ],
       environment: ["DEBUG_THUMBS": "1"])
     #expect(outcome.status == 0, "\(outcome.combined)")
     #expect(outcome.standardOutput.contains("tracks without detections: 1"))

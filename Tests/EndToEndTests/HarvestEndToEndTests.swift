@@ -22,7 +22,8 @@ struct HarvestEndToEndTests {
   ) throws -> Harvested {
     let root = try root ?? EpisodeRunProcess.freshSample()
     let outcome = try EpisodeRunProcess.run(
-      ["--ep-id", episode, "--faces-embed", "--data-root", root.path] + extra, environment: environment)
+      ["--ep-id", episode, "--faces-embed", "--data-root", root.path] + extra,
+      environment: environment)
     guard outcome.status == 0 else {
       Issue.record("episode-run failed: \(outcome.combined)")
       throw CocoaError(.featureUnsupported)
@@ -53,7 +54,9 @@ struct HarvestEndToEndTests {
       #expect(Array(run.matrix.row(index)) == face.embedding)
       #expect(face.qualityScore >= 0.7)
       #expect(face.faceID == ArtifactID.face(index + 1))
-      #expect(face.cropPath == DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex))
+      #expect(
+        face.cropPath
+          == DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex))
     }
     let perTrack = Dictionary(grouping: faces, by: \.trackID).mapValues(\.count)
     #expect(perTrack.values.allSatisfy { $0 <= 5 })
@@ -62,16 +65,19 @@ struct HarvestEndToEndTests {
     // Every saved crop is a real, non-uniform JPEG of thumb_size.
     let decoder = try JPEGDecoder()
     for face in faces {
-      let image = try decoder.decode(Data(contentsOf: run.frames.appendingPathComponent(face.cropPath)))
+      let image = try decoder.decode(
+        Data(contentsOf: run.frames.appendingPathComponent(face.cropPath)))
       #expect(image.width == 224 && image.height == 224)
       let values = image.pixels.map(Double.init)
       let mean = values.reduce(0, +) / Double(values.count)
-      let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+      let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count))
+        .squareRoot()
       #expect(deviation > 10, "\(face.cropPath) is nearly uniform")
     }
 
     // tracks.jsonl lists each track's crops; crops_debug.jsonl has every considered face.
-    let tracks = try JSONLReader<Track>.readAll(from: run.manifests.appendingPathComponent("tracks.jsonl"))
+    let tracks = try JSONLReader<Track>.readAll(
+      from: run.manifests.appendingPathComponent("tracks.jsonl"))
     for track in tracks {
       #expect(track.sampleThumbs == faces.filter { $0.trackID == track.trackID }.map(\.cropPath))
     }
@@ -112,9 +118,13 @@ struct HarvestEndToEndTests {
     #expect(report.standardOutput.contains("success: \(faces.count)"))
   }
 
-  @Test("every sampling mode honours the per-track cap", arguments: ["uniform", "quality-weighted", "stratified"])
+  @Test(
+    "every sampling mode honours the per-track cap",
+    arguments: ["uniform", "quality-weighted", "stratified"])
   func samplingModes(mode: String) throws {
-    let run = try Self.harvest(["--sampling-mode", mode, "--max-crops-per-track", "4", "--sample-interval", "4"])
+    let run = try Self.harvest([
+      "--sampling-mode", mode, "--max-crops-per-track", "4", "--sample-interval", "4",
+    ])
     defer { try? FileManager.default.removeItem(at: run.root) }
     let perTrack = Dictionary(grouping: run.faces, by: \.trackID).mapValues(\.count)
     #expect(perTrack.values.allSatisfy { $0 <= 4 })

@@ -9,7 +9,9 @@ struct ValidateEndToEndTests {
   func sampleIsClean() throws {
     let root = try EpisodeRunProcess.copyOfSample()
     defer { try? FileManager.default.removeItem(at: root) }
-    let outcome = try EpisodeRunProcess.run(["validate", "--ep-id", Self.episode, "--data-root", root.path])
+    let outcome = try EpisodeRunProcess.run([
+      "validate", "--ep-id", Self.episode, "--data-root", root.path,
+    ])
     #expect(outcome.status == 0, "\(outcome.combined)")
     #expect(outcome.standardOutput.contains("0 violation"))
     #expect(outcome.standardOutput.contains("tracks.jsonl"))
@@ -35,16 +37,20 @@ struct ValidateEndToEndTests {
     let root = try EpisodeRunProcess.copyOfSample()
     defer { try? FileManager.default.removeItem(at: root) }
     let detections = root.appendingPathComponent("manifests/\(Self.episode)/detections.jsonl")
-    var lines = try String(contentsOf: detections, encoding: .utf8).split(separator: "\n").map(String.init)
+    var lines = try String(contentsOf: detections, encoding: .utf8).split(separator: "\n").map(
+      String.init)
     try #require(lines.count > 5)
     // Line 3: a box coordinate outside [0, 1]; line 5: not JSON at all.
-    var row = try #require(try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as? [String: Any])
+    var row = try #require(
+      try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as? [String: Any])
     row["bbox"] = [0.1, 0.2, 1.5, 0.4]
     lines[2] = String(decoding: try JSONSerialization.data(withJSONObject: row), as: UTF8.self)
     lines[4] = "{\"frame_idx\": "
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: detections)
 
-    let outcome = try EpisodeRunProcess.run(["validate", "--ep-id", Self.episode, "--data-root", root.path])
+    let outcome = try EpisodeRunProcess.run([
+      "validate", "--ep-id", Self.episode, "--data-root", root.path,
+    ])
     #expect(outcome.status == 1, "\(outcome.combined)")
     #expect(outcome.standardOutput.contains("detections.jsonl:3"))
     #expect(outcome.standardOutput.contains("bbox"))

@@ -13,7 +13,8 @@ struct SimilarityTransformTests {
     SimilarityTransform(scale: 0.05, angle: 3.0, tx: 56, ty: 56),
   ]
 
-  @Test("least-squares fit recovers a known transform to within 1e-3 px", arguments: knownTransforms)
+  @Test(
+    "least-squares fit recovers a known transform to within 1e-3 px", arguments: knownTransforms)
   func recoversKnownTransform(truth: SimilarityTransform) throws {
     let source = [
       Point2D(x: 510.2, y: 300.7), Point2D(x: 590.9, y: 297.1), Point2D(x: 552.3, y: 350.0),
@@ -70,7 +71,8 @@ struct SimilarityTransformTests {
   func degenerate() {
     let same = Array(repeating: Point2D(x: 5, y: 5), count: 5)
     #expect(SimilarityTransform.estimate(from: same, to: ArcFaceTemplate.points112) == nil)
-    #expect(SimilarityTransform.estimate(from: [Point2D(x: 1, y: 1)], to: [Point2D(x: 2, y: 2)]) == nil)
+    #expect(
+      SimilarityTransform.estimate(from: [Point2D(x: 1, y: 1)], to: [Point2D(x: 2, y: 2)]) == nil)
     let withNaN = [Point2D(x: .nan, y: 1)] + ArcFaceTemplate.points112.dropFirst()
     #expect(SimilarityTransform.estimate(from: withNaN, to: ArcFaceTemplate.points112) == nil)
     #expect(SimilarityTransform(a: 0, b: 0, tx: 1, ty: 1).inverse == nil)
@@ -96,7 +98,8 @@ struct FaceAlignerTests {
   @Test("an identity warp copies the image")
   func identityWarp() {
     let frame = Self.testFrame()
-    let warped = FaceAligner.warp(frame, inverse: .identity, width: frame.width, height: frame.height)
+    let warped = FaceAligner.warp(
+      frame, inverse: .identity, width: frame.width, height: frame.height)
     #expect(warped == frame)
   }
 

@@ -45,7 +45,8 @@ struct HeadPoseTests {
 
   @Test("yaw and pitch of a rotated head are recovered within 10°", arguments: angles)
   func recoversKnownAngles(yaw: Double, pitch: Double) throws {
-    let pose = try #require(HeadPoseEstimator.estimate(SyntheticHead.landmarks(yaw: yaw, pitch: pitch)))
+    let pose = try #require(
+      HeadPoseEstimator.estimate(SyntheticHead.landmarks(yaw: yaw, pitch: pitch)))
     #expect(abs(pose.yaw - yaw) <= 10, "yaw \(pose) for truth \(yaw), \(pitch)")
     #expect(abs(pose.pitch - pitch) <= 10, "pitch \(pose) for truth \(yaw), \(pitch)")
     if abs(yaw) >= 15 { #expect(pose.yaw.sign == yaw.sign) }
@@ -54,7 +55,8 @@ struct HeadPoseTests {
 
   @Test("in-plane roll does not change yaw or pitch", arguments: [-30.0, -10, 10, 35])
   func rollInvariance(roll: Double) throws {
-    let upright = try #require(HeadPoseEstimator.estimate(SyntheticHead.landmarks(yaw: 25, pitch: 10)))
+    let upright = try #require(
+      HeadPoseEstimator.estimate(SyntheticHead.landmarks(yaw: 25, pitch: 10)))
     let rolled = try #require(
       HeadPoseEstimator.estimate(SyntheticHead.landmarks(yaw: 25, pitch: 10, roll: roll)))
     #expect(abs(upright.yaw - rolled.yaw) < 1e-6)

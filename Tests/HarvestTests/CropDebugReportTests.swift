@@ -5,7 +5,9 @@ import Testing
 
 @Suite("crops_debug.jsonl report")
 struct CropDebugReportTests {
-  static func entry(_ track: String, _ status: String, _ quality: Double?, _ reason: String? = nil) -> CropDebugEntry {
+  static func entry(_ track: String, _ status: String, _ quality: Double?, _ reason: String? = nil)
+    -> CropDebugEntry
+  {
     CropDebugEntry(
       frameIndex: 1, trackID: track, bbox: [0.1, 0.1, 0.2, 0.2], cropPath: "", status: status,
       qualityScore: quality, reason: reason)

@@ -20,7 +20,8 @@ struct HarvestConfigTests {
   @Test("values override the defaults")
   func overrides() throws {
     let file = try ConfigFile(
-      yaml: "sampling_mode: stratified\nmax_crops_per_track: 8\nembed_device: cuda\n", path: "h.yaml")
+      yaml: "sampling_mode: stratified\nmax_crops_per_track: 8\nembed_device: cuda\n",
+      path: "h.yaml")
     let config = try HarvestConfig.load(file)
     #expect(config.samplingMode == .stratified)
     #expect(config.maxCropsPerTrack == 8)
@@ -31,7 +32,8 @@ struct HarvestConfigTests {
   @Test("an unknown key or a bad value fails with the file and line")
   func errors() throws {
     #expect {
-      try HarvestConfig.load(try ConfigFile(yaml: "min_quality: 0.7\nmax_blurr: 3\n", path: "h.yaml"))
+      try HarvestConfig.load(
+        try ConfigFile(yaml: "min_quality: 0.7\nmax_blurr: 3\n", path: "h.yaml"))
     } throws: { "\($0)".hasPrefix("h.yaml:2: max_blurr:") }
     #expect {
       try HarvestConfig.load(try ConfigFile(yaml: "jpeg_quality: 101\n", path: "h.yaml"))

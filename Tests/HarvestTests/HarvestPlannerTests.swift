@@ -20,11 +20,15 @@ struct HarvestPlannerTests {
     }
     return Detection(
       epID: "test", frameIndex: frame, timestamp: Double(frame) / 25,
-      bbox: [x / Double(width), y / Double(height), (x + side) / Double(width), (y + side) / Double(height)],
+      bbox: [
+        x / Double(width), y / Double(height), (x + side) / Double(width),
+        (y + side) / Double(height),
+      ],
       landmarks: points, conf: conf, modelID: "test", trackID: track)
   }
 
-  static let planner = HarvestPlanner(config: HarvestConfig(), frameWidth: width, frameHeight: height)
+  static let planner = HarvestPlanner(
+    config: HarvestConfig(), frameWidth: width, frameHeight: height)
 
   func reason(_ detection: Detection, planner: HarvestPlanner = planner) -> RejectionReason? {
     switch planner.gate(detection, trackID: detection.trackID ?? "") {
@@ -90,6 +94,7 @@ struct HarvestPlannerTests {
     #expect(plan.faces.map(\.frameIndex) == plan.faces.map(\.frameIndex).sorted())
     #expect(plan.faces.map(\.id) == Array(0..<plan.faces.count))
     // 40 frames at interval 5 → 8 spaced candidates, 3 kept, 5 capped.
-    #expect(plan.rejected.filter { $0.reason == .trackCap && $0.trackID == "track-00001" }.count == 5)
+    #expect(
+      plan.rejected.filter { $0.reason == .trackCap && $0.trackID == "track-00001" }.count == 5)
   }
 }

@@ -5,7 +5,9 @@ import Testing
 @Suite("Track sampling")
 struct TrackSamplerTests {
   /// One candidate per frame in `frames`, scored by `score(frame)`.
-  static func candidates(_ frames: [Int], score: (Int) -> Double = { _ in 0.5 }) -> [SamplingCandidate] {
+  static func candidates(_ frames: [Int], score: (Int) -> Double = { _ in 0.5 })
+    -> [SamplingCandidate]
+  {
     frames.enumerated().map { SamplingCandidate(frameIndex: $1, score: score($1), id: $0) }
   }
 
@@ -21,7 +23,10 @@ struct TrackSamplerTests {
   func uniformWithGaps() {
     let sampler = TrackSampler(mode: .uniform, sampleInterval: 5, maxPerTrack: 100)
     let frames = [0, 1, 2, 7, 8, 9, 30, 31, 36]
-    #expect(sampler.sample(Self.candidates(frames), frameSpan: 0...36).kept.map(\.frameIndex) == [0, 7, 30, 36])
+    #expect(
+      sampler.sample(Self.candidates(frames), frameSpan: 0...36).kept.map(\.frameIndex) == [
+        0, 7, 30, 36,
+      ])
   }
 
   @Test("uniform thins evenly to the cap, keeping both ends")
@@ -54,7 +59,8 @@ struct TrackSamplerTests {
       #expect(second.frameIndex - first.frameIndex >= 5)
     }
     #expect(!result.capped.isEmpty)
-    #expect(!result.capped.contains { $0.frameIndex == 22 }, "22 was dropped for spacing, not the cap")
+    #expect(
+      !result.capped.contains { $0.frameIndex == 22 }, "22 was dropped for spacing, not the cap")
   }
 
   @Test("stratified keeps the best detection of each of max_crops_per_track bins")

@@ -42,9 +42,12 @@ struct SampleFaces {
       let width = box[2] - box[0]
       let key = "\(identity)/\(photo)"
       if width > (best[key]?.width ?? 0) {
-        let landmarks = stride(from: 0, to: 10, by: 2).map { Point2D(x: points[$0], y: points[$0 + 1]) }
+        let landmarks = stride(from: 0, to: 10, by: 2).map {
+          Point2D(x: points[$0], y: points[$0 + 1])
+        }
         best[key] = Pick(
-          identity: identity, photo: photo, frameIndex: frameIndex, landmarks: landmarks, width: width)
+          identity: identity, photo: photo, frameIndex: frameIndex, landmarks: landmarks,
+          width: width)
       }
     }
     let picks = best.values.sorted { $0.frameIndex < $1.frameIndex }
@@ -52,11 +55,14 @@ struct SampleFaces {
     var faces: [Face] = []
     let video = TestEnvironment.dataRoot
       .appendingPathComponent("videos/\(TestEnvironment.sampleEpisode)/episode.mp4")
-    try VideoDecoder(url: video).decode(wantsImage: { wanted[$0] != nil }) { frame in
+    try VideoDecoder(url: video).decode(images: .only(Set(wanted.keys))) { frame in
       if let image = frame.image {
         for pick in wanted[frame.index] ?? [] {
-          guard let crop = FaceAligner.align(image, landmarks: pick.landmarks, size: size) else { continue }
-          faces.append(Face(identity: pick.identity, photo: pick.photo, frameIndex: frame.index, crop: crop))
+          guard let crop = FaceAligner.align(image, landmarks: pick.landmarks, size: size) else {
+            continue
+          }
+          faces.append(
+            Face(identity: pick.identity, photo: pick.photo, frameIndex: frame.index, crop: crop))
         }
       }
       return true
@@ -87,7 +93,9 @@ struct FaceEmbedderTests {
     }
 
     // The same crop twice gives the same vector.
-    let again = try embedder.embed([sample.faces[0].crop, sample.faces[0].crop]).map { try $0.get() }
+    let again = try embedder.embed([sample.faces[0].crop, sample.faces[0].crop]).map {
+      try $0.get()
+    }
     #expect(cosineSimilarity(again[0], again[1]) > 0.9999)
     #expect(cosineSimilarity(again[0], embeddings[0]) > 0.9999)
 
@@ -150,7 +158,8 @@ struct FaceEmbedderTests {
   func normalisation() throws {
     #expect(FaceEmbedder.normalise([0, 0, 0]) == .failure(EmbeddingRejectionError(.zeroEmbedding)))
     #expect(
-      FaceEmbedder.normalise([1, .nan, 0]) == .failure(EmbeddingRejectionError(.nonFiniteEmbedding)))
+      FaceEmbedder.normalise([1, .nan, 0]) == .failure(EmbeddingRejectionError(.nonFiniteEmbedding))
+    )
     #expect(FaceEmbedder.normalise([3, 4]) == .success([0.6, 0.8]))
   }
 

@@ -41,8 +41,12 @@ struct JPEGTests {
   @Test("invalid quality, empty images and garbage bytes are errors")
   func errors() throws {
     let encoder = try JPEGEncoder()
-    #expect(throws: JPEGError.self) { try encoder.encode(Self.gradient(width: 8, height: 8), quality: 0) }
-    #expect(throws: JPEGError.self) { try encoder.encode(BGRImage(width: 0, height: 0), quality: 90) }
+    #expect(throws: JPEGError.self) {
+      try encoder.encode(Self.gradient(width: 8, height: 8), quality: 0)
+    }
+    #expect(throws: JPEGError.self) {
+      try encoder.encode(BGRImage(width: 0, height: 0), quality: 90)
+    }
     #expect(throws: JPEGError.self) { try JPEGDecoder().decode(Data("not a jpeg".utf8)) }
   }
 }

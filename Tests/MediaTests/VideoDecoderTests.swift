@@ -12,7 +12,8 @@ enum TestVideos {
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw VideoError.open(path: arguments.last ?? "", message: "ffmpeg exited \(process.terminationStatus)")
+      throw VideoError.open(
+        path: arguments.last ?? "", message: "ffmpeg exited \(process.terminationStatus)")
     }
   }
 
@@ -47,7 +48,7 @@ struct VideoDecoderTests {
     var indices: [Int] = []
     var timestamps: [Double] = []
     var images: [Int: BGRImage] = [:]
-    let count = try decoder.decode(wantsImage: { $0 % 10 == 3 }) { frame in
+    let count = try decoder.decode(images: .only([3, 13, 23])) { frame in
       indices.append(frame.index)
       timestamps.append(frame.timestamp)
       if let image = frame.image { images[frame.index] = image }
@@ -70,7 +71,7 @@ struct VideoDecoderTests {
     let directory = try TestVideos.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let decoder = try VideoDecoder(url: try TestVideos.makeClip(in: directory))
-    let count = try decoder.decode(wantsImage: { _ in false }) { $0.index < 4 }
+    let count = try decoder.decode(images: .none) { $0.index < 4 }
     #expect(count == 5)
   }
 
@@ -103,7 +104,7 @@ struct VideoDecoderTests {
     try bytes.prefix(bytes.count / 2).write(to: truncated)
     do {
       let decoder = try VideoDecoder(url: truncated)
-      let count = try decoder.decode(wantsImage: { _ in true }) { _ in true }
+      let count = try decoder.decode(images: .all) { _ in true }
       #expect(count < 50)
     } catch let error as VideoError {
       #expect("\(error)".contains("truncated.mp4"))

@@ -75,8 +75,14 @@ struct ConfigFileTests {
   func invalidYAML() throws {
     #expect(throws: ConfigError.self) { try ConfigFile(yaml: "a: [1, 2\n", path: "x.yaml") }
     #expect(throws: ConfigError.self) { try ConfigFile(yaml: "- 1\n- 2\n", path: "x.yaml") }
-    #expect(throws: ConfigError.self) { try ConfigFile(yaml: "mode: medium\n", path: "x.yaml").choice("mode", as: Mode.self) }
-    #expect(throws: ConfigError.self) { try ConfigFile(yaml: "on: maybe\n", path: "x.yaml").bool("on") }
-    #expect(throws: ConfigError.self) { try ConfigFile(url: URL(fileURLWithPath: "/nonexistent/c.yaml")) }
+    #expect(throws: ConfigError.self) {
+      try ConfigFile(yaml: "mode: medium\n", path: "x.yaml").choice("mode", as: Mode.self)
+    }
+    #expect(throws: ConfigError.self) {
+      try ConfigFile(yaml: "on: maybe\n", path: "x.yaml").bool("on")
+    }
+    #expect(throws: ConfigError.self) {
+      try ConfigFile(url: URL(fileURLWithPath: "/nonexistent/c.yaml"))
+    }
   }
 }
