@@ -18,7 +18,7 @@ struct EpisodeRun: ParsableCommand {
         frames/{ep_id}/crops/...
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
-    subcommands: [Validate.self, DebugThumbs.self]
+    subcommands: [Validate.self, DebugThumbs.self, BenchHarvest.self]
   )
 
   @OptionGroup var episode: EpisodeOptions

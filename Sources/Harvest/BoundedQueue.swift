@@ -44,6 +44,25 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     return element
   }
 
+  /// Waits for at least one element, then takes every element already queued, up to
+  /// `maximum`; empty once the queue is finished and drained, or aborted. This lets a consumer
+  /// batch whatever is ready instead of idling until a full batch accumulates.
+  func popAvailable(maximum: Int) -> [Element] {
+    condition.lock()
+    defer { condition.unlock() }
+    while head == items.count && !finished && !aborted { condition.wait() }
+    guard !aborted else { return [] }
+    let count = min(maximum, items.count - head)
+    let taken = Array(items[head..<(head + count)])
+    head += count
+    if head > 1024 && head * 2 > items.count {
+      items.removeFirst(head)
+      head = 0
+    }
+    condition.broadcast()
+    return taken
+  }
+
   /// No more elements will be pushed.
   func finish() {
     condition.lock()
@@ -96,4 +115,38 @@ final class StageThread: @unchecked Sendable {
   }
 
   func join() { done.wait() }
+}
+
+/// A value computed on its own thread (for example a model loading while decoding starts);
+/// `value()` waits for it and rethrows its error.
+final class Deferred<Value>: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private let lock = NSLock()
+  private var result: Result<Value, Error>?
+
+  init(name: String, _ compute: @escaping @Sendable () throws -> Value) {
+    let thread = Thread { [self] in
+      let outcome = Result { try compute() }
+      lock.lock()
+      result = outcome
+      lock.unlock()
+      done.signal()
+    }
+    thread.name = name
+    thread.start()
+  }
+
+  func value() throws -> Value {
+    lock.lock()
+    if let result {
+      lock.unlock()
+      return try result.get()
+    }
+    lock.unlock()
+    done.wait()
+    done.signal()
+    lock.lock()
+    defer { lock.unlock() }
+    return try result!.get()
+  }
 }

@@ -81,60 +81,30 @@ public final class FacesHarvester {
       throw HarvestError.missingInput(path: url.path, what: what)
     }
 
+    // The model loads (SHA-256 check, session set-up) while the inputs are read and decoding
+    // starts; the embed stage waits for it.
     let entry = try Self.embedderEntry(named: config.embedModel, in: manifest)
-    let embedder: FaceEmbedder
-    do {
-      embedder = try FaceEmbedder(
-        manifest: manifest, entry: entry, device: config.embedDevice,
-        intraOpThreads: inferenceThreads, logger: logger)
-    } catch {
-      throw HarvestError.model("\(error)")
+    let (manifest, config, logger, threads) = (
+      self.manifest, self.config, self.logger, inferenceThreads
+    )
+    let embedder = Deferred<FaceEmbedder>(name: "harvest.load-model") {
+      do {
+        return try FaceEmbedder(
+          manifest: manifest, entry: entry, device: config.embedDevice, intraOpThreads: threads,
+          logger: logger)
+      } catch {
+        throw HarvestError.model("\(error)")
+      }
     }
+    defer { _ = try? embedder.value() }
     let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
 
-    // Inputs.
-    let tracks = try JSONLReader<Track>.readAll(
-      from: tracksURL, displayPath: layout.relativePath(tracksURL))
-    var trackSpans: [String: ClosedRange<Int>] = [:]
-    for track in tracks {
-      guard trackSpans[track.trackID] == nil else {
-        throw HarvestError.invalidInput(
-          path: tracksURL.path, line: nil, message: "track_id \(track.trackID) appears twice")
-      }
-      let first = track.frameSpan.first ?? 0
-      let last = max(first, track.frameSpan.last ?? first)
-      trackSpans[track.trackID] = first...last
-    }
-    var detectionsByTrack: [String: [Detection]] = [:]
-    var untracked = 0
-    let reader = try JSONLReader<Detection>(
-      url: detectionsURL, displayPath: layout.relativePath(detectionsURL))
-    try reader.forEachRow { line, detection in
-      guard let trackID = detection.trackID else {
-        untracked += 1
-        return
-      }
-      guard trackSpans[trackID] != nil else {
-        throw HarvestError.invalidInput(
-          path: layout.relativePath(detectionsURL), line: line,
-          message: "track_id \(trackID) is not in tracks.jsonl")
-      }
-      detectionsByTrack[trackID, default: []].append(detection)
-    }
-    if untracked > 0 {
-      logger.warning("detections without track_id are skipped", metadata: ["rows": "\(untracked)"])
-    }
-    let tracksWithoutDetections = trackSpans.keys.filter { detectionsByTrack[$0] == nil }.sorted()
-    if !tracksWithoutDetections.isEmpty {
-      logger.warning(
-        "tracks with no detections have nothing to harvest",
-        metadata: ["tracks": "\(tracksWithoutDetections.prefix(10).joined(separator: ", "))"])
-    }
+    let inputs = try loadInputs()
+    let tracks = inputs.tracks
+    let tracksWithoutDetections = inputs.tracksWithoutDetections
 
     // Plan.
-    let planner = HarvestPlanner(
-      config: config, frameWidth: decoder.info.width, frameHeight: decoder.info.height)
-    let plan = planner.plan(detectionsByTrack: detectionsByTrack, frameSpans: trackSpans)
+    let plan = makePlan(inputs, frameWidth: decoder.info.width, frameHeight: decoder.info.height)
     let planSeconds = Date().timeIntervalSince(started)
     logger.info(
       "planned harvest",
@@ -152,8 +122,9 @@ public final class FacesHarvester {
     defer { try? FileManager.default.removeItem(at: staging) }
 
     let outcome = try runPipeline(
-      plan: plan, decoder: decoder, embedder: embedder, staging: config.saveCrops ? staging : nil,
-      started: started, progress: progress, isCancelled: isCancelled)
+      plan: plan, decoder: decoder, embedder: embedder, embedderEntry: entry,
+      staging: config.saveCrops ? staging : nil, started: started, progress: progress,
+      isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
 
     // Faces planned for frames the video does not have.
@@ -197,7 +168,7 @@ public final class FacesHarvester {
         elapsed: Date().timeIntervalSince(started)))
     let artifacts = try writeArtifacts(
       accepted: accepted, rejected: rejected, tracks: tracks,
-      embeddingWidth: embedder.embeddingWidth,
+      embeddingWidth: try embedder.value().embeddingWidth,
       staging: config.saveCrops ? staging : nil)
     let writeSeconds = Date().timeIntervalSince(writeStarted)
 
@@ -211,14 +182,77 @@ public final class FacesHarvester {
       facesPerTrack: HarvestSummary.FacesPerTrack(
         min: perTrack.first ?? 0, median: perTrack.isEmpty ? 0 : perTrack[(perTrack.count - 1) / 2],
         max: perTrack.last ?? 0),
-      embeddingWidth: embedder.embeddingWidth, model: entry.name,
+      embeddingWidth: try embedder.value().embeddingWidth, model: entry.name,
       framesDecoded: outcome.framesDecoded, framesConverted: outcome.framesConverted,
       seconds: [
         "plan": planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
         "embed": outcome.embedSeconds, "write": writeSeconds,
         "total": Date().timeIntervalSince(started),
       ],
-      cropsWritten: config.saveCrops ? accepted.count : 0, artifacts: artifacts)
+      cropsWritten: config.saveCrops ? accepted.count : 0, artifacts: artifacts,
+      peakMemoryMiB: peakResidentMemoryMiB())
+  }
+
+  /// The stage's inputs: tracks, each track's frame span and detections.
+  struct Inputs {
+    var tracks: [Track]
+    var trackSpans: [String: ClosedRange<Int>]
+    var detectionsByTrack: [String: [Detection]]
+    var tracksWithoutDetections: [String]
+  }
+
+  /// Reads `tracks.jsonl` and `detections.jsonl`; a duplicate track or a detection of an unknown
+  /// track is an error naming the file and line.
+  func loadInputs() throws -> Inputs {
+    let tracksURL = layout.tracks(episode)
+    let detectionsURL = layout.detections(episode)
+    let tracks = try JSONLReader<Track>.readAll(
+      from: tracksURL, displayPath: layout.relativePath(tracksURL))
+    var trackSpans: [String: ClosedRange<Int>] = [:]
+    for track in tracks {
+      guard trackSpans[track.trackID] == nil else {
+        throw HarvestError.invalidInput(
+          path: tracksURL.path, line: nil, message: "track_id \(track.trackID) appears twice")
+      }
+      let first = track.frameSpan.first ?? 0
+      let last = max(first, track.frameSpan.last ?? first)
+      trackSpans[track.trackID] = first...last
+    }
+    var detectionsByTrack: [String: [Detection]] = [:]
+    var untracked = 0
+    let reader = try JSONLReader<Detection>(
+      url: detectionsURL, displayPath: layout.relativePath(detectionsURL))
+    try reader.forEachRow { line, detection in
+      guard let trackID = detection.trackID else {
+        untracked += 1
+        return
+      }
+      guard trackSpans[trackID] != nil else {
+        throw HarvestError.invalidInput(
+          path: layout.relativePath(detectionsURL), line: line,
+          message: "track_id \(trackID) is not in tracks.jsonl")
+      }
+      detectionsByTrack[trackID, default: []].append(detection)
+    }
+    if untracked > 0 {
+      logger.warning("detections without track_id are skipped", metadata: ["rows": "\(untracked)"])
+    }
+    let tracksWithoutDetections = trackSpans.keys.filter { detectionsByTrack[$0] == nil }.sorted()
+    if !tracksWithoutDetections.isEmpty {
+      logger.warning(
+        "tracks with no detections have nothing to harvest",
+        metadata: ["tracks": "\(tracksWithoutDetections.prefix(10).joined(separator: ", "))"])
+    }
+
+    return Inputs(
+      tracks: tracks, trackSpans: trackSpans, detectionsByTrack: detectionsByTrack,
+      tracksWithoutDetections: tracksWithoutDetections)
+  }
+
+  /// The plan for a video of the decoder's frame size.
+  func makePlan(_ inputs: Inputs, frameWidth: Int, frameHeight: Int) -> HarvestPlanner.Plan {
+    HarvestPlanner(config: config, frameWidth: frameWidth, frameHeight: frameHeight)
+      .plan(detectionsByTrack: inputs.detectionsByTrack, frameSpans: inputs.trackSpans)
   }
 
   // MARK: - Pipeline
@@ -255,8 +289,9 @@ public final class FacesHarvester {
   }
 
   private func runPipeline(
-    plan: HarvestPlanner.Plan, decoder: VideoDecoder, embedder: FaceEmbedder, staging: URL?,
-    started: Date, progress: (@Sendable (HarvestProgress) -> Void)?,
+    plan: HarvestPlanner.Plan, decoder: VideoDecoder, embedder: Deferred<FaceEmbedder>,
+    embedderEntry: ModelEntry, staging: URL?, started: Date,
+    progress: (@Sendable (HarvestProgress) -> Void)?,
     isCancelled: @escaping @Sendable () -> Bool
   ) throws -> PipelineOutcome {
     let facesByFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
@@ -321,7 +356,7 @@ public final class FacesHarvester {
     let cropRejected = Confined([RejectedFace]())
     let config = self.config
     let layout = self.layout
-    let inputSize = embedder.inputSize
+    let inputSize = (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight)
     let cropStage = StageThread(name: "harvest.crop") {
       var busy = 0.0
       do {
@@ -358,7 +393,7 @@ public final class FacesHarvester {
     func flush() throws {
       guard !batch.isEmpty else { return }
       let begin = Date()
-      let results = try embedder.embed(batch.map(\.modelCrop))
+      let results = try embedder.value().embed(batch.map(\.modelCrop))
       for (var face, result) in zip(batch, results) {
         switch result {
         case .success(let vector):
@@ -381,12 +416,14 @@ public final class FacesHarvester {
       report("harvest")
     }
     do {
-      while let face = faceQueue.pop() {
-        batch.append(face)
-        if batch.count >= config.embedBatchSize { try flush() }
-        if isCancelled() { break }
+      // Embed whatever the crop stage has ready (at most embed_batch_size faces): waiting for a
+      // full batch would leave the embedder idle while the decoder works, and overlap is the
+      // point of the pipeline.
+      while !isCancelled() {
+        batch = faceQueue.popAvailable(maximum: config.embedBatchSize)
+        if batch.isEmpty { break }
+        try flush()
       }
-      if failure.error == nil && !isCancelled() { try flush() }
     } catch {
       failure.record(error)
     }

@@ -30,6 +30,7 @@ public enum HarvestSummaryFormatter {
       summary.seconds[key].map { key + String(format: " %.2fs", $0) }
     }
     lines.append("  time: " + times.joined(separator: ", ") + " (stages overlap)")
+    lines.append(String(format: "  peak memory: %.0f MiB", summary.peakMemoryMiB))
     if summary.cropsWritten > 0 { lines.append("  crops written: \(summary.cropsWritten)") }
     lines.append("  wrote: " + summary.artifacts.joined(separator: ", "))
     return lines.joined(separator: "\n")

@@ -79,6 +79,8 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var cropsWritten: Int
   /// Paths of the artifacts written, relative to the data root.
   public var artifacts: [String]
+  /// Peak resident memory of the process so far, in MiB.
+  public var peakMemoryMiB: Double
 
   /// Faces per track.
   public struct FacesPerTrack: Sendable, Codable, Equatable {
@@ -113,4 +115,11 @@ public enum HarvestError: Error, CustomStringConvertible, LocalizedError {
   }
 
   public var errorDescription: String? { description }
+}
+
+/// Peak resident set size of this process, in MiB (getrusage; Linux reports KiB).
+public func peakResidentMemoryMiB() -> Double {
+  var usage = rusage()
+  guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+  return Double(usage.ru_maxrss) / 1024
 }

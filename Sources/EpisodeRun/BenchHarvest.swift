@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Harvest
+import Inference
+
+/// `episode-run bench-harvest`: decode-only, inference-only and end-to-end harvest timings on
+/// one episode, measured in one run (`make bench` calls it).
+struct BenchHarvest: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench-harvest",
+    abstract: "Time decode-only, inference-only and the end-to-end harvest on one episode."
+  )
+
+  @OptionGroup var episode: EpisodeOptions
+  @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
+
+  @Flag(help: "Print the measurements as one JSON object.")
+  var json = false
+
+  func run() throws {
+    let result = try HarvestBenchmark.run(
+      layout: episode.layout(), episode: try episode.episodeID(),
+      config: try harvest.resolvedConfig(),
+      manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
+      logger: episode.logger("faceharvest.bench"))
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    } else {
+      print(result.text())
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import Artifacts
+import Foundation
+import Inference
+import Logging
+import Media
+
+/// Measures the harvest against its parts on one episode, in one process: decode-only (the
+/// decoder pass the harvest needs, alone with all cores), inference-only (the embedder on the
+/// harvested crops, alone with all cores) and the end-to-end harvest (into a scratch data root,
+/// so the episode's artifacts are not touched).
+public enum HarvestBenchmark {
+  /// The measurements.
+  public struct Result: Sendable, Codable, Equatable {
+    /// The episode.
+    public var episode: String
+    /// Frames decoded.
+    public var frames: Int
+    /// Faces embedded.
+    public var faces: Int
+    /// Decode-only wall seconds.
+    public var decodeSeconds: Double
+    /// Inference-only wall seconds.
+    public var inferenceSeconds: Double
+    /// End-to-end harvest wall seconds.
+    public var endToEndSeconds: Double
+    /// Peak resident memory of the process, MiB.
+    public var peakMemoryMiB: Double
+
+    /// End-to-end over (decode-only + inference-only); the target is ≤ 0.85.
+    public var overlapRatio: Double {
+      endToEndSeconds / max(1e-9, decodeSeconds + inferenceSeconds)
+    }
+    /// Faces per second end to end.
+    public var facesPerSecond: Double { Double(faces) / max(1e-9, endToEndSeconds) }
+
+    /// A few aligned lines for the terminal.
+    public func text() -> String {
+      [
+        "bench \(episode): \(frames) frames, \(faces) faces",
+        String(format: "  decode-only     %7.2f s", decodeSeconds),
+        String(format: "  inference-only  %7.2f s", inferenceSeconds),
+        String(format: "  end-to-end      %7.2f s", endToEndSeconds),
+        String(
+          format: "  ratio end-to-end / (decode + inference) = %.2f (target <= 0.85)", overlapRatio),
+        String(format: "  faces/s         %7.1f", facesPerSecond),
+        String(format: "  peak memory     %7.0f MiB", peakMemoryMiB),
+      ].joined(separator: "\n")
+    }
+  }
+
+  /// Runs the three measurements with `config` (crops are not saved).
+  public static func run(
+    layout: DataLayout, episode: EpisodeID, config: HarvestConfig, manifest: ModelManifest,
+    logger: Logger = Logger(label: "faceharvest.bench")
+  ) throws -> Result {
+    var config = config
+    config.saveCrops = false
+    let harvester = FacesHarvester(
+      layout: layout, episode: episode, config: config, manifest: manifest, logger: logger)
+    let inputs = try harvester.loadInputs()
+    let videoURL = layout.video(episode)
+
+    // Decode-only: the same pass and BGR conversions the harvest needs, nothing else.
+    var probe = try VideoDecoder(url: videoURL, logger: logger)
+    let plan = harvester.makePlan(
+      inputs, frameWidth: probe.info.width, frameHeight: probe.info.height)
+    let frames = Set(plan.faces.map(\.frameIndex))
+    _ = try probe.decode(images: .none) { $0.index < 25 }  // warm the file cache
+    probe = try VideoDecoder(url: videoURL, logger: logger)
+    let decodeStarted = Date()
+    let decoded = try probe.decode(images: .only(frames)) { _ in true }
+    let decodeSeconds = Date().timeIntervalSince(decodeStarted)
+
+    // The harvested crops (untimed), then inference-only on them.
+    let entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: manifest)
+    let embedder = try FaceEmbedder(
+      manifest: manifest, entry: entry, device: config.embedDevice, logger: logger)
+    let byFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
+    var crops: [BGRImage] = []
+    let jpeg = try JPEGEncoder()
+    try VideoDecoder(url: videoURL, logger: logger).decode(images: .only(frames)) { frame in
+      guard let image = frame.image else { return true }
+      for face in byFrame[frame.index] ?? [] {
+        if case .success(let gated) = try FacesHarvester.cropAndGate(
+          face, in: image, config: config, inputSize: embedder.inputSize, staging: nil,
+          encoder: jpeg, layout: layout)
+        {
+          crops.append(gated.modelCrop)
+        }
+      }
+      return true
+    }
+    if let first = crops.first { _ = try embedder.embed([first]) }  // warm-up
+    let inferenceStarted = Date()
+    var start = 0
+    while start < crops.count {
+      let end = min(crops.count, start + config.embedBatchSize)
+      _ = try embedder.embed(Array(crops[start..<end]))
+      start = end
+    }
+    let inferenceSeconds = Date().timeIntervalSince(inferenceStarted)
+
+    // End to end, into a scratch data root that links the video and copies the manifests.
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-bench-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let scratchLayout = DataLayout(root: scratch)
+    try FileManager.default.createDirectory(
+      at: scratchLayout.video(episode).deletingLastPathComponent(),
+      withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      at: scratchLayout.video(episode), withDestinationURL: videoURL.standardizedFileURL)
+    try FileManager.default.createDirectory(
+      at: scratchLayout.manifestsDir(episode), withIntermediateDirectories: true)
+    for (from, to) in [
+      (layout.tracks(episode), scratchLayout.tracks(episode)),
+      (layout.detections(episode), scratchLayout.detections(episode)),
+    ] {
+      try FileManager.default.copyItem(at: from, to: to)
+    }
+    let endToEndStarted = Date()
+    let summary = try FacesHarvester(
+      layout: scratchLayout, episode: episode, config: config, manifest: manifest, logger: logger
+    ).run()
+    let endToEndSeconds = Date().timeIntervalSince(endToEndStarted)
+    return Result(
+      episode: episode.rawValue, frames: decoded, faces: summary.facesKept,
+      decodeSeconds: decodeSeconds, inferenceSeconds: inferenceSeconds,
+      endToEndSeconds: endToEndSeconds, peakMemoryMiB: peakResidentMemoryMiB())
+  }
+}
