@@ -80,11 +80,9 @@ public final class OrtInferenceSession: @unchecked Sendable {
     try OrtAPI.check(
       api.SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL),
       "SetSessionGraphOptimizationLevel")
-    // The arena keeps the largest batch's activations forever (≈ 400 MiB for SFace at 32);
-    // without it embedding is as fast here and peak memory stays near the model's size.
-    try OrtAPI.check(api.DisableCpuMemArena(options), "DisableCpuMemArena")
-    // The harvest shares two cores with the decoder: idle ONNX Runtime workers must sleep, not
-    // spin.
+    // The harvest shares the cores with the decoder: idle ONNX Runtime workers must sleep, not
+    // spin (measured on 2 cores: the end-to-end harvest is 10–20% faster). The CPU memory arena
+    // stays on: without it the same run was ~25% slower, for ~15% less peak memory.
     try OrtAPI.check(
       api.AddSessionConfigEntry(options, "session.intra_op.allow_spinning", "0"),
       "AddSessionConfigEntry")
