@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# make bench: Faces Harvest timings on the sample episode, measured in one run, printed as
+# ratios (the machine is shared and noisy; compare ratios, not seconds).
+#   1. episode-run bench-harvest: decode-only, inference-only, end-to-end (one process).
+#   2. Peak memory of the harvest on the sample and on a 3x longer episode (separate processes).
+#   3. The Python baseline (OpenCV + onnxruntime, decodes and converts every frame) against our
+#      end-to-end harvest on the same episode and model.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.build/release/episode-run"
+VPY="$ROOT/.deps/venv/bin/python"
+DATA="${FACEHARVEST_DATA_ROOT:-$ROOT/data}"
+EP="${EP_ID:-sample-s01e01}"
+LONG_EP="sample-x3"
+export FACEHARVEST_DEPS="$ROOT/.deps"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+
+if [ ! -f "$DATA/videos/$LONG_EP/episode.mp4" ]; then
+  echo "[bench] building $LONG_EP (the sample played 3 times)" >&2
+  "$VPY" scripts/sample_episode.py --photos .deps/photos --detector .deps/models/yunet.onnx \
+    --data-root "$DATA" --ep-id "$LONG_EP" --repeat 3 2>/dev/null
+fi
+
+scratch_root() { # episode -> a data root with the video linked and fresh manifests
+  local ep="$1" root="$SCRATCH/$1"
+  mkdir -p "$root/videos/$ep" "$root/manifests/$ep"
+  ln -sf "$DATA/videos/$ep/episode.mp4" "$root/videos/$ep/episode.mp4"
+  cp "$DATA/manifests/$ep/detections.jsonl" "$DATA/manifests/$ep/tracks.jsonl" "$root/manifests/$ep/"
+  echo "$root"
+}
+
+echo "[bench] bench-harvest on $EP" >&2
+"$BIN" bench-harvest --ep-id "$EP" --data-root "$DATA" --json 2>/dev/null >"$SCRATCH/bench.json"
+
+peak() { # episode -> peak MiB of one harvest process
+  local root
+  root=$(scratch_root "$1")
+  "$BIN" --ep-id "$1" --faces-embed --data-root "$root" 2>/dev/null |
+    sed -n 's/.*peak memory: \([0-9.]*\) MiB.*/\1/p'
+}
+echo "[bench] peak memory: $EP and $LONG_EP" >&2
+PEAK_SHORT=$(peak "$EP")
+PEAK_LONG=$(peak "$LONG_EP")
+
+echo "[bench] Python baseline (OpenCV + onnxruntime) on $EP" >&2
+"$VPY" scripts/baseline_harvest.py --data-root "$DATA" --ep-id "$EP" \
+  --manifest .deps/models/manifest.json --out "$SCRATCH/baseline" 2>/dev/null | tail -n 1 >"$SCRATCH/baseline.json"
+echo "[bench] our end-to-end harvest, timed like the baseline (whole process)" >&2
+root=$(scratch_root "$EP")
+start=$(date +%s.%N)
+"$BIN" --ep-id "$EP" --faces-embed --data-root "$root" >/dev/null 2>&1
+end=$(date +%s.%N)
+
+"$VPY" - "$SCRATCH/bench.json" "$SCRATCH/baseline.json" "$PEAK_SHORT" "$PEAK_LONG" "$start" "$end" <<'PY'
+import json, sys
+bench = json.load(open(sys.argv[1]))
+baseline = json.load(open(sys.argv[2]))
+peak_short, peak_long = float(sys.argv[3]), float(sys.argv[4])
+ours_wall = float(sys.argv[6]) - float(sys.argv[5])
+decode, inference, e2e = bench["decodeSeconds"], bench["inferenceSeconds"], bench["endToEndSeconds"]
+print(f"Faces Harvest benchmark on {bench['episode']}: {bench['frames']} frames, {bench['faces']} faces")
+print(f"  decode-only       {decode:7.2f} s   (the harvest's decoder pass alone, all cores)")
+print(f"  inference-only    {inference:7.2f} s   (the embedder on the harvested crops alone, all cores)")
+print(f"  end-to-end        {e2e:7.2f} s   ({bench['faces'] / e2e:.1f} faces/s)")
+print(f"  ratio end-to-end / (decode + inference) = {e2e / (decode + inference):.2f}   target <= 0.85")
+print(f"  peak memory       {peak_short:7.0f} MiB on the sample, {peak_long:.0f} MiB on the 3x episode:"
+      f" ratio {peak_long / peak_short:.2f}   target ~1.0 (independent of length)")
+print(f"  Python baseline   {baseline['wall_s']:7.2f} s for {baseline['faces']} faces (whole run, reads every frame)")
+print(f"  ours, whole run   {ours_wall:7.2f} s   speed-up over the baseline {baseline['wall_s'] / ours_wall:.2f}x   target >= 1.4x")
+PY
