@@ -41,5 +41,11 @@ struct Validate: ParsableCommand {
       )
     }
     if !report.isClean { throw ExitCode(1) }
+    if report.checked.isEmpty {
+      // A typo in --ep-id or --data-root must not pass as "clean".
+      FileHandle.standardError.write(
+        Data("error: no artifacts of \(episodeID) under \(layout.root.path)\n".utf8))
+      throw ExitCode(1)
+    }
   }
 }

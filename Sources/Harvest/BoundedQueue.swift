@@ -5,8 +5,11 @@ import Foundation
 /// `finish()` ends the stream and `fail()` aborts every waiter, so no stage can hang.
 final class BoundedQueue<Element>: @unchecked Sendable {
   private let condition = NSCondition()
-  private var items: [Element] = []
+  /// A ring buffer: a popped slot is set to nil at once, so the queue never keeps a reference
+  /// to an element it handed out (a decoded frame is megabytes).
+  private var slots: [Element?]
   private var head = 0
+  private var count = 0
   private var finished = false
   private var aborted = false
   let capacity: Int
@@ -14,6 +17,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   init(capacity: Int) {
     precondition(capacity > 0)
     self.capacity = capacity
+    slots = Array(repeating: nil, count: capacity)
   }
 
   /// Adds an element, waiting for room. Returns false when the queue was aborted.
@@ -21,25 +25,29 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   func push(_ element: Element) -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    while items.count - head >= capacity && !aborted { condition.wait() }
+    while count >= capacity && !aborted { condition.wait() }
     guard !aborted else { return false }
-    items.append(element)
+    slots[(head + count) % capacity] = element
+    count += 1
     condition.broadcast()
     return true
+  }
+
+  private func takeFirst() -> Element {
+    let element = slots[head]!
+    slots[head] = nil
+    head = (head + 1) % capacity
+    count -= 1
+    return element
   }
 
   /// The next element, waiting for one; nil once the queue is finished and drained, or aborted.
   func pop() -> Element? {
     condition.lock()
     defer { condition.unlock() }
-    while head == items.count && !finished && !aborted { condition.wait() }
-    guard !aborted, head < items.count else { return nil }
-    let element = items[head]
-    head += 1
-    if head > 1024 && head * 2 > items.count {
-      items.removeFirst(head)
-      head = 0
-    }
+    while count == 0 && !finished && !aborted { condition.wait() }
+    guard !aborted, count > 0 else { return nil }
+    let element = takeFirst()
     condition.broadcast()
     return element
   }
@@ -50,15 +58,10 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   func popAvailable(maximum: Int) -> [Element] {
     condition.lock()
     defer { condition.unlock() }
-    while head == items.count && !finished && !aborted { condition.wait() }
+    while count == 0 && !finished && !aborted { condition.wait() }
     guard !aborted else { return [] }
-    let count = min(maximum, items.count - head)
-    let taken = Array(items[head..<(head + count)])
-    head += count
-    if head > 1024 && head * 2 > items.count {
-      items.removeFirst(head)
-      head = 0
-    }
+    var taken: [Element] = []
+    while count > 0 && taken.count < maximum { taken.append(takeFirst()) }
     condition.broadcast()
     return taken
   }

@@ -57,6 +57,17 @@ struct ValidateEndToEndTests {
     #expect(outcome.standardOutput.contains("detections.jsonl:5"))
   }
 
+  @Test("an episode with no artifacts at all is not reported clean")
+  func nothingToValidate() throws {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-e2e-\(UUID().uuidString)")
+    let outcome = try EpisodeRunProcess.run([
+      "validate", "--ep-id", "no-such-episode", "--data-root", root.path,
+    ])
+    #expect(outcome.status == 1)
+    #expect(outcome.standardError.contains("no artifacts of no-such-episode"))
+  }
+
   @Test(
     "an unsafe episode id is refused before any file is touched",
     arguments: ["../x", "a/b", "..", "Sample", "-x", ""])
