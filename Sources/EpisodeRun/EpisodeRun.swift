@@ -38,6 +38,8 @@ struct EpisodeRun: ParsableCommand {
     let harvester = FacesHarvester(
       layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
       debugThumbs: debugThumbs, logger: logger)
+    harvester.decoderThreads = max(0, harvest.decoderThreads)
+    harvester.inferenceThreads = max(0, harvest.inferenceThreads)
     let display = ProgressDisplay()
     let summary: HarvestSummary
     do {

@@ -60,6 +60,12 @@ struct HarvestOptions: ParsableArguments {
   @Option(name: .customLong("embed-device"), help: "cpu | cuda.")
   var embedDevice: ExecutionDevice?
 
+  @Option(name: .customLong("decoder-threads"), help: "FFmpeg decoder threads (0: automatic).")
+  var decoderThreads = 0
+
+  @Option(name: .customLong("inference-threads"), help: "ONNX Runtime threads (0: one per core).")
+  var inferenceThreads = 0
+
   @Option(
     name: .customLong("config"),
     help: "Harvest config file (default config/pipeline/faces_embed_sampling.yaml).")

@@ -48,11 +48,14 @@ public enum HarvestBenchmark {
     }
   }
 
-  /// Runs the three measurements with `config` (crops are not saved).
+  /// Runs the three measurements with `config` (crops are not saved), each `repetitions` times,
+  /// and reports the medians: the machine is shared and noisy.
   public static func run(
     layout: DataLayout, episode: EpisodeID, config: HarvestConfig, manifest: ModelManifest,
-    logger: Logger = Logger(label: "faceharvest.bench")
+    repetitions: Int = 3, logger: Logger = Logger(label: "faceharvest.bench")
   ) throws -> Result {
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let repetitions = max(1, repetitions)
     var config = config
     config.saveCrops = false
     let harvester = FacesHarvester(
@@ -66,39 +69,19 @@ public enum HarvestBenchmark {
       inputs, frameWidth: probe.info.width, frameHeight: probe.info.height)
     let frames = Set(plan.faces.map(\.frameIndex))
     _ = try probe.decode(images: .none) { $0.index < 25 }  // warm the file cache
-    probe = try VideoDecoder(url: videoURL, logger: logger)
-    let decodeStarted = Date()
-    let decoded = try probe.decode(images: .only(frames)) { _ in true }
-    let decodeSeconds = Date().timeIntervalSince(decodeStarted)
+    var decoded = 0
+    var decodeTimes: [Double] = []
+    for _ in 0..<repetitions {
+      probe = try VideoDecoder(url: videoURL, logger: logger)
+      let decodeStarted = Date()
+      decoded = try probe.decode(images: .only(frames)) { _ in true }
+      decodeTimes.append(Date().timeIntervalSince(decodeStarted))
+    }
+    let decodeSeconds = median(decodeTimes)
 
-    // The harvested crops (untimed), then inference-only on them.
-    let entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: manifest)
-    let embedder = try FaceEmbedder(
-      manifest: manifest, entry: entry, device: config.embedDevice, logger: logger)
-    let byFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
-    var crops: [BGRImage] = []
-    let jpeg = try JPEGEncoder()
-    try VideoDecoder(url: videoURL, logger: logger).decode(images: .only(frames)) { frame in
-      guard let image = frame.image else { return true }
-      for face in byFrame[frame.index] ?? [] {
-        if case .success(let gated) = try FacesHarvester.cropAndGate(
-          face, in: image, config: config, inputSize: embedder.inputSize, staging: nil,
-          encoder: jpeg, layout: layout)
-        {
-          crops.append(gated.modelCrop)
-        }
-      }
-      return true
-    }
-    if let first = crops.first { _ = try embedder.embed([first]) }  // warm-up
-    let inferenceStarted = Date()
-    var start = 0
-    while start < crops.count {
-      let end = min(crops.count, start + config.embedBatchSize)
-      _ = try embedder.embed(Array(crops[start..<end]))
-      start = end
-    }
-    let inferenceSeconds = Date().timeIntervalSince(inferenceStarted)
+    let inferenceSeconds = try measureInference(
+      plan: plan, frames: frames, videoURL: videoURL, config: config, manifest: manifest,
+      layout: layout, repetitions: repetitions, logger: logger)
 
     // End to end, into a scratch data root that links the video and copies the manifests.
     let scratch = FileManager.default.temporaryDirectory
@@ -118,14 +101,59 @@ public enum HarvestBenchmark {
     ] {
       try FileManager.default.copyItem(at: from, to: to)
     }
-    let endToEndStarted = Date()
-    let summary = try FacesHarvester(
-      layout: scratchLayout, episode: episode, config: config, manifest: manifest, logger: logger
-    ).run()
-    let endToEndSeconds = Date().timeIntervalSince(endToEndStarted)
+    var endToEndTimes: [Double] = []
+    var faces = 0
+    for _ in 0..<repetitions {
+      let endToEndStarted = Date()
+      let summary = try FacesHarvester(
+        layout: scratchLayout, episode: episode, config: config, manifest: manifest,
+        logger: logger
+      ).run()
+      endToEndTimes.append(Date().timeIntervalSince(endToEndStarted))
+      faces = summary.facesKept
+    }
     return Result(
-      episode: episode.rawValue, frames: decoded, faces: summary.facesKept,
-      decodeSeconds: decodeSeconds, inferenceSeconds: inferenceSeconds,
-      endToEndSeconds: endToEndSeconds, peakMemoryMiB: peakResidentMemoryMiB())
+      episode: episode.rawValue, frames: decoded, faces: faces, decodeSeconds: decodeSeconds,
+      inferenceSeconds: inferenceSeconds, endToEndSeconds: median(endToEndTimes),
+      peakMemoryMiB: peakResidentMemoryMiB())
+  }
+
+  /// Median seconds to embed the harvested crops; the crops are prepared untimed, and the model
+  /// is released before the end-to-end runs.
+  private static func measureInference(
+    plan: HarvestPlanner.Plan, frames: Set<Int>, videoURL: URL, config: HarvestConfig,
+    manifest: ModelManifest, layout: DataLayout, repetitions: Int, logger: Logger
+  ) throws -> Double {
+    let entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: manifest)
+    let embedder = try FaceEmbedder(
+      manifest: manifest, entry: entry, device: config.embedDevice, logger: logger)
+    let byFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
+    var crops: [BGRImage] = []
+    let jpeg = try JPEGEncoder()
+    try VideoDecoder(url: videoURL, logger: logger).decode(images: .only(frames)) { frame in
+      guard let image = frame.image else { return true }
+      for face in byFrame[frame.index] ?? [] {
+        if case .success(let gated) = try FacesHarvester.cropAndGate(
+          face, in: image, config: config, inputSize: embedder.inputSize, staging: nil,
+          encoder: jpeg, layout: layout)
+        {
+          crops.append(gated.modelCrop)
+        }
+      }
+      return true
+    }
+    if let first = crops.first { _ = try embedder.embed([first]) }  // warm-up
+    var times: [Double] = []
+    for _ in 0..<repetitions {
+      let started = Date()
+      var start = 0
+      while start < crops.count {
+        let end = min(crops.count, start + config.embedBatchSize)
+        _ = try embedder.embed(Array(crops[start..<end]))
+        start = end
+      }
+      times.append(Date().timeIntervalSince(started))
+    }
+    return times.sorted()[times.count / 2]
   }
 }
