@@ -37,17 +37,20 @@ echo "[bench] bench-harvest on $EP" >&2
 "$BIN" bench-harvest --ep-id "$EP" --data-root "$DATA" --json 2>/dev/null >"$SCRATCH/bench.json"
 
 median3() { sort -g | sed -n 2p; }
-peak() { # episode -> median peak MiB of three harvest processes
-  local root
-  root=$(scratch_root "$1")
+peak() { # episode [flags] -> median peak MiB of three harvest processes
+  local root ep="$1"
+  shift
+  root=$(scratch_root "$ep")
   for _ in 1 2 3; do
-    "$BIN" --ep-id "$1" --faces-embed --data-root "$root" 2>/dev/null |
+    "$BIN" --ep-id "$ep" --faces-embed --data-root "$root" "$@" 2>/dev/null |
       sed -n 's/.*peak memory: \([0-9.]*\) MiB.*/\1/p'
   done | median3
 }
 echo "[bench] peak memory: $EP and $LONG_EP" >&2
 PEAK_SHORT=$(peak "$EP")
 PEAK_LONG=$(peak "$LONG_EP")
+PEAK_SHORT_8=$(peak "$EP" --embed-batch-size 8)
+PEAK_LONG_8=$(peak "$LONG_EP" --embed-batch-size 8)
 
 echo "[bench] Python baseline (OpenCV + onnxruntime) and our harvest, alternately, 3 runs each" >&2
 root=$(scratch_root "$EP")
@@ -62,7 +65,8 @@ for run in 1 2 3; do
 done
 OURS_WALL=$(median3 <"$SCRATCH/ours.txt")
 
-"$VPY" - "$SCRATCH/bench.json" "$SCRATCH" "$PEAK_SHORT" "$PEAK_LONG" "$OURS_WALL" <<'PY'
+"$VPY" - "$SCRATCH/bench.json" "$SCRATCH" "$PEAK_SHORT" "$PEAK_LONG" "$OURS_WALL" \
+  "$PEAK_SHORT_8" "$PEAK_LONG_8" <<'PY'
 import json, sys
 bench = json.load(open(sys.argv[1]))
 runs = sorted((json.load(open(f"{sys.argv[2]}/baseline-{i}.json")) for i in (1, 2, 3)), key=lambda r: r["wall_s"])
@@ -75,8 +79,11 @@ print(f"  decode-only       {decode:7.2f} s   (the harvest's decoder pass alone,
 print(f"  inference-only    {inference:7.2f} s   (the embedder on the harvested crops alone, all cores)")
 print(f"  end-to-end        {e2e:7.2f} s   ({bench['faces'] / e2e:.1f} faces/s)")
 print(f"  ratio end-to-end / (decode + inference) = {e2e / (decode + inference):.2f}   target <= 0.85")
+peak_short_8, peak_long_8 = float(sys.argv[6]), float(sys.argv[7])
 print(f"  peak memory       {peak_short:7.0f} MiB on the sample, {peak_long:.0f} MiB on the 3x episode:"
       f" ratio {peak_long / peak_short:.2f}   target ~1.0 (independent of length)")
+print(f"    with --embed-batch-size 8: {peak_short_8:.0f} -> {peak_long_8:.0f} MiB, ratio {peak_long_8 / peak_short_8:.2f}"
+      "   (the peak is ONNX Runtime's arena for the largest batch run, at most embed_batch_size faces)")
 print(f"  Python baseline   {baseline['wall_s']:7.2f} s for {baseline['faces']} faces (median of 3; reads and converts every frame)")
 print(f"  ours, whole run   {ours_wall:7.2f} s   (median of 3, process start to exit)   speed-up {baseline['wall_s'] / ours_wall:.2f}x   target >= 1.4x")
 PY

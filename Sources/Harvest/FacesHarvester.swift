@@ -183,7 +183,8 @@ public final class FacesHarvester {
         min: perTrack.first ?? 0, median: perTrack.isEmpty ? 0 : perTrack[(perTrack.count - 1) / 2],
         max: perTrack.last ?? 0),
       embeddingWidth: try embedder.value().embeddingWidth, model: entry.name,
-      framesDecoded: outcome.framesDecoded, framesConverted: outcome.framesConverted,
+      framesDecoded: outcome.framesDecoded, framesSkipped: outcome.framesSkipped,
+      framesConverted: outcome.framesConverted,
       seconds: [
         "plan": planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
         "embed": outcome.embedSeconds, "write": writeSeconds,
@@ -271,6 +272,7 @@ public final class FacesHarvester {
     var rejected: [RejectedFace]
     var framesDecoded: Int
     var framesConverted: Int
+    var framesSkipped: Int
     var decodeSeconds: Double
     var cropSeconds: Double
     var embedSeconds: Double
@@ -302,7 +304,10 @@ public final class FacesHarvester {
       decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1)
     let facesTotal = plan.faces.count
     let counters = Confined(
-      (framesDecoded: 0, framesConverted: 0, facesEmbedded: 0, lastReport: Date.distantPast))
+      (
+        framesDecoded: 0, framesConverted: 0, framesSkipped: 0, facesEmbedded: 0,
+        lastReport: Date.distantPast
+      ))
     let countersLock = NSLock()
     let report: @Sendable (String) -> Void = { phase in
       guard let progress else { return }
@@ -329,7 +334,8 @@ public final class FacesHarvester {
       let begin = Date()
       var waiting = 0.0
       do {
-        try confinedDecoder.value.decode(images: .only(Set(facesByFrame.keys))) { frame in
+        let frames = try confinedDecoder.value.decode(images: .only(Set(facesByFrame.keys))) {
+          frame in
           countersLock.lock()
           counters.value.framesDecoded = frame.index + 1
           if frame.image != nil { counters.value.framesConverted += 1 }
@@ -342,6 +348,11 @@ public final class FacesHarvester {
           report("harvest")
           return !isCancelled()
         }
+        // Frames dropped undecoded (non-reference, no face) still count as frames of the video.
+        countersLock.lock()
+        counters.value.framesDecoded = max(counters.value.framesDecoded, frames)
+        counters.value.framesSkipped = confinedDecoder.value.skippedFrames
+        countersLock.unlock()
       } catch {
         failure.record(error)
         frameQueue.abort()
@@ -441,6 +452,7 @@ public final class FacesHarvester {
     return PipelineOutcome(
       accepted: accepted, rejected: cropRejected.value + embedRejected,
       framesDecoded: totals.framesDecoded, framesConverted: totals.framesConverted,
+      framesSkipped: totals.framesSkipped,
       decodeSeconds: decodeSeconds.value, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds
     )
   }

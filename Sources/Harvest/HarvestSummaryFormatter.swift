@@ -24,7 +24,8 @@ public enum HarvestSummaryFormatter {
       lines.append("  tracks without detections: \(summary.tracksWithoutDetections)")
     }
     lines.append(
-      "  frames: \(summary.framesDecoded) decoded, \(summary.framesConverted) converted to BGR")
+      "  frames: \(summary.framesDecoded) in the video, \(summary.framesSkipped) not decoded "
+        + "(non-reference, no face), \(summary.framesConverted) converted to BGR")
     let order = ["plan", "decode", "crop", "embed", "write", "total"]
     let times = order.compactMap { key in
       summary.seconds[key].map { key + String(format: " %.2fs", $0) }

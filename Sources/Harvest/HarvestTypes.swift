@@ -69,8 +69,10 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var embeddingWidth: Int
   /// The embedder's manifest name.
   public var model: String
-  /// Frames decoded.
+  /// Frames in the video (read from the container).
   public var framesDecoded: Int
+  /// Frames dropped without decoding (non-reference, no face needed them).
+  public var framesSkipped: Int
   /// Frames converted to BGR (the ones some face needed).
   public var framesConverted: Int
   /// Busy seconds of each stage (decode, crop, embed, write) and the wall time ("total").

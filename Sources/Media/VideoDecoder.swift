@@ -176,6 +176,11 @@ public final class VideoDecoder {
   public let path: String
   /// What the container declares about the stream.
   public let info: VideoInfo
+  /// Frames the last `decode` pass dropped without decoding (non-reference, not selected).
+  public private(set) var skippedFrames = 0
+  /// NAL length-prefix size of H.264 in MP4/MOV ("avcC" extradata); nil for other streams, which
+  /// are always decoded in full.
+  private let nalLengthSize: Int?
 
   /// Opens `url`. `threads` 0 lets FFmpeg choose (one per core).
   public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media"))
@@ -205,6 +210,14 @@ public final class VideoDecoder {
     guard status >= 0 else {
       throw VideoError.open(path: url.path, message: ffmpegErrorString(status))
     }
+    if let parameters = stream.pointee.codecpar, parameters.pointee.codec_id == AV_CODEC_ID_H264,
+      parameters.pointee.extradata_size >= 7, let extradata = parameters.pointee.extradata,
+      extradata[0] == 1
+    {
+      nalLengthSize = Int(extradata[4] & 3) + 1
+    } else {
+      nalLengthSize = nil
+    }
     timeBase = stream.pointee.time_base
     startTime = stream.pointee.start_time == cffmpeg_nopts_value() ? 0 : stream.pointee.start_time
     let rate = stream.pointee.avg_frame_rate
@@ -220,19 +233,32 @@ public final class VideoDecoder {
   }
 
   /// Decodes every frame in order, converting the `images` selection to BGR; `body` gets each
-  /// frame and returns `false` to stop early. Returns the number of frames decoded. A read or
-  /// decode error throws `VideoError.decode` naming the frame.
+  /// decoded frame and returns `false` to stop early. Returns the number of frames in the
+  /// stream (or up to the stop). A read or decode error throws `VideoError.decode` naming the
+  /// frame.
+  ///
+  /// With an `.only` selection on H.264 in MP4/MOV, packets of non-reference frames that no
+  /// selected frame needs are not decoded at all (nothing refers to them), and `body` is not
+  /// called for them. Frame indices then come from the rank of each frame's presentation
+  /// timestamp among all packets read — the same presentation-order index a full decode counts.
   @discardableResult
   public func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
     guard let context = codec.pointer else { return 0 }
-    let packet = Packet()
     let frame = Frame()
     let converter = BGRConverter()
-    guard let packetPointer = packet.pointer, let framePointer = frame.pointer else {
+    guard let framePointer = frame.pointer else {
       throw VideoError.decode(path: path, frameIndex: 0, message: "out of memory")
     }
-    var frameIndex = 0
+    var selective = false
+    if case .only = images { selective = true }
+    var skipping = selective && nalLengthSize != nil
+    var ranks = PresentationRanks()
+    var pending: [Packet] = []
+    var framesOutput = 0
+    var lastIndex = -1
+    var packetsRead = 0
     var stopped = false
+    skippedFrames = 0
 
     func drainFrames() throws {
       while !stopped {
@@ -240,56 +266,170 @@ public final class VideoDecoder {
         if status == cffmpeg_averror_eagain() || status == cffmpeg_averror_eof() { return }
         guard status >= 0 else {
           throw VideoError.decode(
-            path: path, frameIndex: frameIndex, message: ffmpegErrorString(status))
+            path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(status))
         }
         defer { av_frame_unref(framePointer) }
-        let pts = framePointer.pointee.best_effort_timestamp
+        var pts = framePointer.pointee.pts
+        if pts == cffmpeg_nopts_value() { pts = framePointer.pointee.best_effort_timestamp }
+        let index: Int
+        if skipping {
+          guard pts != cffmpeg_nopts_value() else {
+            throw VideoError.decode(
+              path: path, frameIndex: lastIndex + 1, message: "a frame without a timestamp")
+          }
+          index = ranks.rank(of: pts)
+        } else {
+          index = framesOutput
+        }
+        guard index > lastIndex else {
+          throw VideoError.decode(
+            path: path, frameIndex: index, message: "presentation timestamps are not increasing")
+        }
+        framesOutput += 1
+        lastIndex = index
         let timestamp =
           pts == cffmpeg_nopts_value()
-          ? (info.frameRate > 0 ? Double(frameIndex) / info.frameRate : 0)
+          ? (info.frameRate > 0 ? Double(index) / info.frameRate : 0)
           : Double(pts - startTime) * Double(timeBase.num) / Double(timeBase.den)
         var image: BGRImage?
-        if images.contains(frameIndex) {
+        if images.contains(index) {
           image = converter.convert(framePointer)
           if image == nil {
             throw VideoError.conversion(
-              path: path, frameIndex: frameIndex, message: "sws_scale could not convert the frame")
+              path: path, frameIndex: index, message: "sws_scale could not convert the frame")
           }
         }
-        let keepGoing = try body(
-          DecodedFrame(index: frameIndex, timestamp: timestamp, image: image))
-        frameIndex += 1
-        if !keepGoing { stopped = true }
+        if !(try body(DecodedFrame(index: index, timestamp: timestamp, image: image))) {
+          stopped = true
+        }
       }
     }
 
+    func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
+      while !stopped {
+        let status = avcodec_send_packet(context, packet)
+        if status == cffmpeg_averror_eagain() {
+          // The decoder wants its output read first; then the same packet goes again.
+          try drainFrames()
+          continue
+        }
+        if status == cffmpeg_averror_eof() { return }
+        if status == cffmpeg_averror_invaliddata() {
+          logger.warning(
+            "corrupt packet skipped", metadata: ["video": "\(path)", "frame": "\(lastIndex + 1)"])
+          return
+        }
+        guard status >= 0 else {
+          throw VideoError.decode(
+            path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(status))
+        }
+        try drainFrames()
+        return
+      }
+    }
+
+    /// Decodes (or, when nothing needs it, drops) the oldest packet read.
+    func release(_ packet: Packet) throws {
+      guard let pointer = packet.pointer else { return }
+      defer { av_packet_unref(pointer) }
+      if skipping, let nalLengthSize, pointer.pointee.pts != cffmpeg_nopts_value(),
+        !images.contains(ranks.rank(of: pointer.pointee.pts)),
+        Self.isDisposable(pointer, nalLengthSize: nalLengthSize)
+      {
+        skippedFrames += 1
+        return
+      }
+      try send(pointer)
+    }
+
+    // Packets wait in a window longer than any H.264 reorder depth (16) before they are decoded
+    // or dropped, so every packet presented earlier has been read and ranks are final.
+    let window = skipping ? 24 : 0
     while !stopped {
-      let readStatus = av_read_frame(format.pointer, packetPointer)
+      let packet = Packet()
+      guard let pointer = packet.pointer else {
+        throw VideoError.decode(path: path, frameIndex: lastIndex + 1, message: "out of memory")
+      }
+      let readStatus = av_read_frame(format.pointer, pointer)
       if readStatus == cffmpeg_averror_eof() { break }
       guard readStatus >= 0 else {
         throw VideoError.decode(
-          path: path, frameIndex: frameIndex, message: ffmpegErrorString(readStatus))
+          path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(readStatus))
       }
-      defer { av_packet_unref(packetPointer) }
-      guard packetPointer.pointee.stream_index == streamIndex else { continue }
-      let sendStatus = avcodec_send_packet(context, packetPointer)
-      if sendStatus < 0 && sendStatus != cffmpeg_averror_eagain() {
-        if sendStatus == cffmpeg_averror_invaliddata() {
-          logger.warning(
-            "corrupt packet skipped", metadata: ["video": "\(path)", "frame": "\(frameIndex)"])
-          continue
+      guard pointer.pointee.stream_index == streamIndex else {
+        av_packet_unref(pointer)
+        continue
+      }
+      packetsRead += 1
+      if skipping {
+        if pointer.pointee.pts == cffmpeg_nopts_value() {
+          guard skippedFrames == 0, framesOutput == 0 else {
+            throw VideoError.decode(
+              path: path, frameIndex: lastIndex + 1, message: "a packet without a timestamp")
+          }
+          // No timestamps to rank by: decode everything and count.
+          skipping = false
+        } else {
+          ranks.insert(pointer.pointee.pts)
         }
-        throw VideoError.decode(
-          path: path, frameIndex: frameIndex, message: ffmpegErrorString(sendStatus))
       }
-      try drainFrames()
+      pending.append(packet)
+      while pending.count > window && !stopped { try release(pending.removeFirst()) }
     }
+    while !pending.isEmpty && !stopped { try release(pending.removeFirst()) }
     if !stopped {
       // Flush: a null packet puts the decoder in draining mode; receive until EOF.
-      _ = avcodec_send_packet(context, nil)
+      try send(nil)
       try drainFrames()
     }
     avcodec_flush_buffers(context)
-    return frameIndex
+    return stopped ? lastIndex + 1 : max(packetsRead, framesOutput)
+  }
+
+  /// Whether an H.264 access unit in length-prefixed (MP4) form holds only non-reference slices
+  /// (`nal_ref_idc` 0), so no other frame depends on it.
+  static func isDisposable(_ packet: UnsafeMutablePointer<AVPacket>, nalLengthSize: Int) -> Bool {
+    guard let data = packet.pointee.data else { return false }
+    let size = Int(packet.pointee.size)
+    var offset = 0
+    var sawSlice = false
+    while offset + nalLengthSize < size {
+      var length = 0
+      for byte in 0..<nalLengthSize { length = length << 8 | Int(data[offset + byte]) }
+      let header = data[offset + nalLengthSize]
+      let type = header & 0x1F
+      if (1...5).contains(type) {
+        if header & 0x60 != 0 { return false }
+        sawSlice = true
+      }
+      offset += nalLengthSize + length
+    }
+    return sawSlice
+  }
+}
+
+/// Presentation timestamps read so far, sorted: a frame's presentation-order index is the
+/// number of timestamps smaller than its own.
+struct PresentationRanks {
+  private var sorted: [Int64] = []
+
+  mutating func insert(_ pts: Int64) {
+    if let last = sorted.last, pts < last {
+      sorted.insert(pts, at: lowerBound(pts))
+    } else {
+      sorted.append(pts)
+    }
+  }
+
+  func rank(of pts: Int64) -> Int { lowerBound(pts) }
+
+  private func lowerBound(_ pts: Int64) -> Int {
+    var low = 0
+    var high = sorted.count
+    while low < high {
+      let middle = (low + high) / 2
+      if sorted[middle] < pts { low = middle + 1 } else { high = middle }
+    }
+    return low
   }
 }

@@ -48,7 +48,7 @@ struct VideoDecoderTests {
     var indices: [Int] = []
     var timestamps: [Double] = []
     var images: [Int: BGRImage] = [:]
-    let count = try decoder.decode(images: .only([3, 13, 23])) { frame in
+    let count = try decoder.decode(images: .all) { frame in
       indices.append(frame.index)
       timestamps.append(frame.timestamp)
       if let image = frame.image { images[frame.index] = image }
@@ -56,14 +56,56 @@ struct VideoDecoderTests {
     }
     #expect(count == 30)
     #expect(indices == Array(0..<30))
+    #expect(decoder.skippedFrames == 0)
     for (index, timestamp) in timestamps.enumerated() {
       #expect(abs(timestamp - Double(index) / 25) < 1e-6)
     }
-    #expect(images.keys.sorted() == [3, 13, 23])
+    #expect(images.keys.sorted() == Array(0..<30))
     let image = try #require(images[13])
     #expect(image.width == 160 && image.height == 120)
     // testsrc is colourful: the frame must not be uniform.
     #expect(Set(image.pixels).count > 20)
+  }
+
+  @Test(
+    "a sparse selection skips unneeded non-reference frames and changes nothing else",
+    arguments: [
+      ["-bf", "3", "-x264-params", "b-pyramid=none:b-adapt=0"],
+      ["-bf", "3", "-x264-params", "b-pyramid=normal:b-adapt=0"],
+    ])
+  func skipsNonReferenceFrames(options: [String]) throws {
+    let directory = try TestVideos.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clip = directory.appendingPathComponent("bframes.mp4")
+    try TestVideos.ffmpeg(
+      ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-frames:v", "60", "-c:v", "libx264"]
+        + options + ["-g", "30", "-pix_fmt", "yuv420p", clip.path])
+    var full: [Int: (timestamp: Double, image: BGRImage)] = [:]
+    let fullCount = try VideoDecoder(url: clip).decode(images: .all) { frame in
+      full[frame.index] = (frame.timestamp, frame.image!)
+      return true
+    }
+    #expect(fullCount == 60)
+
+    // Every frame that could be a B-frame, and the last one.
+    let wanted: Set<Int> = [1, 2, 6, 14, 33, 47, 58, 59]
+    let sparse = try VideoDecoder(url: clip)
+    var seen: [Int] = []
+    var images: [Int: BGRImage] = [:]
+    let count = try sparse.decode(images: .only(wanted)) { frame in
+      seen.append(frame.index)
+      #expect(abs(frame.timestamp - full[frame.index]!.timestamp) < 1e-9)
+      if let image = frame.image { images[frame.index] = image }
+      return true
+    }
+    #expect(count == 60)
+    #expect(sparse.skippedFrames > 10, "x264 -bf 3 makes many non-reference B-frames")
+    #expect(seen.count + sparse.skippedFrames == 60)
+    #expect(seen == seen.sorted())
+    #expect(Set(images.keys) == wanted)
+    for index in wanted {
+      #expect(images[index] == full[index]?.image, "frame \(index) differs from a full decode")
+    }
   }
 
   @Test("the body can stop decoding early")
