@@ -213,7 +213,8 @@ public final class FacesHarvester {
     for track in tracks {
       guard trackSpans[track.trackID] == nil else {
         throw HarvestError.invalidInput(
-          path: tracksURL.path, line: nil, message: "track_id \(track.trackID) appears twice")
+          path: layout.relativePath(tracksURL), line: nil,
+          message: "track_id \(track.trackID) appears twice")
       }
       let first = track.frameSpan.first ?? 0
       let last = max(first, track.frameSpan.last ?? first)
@@ -486,8 +487,7 @@ public final class FacesHarvester {
     if lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
     let variance = Sharpness.laplacianVariance(
       gray: gray, width: blurCrop.width, height: blurCrop.height)
-    var quality = face.preCropQuality
-    quality = QualityScore(
+    let quality = QualityScore(
       confidence: face.confidence, shortSidePixels: face.shortSide, laplacianVariance: variance,
       maxBlur: config.maxBlur, yawDegrees: face.pose.yaw)
     if variance < config.maxBlur { return reject(.tooBlurry, quality.value) }

@@ -30,20 +30,4 @@ public struct BGRImage: Sendable, Equatable {
     let offset = y * rowStride + x * 3
     return (pixels[offset], pixels[offset + 1], pixels[offset + 2])
   }
-
-  /// Luma (ITU-R BT.601: 0.114 B + 0.587 G + 0.299 R) of every pixel, row-major.
-  public func grayscale() -> [Float] {
-    var gray = [Float](repeating: 0, count: width * height)
-    pixels.withUnsafeBufferPointer { source in
-      gray.withUnsafeMutableBufferPointer { destination in
-        for index in 0..<(width * height) {
-          let offset = index * 3
-          destination[index] =
-            0.114 * Float(source[offset]) + 0.587 * Float(source[offset + 1]) + 0.299
-            * Float(source[offset + 2])
-        }
-      }
-    }
-    return gray
-  }
 }
