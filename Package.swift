@@ -61,6 +61,12 @@ let package = Package(
       dependencies: ["FaceAlignment", "Media"]
     ),
     .target(
+      name: "DetectTrack",
+      dependencies: [
+        "Inference", "Media", "FaceAlignment", .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
       name: "PipelineConfig",
       dependencies: [.product(name: "Yams", package: "Yams")]
     ),
@@ -85,6 +91,8 @@ let package = Package(
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
     .testTarget(name: "FaceQualityTests", dependencies: ["FaceQuality", "FaceAlignment", "Media"]),
     .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig"]),
+    .testTarget(
+      name: "DetectTrackTests", dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
   ]

@@ -1,0 +1,119 @@
+import FaceAlignment
+import Foundation
+import Inference
+import Media
+import Testing
+
+@testable import DetectTrack
+
+enum DetectTestEnvironment {
+  static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static var manifestURL: URL {
+    let deps = ProcessInfo.processInfo.environment["FACEHARVEST_DEPS"].flatMap {
+      $0.isEmpty ? nil : $0
+    }
+    return URL(fileURLWithPath: deps ?? repositoryRoot.appendingPathComponent(".deps").path)
+      .appendingPathComponent("models/manifest.json")
+  }
+  static let data = repositoryRoot.appendingPathComponent("data")
+}
+
+@Suite("YuNet detector", .serialized)
+struct YuNetDetectorTests {
+  struct Truth {
+    let box: [Double]
+    let landmarks: [Point2D]
+    let visible: Double
+  }
+
+  @Test("on the sample episode: recall and precision ≥ 0.95 at IoU 0.5, landmarks within 5%")
+  func accuracyOnSample() throws {
+    let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    let detector = try YuNetDetector(manifest: manifest, entry: try manifest.entry(named: "yunet"))
+    let truthURL = DetectTestEnvironment.data.appendingPathComponent(
+      "ground_truth/sample-s01e01/ground_truth.jsonl")
+    var truth: [Int: [Truth]] = [:]
+    for line in try String(contentsOf: truthURL, encoding: .utf8).split(separator: "\n") {
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let frame = try #require(object["frame_idx"] as? Int)
+      let box = try #require(object["bbox_px"] as? [Double])
+      let points = try #require(object["landmarks_px"] as? [Double])
+      let visible = try #require(object["visible_fraction"] as? Double)
+      truth[frame, default: []].append(
+        Truth(
+          box: box,
+          landmarks: stride(from: 0, to: 10, by: 2).map {
+            Point2D(x: points[$0], y: points[$0 + 1])
+          },
+          visible: visible))
+    }
+    let frames = Set(stride(from: 0, to: 500, by: 10))
+    var eligible = 0
+    var found = 0
+    var detections = 0
+    var trueDetections = 0
+    var landmarkErrors: [Double] = []
+    try VideoDecoder(
+      url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
+    ).decode(images: .only(frames)) { frame in
+      guard let image = frame.image else { return true }
+      let faces = try detector.detect(image)
+      let expected = truth[frame.index] ?? []
+      detections += faces.count
+      trueDetections +=
+        faces.filter { face in
+          expected.contains { intersectionOverUnion($0.box, face.box) >= 0.5 }
+        }.count
+      for face in expected
+      where face.visible >= 0.9 && min(face.box[2] - face.box[0], face.box[3] - face.box[1]) >= 40 {
+        eligible += 1
+        guard
+          let match = faces.max(by: {
+            intersectionOverUnion($0.box, face.box) < intersectionOverUnion($1.box, face.box)
+          }), intersectionOverUnion(match.box, face.box) >= 0.5
+        else { continue }
+        found += 1
+        let size = max(face.box[2] - face.box[0], face.box[3] - face.box[1])
+        let error =
+          zip(match.landmarks, face.landmarks).map { hypot($0.x - $1.x, $0.y - $1.y) }
+          .reduce(0, +) / 5
+        landmarkErrors.append(error / size)
+      }
+      return true
+    }
+    try #require(eligible >= 50)
+    let recall = Double(found) / Double(eligible)
+    let precision = Double(trueDetections) / Double(max(1, detections))
+    #expect(recall >= 0.95, "recall \(recall) (\(found)/\(eligible))")
+    #expect(precision >= 0.95, "precision \(precision)")
+    let median = landmarkErrors.sorted()[landmarkErrors.count / 2]
+    #expect(median < 0.05, "median landmark error \(median) of the face size")
+  }
+
+  @Test("a model without YuNet's outputs is refused, naming the outputs it needs")
+  func wrongLayout() throws {
+    let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    var entry = try manifest.entry(named: "sface")
+    entry.role = .detector
+    #expect {
+      try YuNetDetector(manifest: manifest, entry: entry)
+    } throws: { error in
+      "\(error)".contains("cls_8") && "\(error)".contains("sface.onnx")
+    }
+  }
+
+  @Test("non-maximum suppression keeps the best of overlapping boxes")
+  func suppression() {
+    let point = Point2D(x: 0, y: 0)
+    let boxes = [
+      FaceDetection(box: [0, 0, 10, 10], landmarks: [point], score: 0.9),
+      FaceDetection(box: [1, 1, 11, 11], landmarks: [point], score: 0.95),
+      FaceDetection(box: [50, 50, 60, 60], landmarks: [point], score: 0.7),
+    ]
+    let kept = nonMaximumSuppression(boxes, threshold: 0.3)
+    #expect(kept.map(\.score) == [0.95, 0.7])
+    #expect(abs(intersectionOverUnion([0, 0, 10, 10], [5, 0, 15, 10]) - 1.0 / 3) < 1e-12)
+  }
+}
