@@ -1,0 +1,121 @@
+import FaceAlignment
+import Foundation
+import Testing
+
+@testable import DetectTrack
+
+@Suite("ByteTrack")
+struct ByteTrackerTests {
+  static func face(_ x: Double, _ y: Double, size: Double = 80, score: Double = 0.9)
+    -> FaceDetection
+  {
+    FaceDetection(
+      box: [x, y, x + size, y + size], landmarks: Array(repeating: Point2D(x: x, y: y), count: 5),
+      score: score)
+  }
+
+  @Test("one moving face keeps one track; an occlusion of a few frames does not split it")
+  func occlusion() {
+    let tracker = ByteTracker()
+    var numbers: [Int] = []
+    for frame in 0..<40 {
+      let hidden = (15..<20).contains(frame)
+      let assignments = tracker.update(hidden ? [] : [Self.face(100 + Double(frame) * 3, 100)])
+      numbers += assignments.map(\.trackNumber)
+    }
+    #expect(Set(numbers) == [1])
+    #expect(numbers.count == 35)
+  }
+
+  @Test("a low-score detection continues a track through the second association")
+  func lowScoreContinues() {
+    let tracker = ByteTracker()
+    _ = tracker.update([Self.face(100, 100)])
+    _ = tracker.update([Self.face(102, 100)])
+    let weak = tracker.update([Self.face(104, 100, score: 0.3)])
+    #expect(weak.map(\.trackNumber) == [1])
+    // A lone low-score detection never starts a track.
+    let other = ByteTracker()
+    #expect(other.update([Self.face(100, 100, score: 0.3)]).isEmpty)
+  }
+
+  @Test("two faces crossing paths keep their own tracks")
+  func crossing() {
+    let tracker = ByteTracker()
+    var firstPath: Set<Int> = []
+    var secondPath: Set<Int> = []
+    for frame in 0..<60 {
+      let left = Self.face(100 + Double(frame) * 10, 100)
+      let right = Self.face(700 - Double(frame) * 10, 130)
+      for assignment in tracker.update([left, right]) {
+        if assignment.detection == left { firstPath.insert(assignment.trackNumber) }
+        if assignment.detection == right { secondPath.insert(assignment.trackNumber) }
+      }
+    }
+    #expect(firstPath.count == 1 && secondPath.count == 1 && firstPath != secondPath)
+  }
+
+  @Test("a face that disappears for longer than the buffer comes back as a new track")
+  func lostTrackExpires() {
+    var config = ByteTrackConfig()
+    config.trackBuffer = 5
+    let tracker = ByteTracker(config: config)
+    _ = tracker.update([Self.face(100, 100)])
+    for _ in 0..<8 { _ = tracker.update([]) }
+    _ = tracker.update([Self.face(100, 100)])
+    let back = tracker.update([Self.face(100, 100)])
+    #expect(back.map(\.trackNumber) == [2])
+  }
+
+  @Test(
+    "on the sample's ground-truth boxes, with a reset at each cut: one track per shot and person")
+  func sampleEpisode() throws {
+    let data = DetectTestEnvironment.data.appendingPathComponent("ground_truth/sample-s01e01")
+    let shots = try #require(
+      (try JSONSerialization.jsonObject(
+        with: Data(contentsOf: data.appendingPathComponent("shots.json")))
+        as? [String: Any])?["shots"] as? [[String: Any]])
+    let cuts = Set(shots.compactMap { $0["start_frame"] as? Int })
+    var byFrame: [Int: [(box: [Double], key: String)]] = [:]
+    for line in try String(
+      contentsOf: data.appendingPathComponent("ground_truth.jsonl"), encoding: .utf8
+    )
+    .split(separator: "\n") {
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      guard let visible = object["visible_fraction"] as? Double, visible >= 0.5,
+        let frame = object["frame_idx"] as? Int, let box = object["bbox_px"] as? [Double],
+        let shot = object["shot"] as? Int, let identity = object["identity"] as? String
+      else { continue }
+      byFrame[frame, default: []].append((box, "\(shot)/\(identity)"))
+    }
+    let tracker = ByteTracker(
+      config: {
+        var c = ByteTrackConfig()
+        c.frameRate = 25
+        return c
+      }())
+    var keysOfTrack: [Int: Set<String>] = [:]
+    var tracksOfKey: [String: Set<Int>] = [:]
+    for frame in 0..<500 {
+      if cuts.contains(frame) { tracker.reset() }
+      let faces = byFrame[frame] ?? []
+      // Detector-like jitter: a deterministic pixel or two, scores 0.75–0.95.
+      let detections = faces.enumerated().map { index, face in
+        let jitter = Double((frame * 7 + index * 3) % 5) - 2
+        return FaceDetection(
+          box: face.box.map { $0 + jitter }, landmarks: [],
+          score: 0.75 + Double((frame + index) % 5) * 0.05)
+      }
+      for assignment in tracker.update(detections) {
+        guard let index = detections.firstIndex(of: assignment.detection) else { continue }
+        keysOfTrack[assignment.trackNumber, default: []].insert(faces[index].key)
+        tracksOfKey[faces[index].key, default: []].insert(assignment.trackNumber)
+      }
+    }
+    #expect(keysOfTrack.values.allSatisfy { $0.count == 1 }, "no track mixes shots or people")
+    let single = tracksOfKey.values.filter { $0.count == 1 }.count
+    #expect(Double(single) / Double(tracksOfKey.count) >= 0.9, "\(tracksOfKey)")
+    #expect(tracksOfKey.count == 13)
+  }
+}
