@@ -63,9 +63,11 @@ let package = Package(
     .target(
       name: "DetectTrack",
       dependencies: [
-        "Inference", "Media", "FaceAlignment", .product(name: "Logging", package: "swift-log"),
+        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "StagePipeline",
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .target(name: "StagePipeline"),
     .target(
       name: "PipelineConfig",
       dependencies: [.product(name: "Yams", package: "Yams")]
@@ -74,26 +76,29 @@ let package = Package(
       name: "Harvest",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "FaceQuality", "PipelineConfig",
-        .product(name: "Logging", package: "swift-log"),
+        "StagePipeline", .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .executableTarget(
       name: "EpisodeRun",
       dependencies: [
-        "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest",
+        "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
     .testTarget(name: "MediaTests", dependencies: ["Media"]),
-    .testTarget(name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
+    .testTarget(
+      name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
     .testTarget(name: "FaceQualityTests", dependencies: ["FaceQuality", "FaceAlignment", "Media"]),
     .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig"]),
     .testTarget(
-      name: "DetectTrackTests", dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment"]),
+      name: "DetectTrackTests",
+      dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
+    .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
   ]
 )

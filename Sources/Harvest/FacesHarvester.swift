@@ -5,6 +5,7 @@ import Foundation
 import Inference
 import Logging
 import Media
+import StagePipeline
 
 /// The Faces Harvest stage (`faces_harvest.md`): reads `tracks.jsonl`, `detections.jsonl` and
 /// `episode.mp4`; gates, samples, aligns and embeds faces; writes `faces.jsonl`, `faces.npy`,

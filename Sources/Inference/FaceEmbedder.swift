@@ -77,35 +77,7 @@ public final class FaceEmbedder: @unchecked Sendable {
   /// Converts crops to the model's N×3×H×W input: channel order and (x − mean) / std from the
   /// manifest entry.
   public func inputTensor(for crops: [BGRImage]) throws -> Tensor {
-    let width = entry.inputWidth
-    let height = entry.inputHeight
-    let plane = width * height
-    var values = [Float](repeating: 0, count: crops.count * 3 * plane)
-    // Tensor channel c reads BGR byte offset sourceChannel[c].
-    let sourceChannel = entry.colourOrder == .rgb ? [2, 1, 0] : [0, 1, 2]
-    let scale = entry.std.map { 1 / $0 }
-    try values.withUnsafeMutableBufferPointer { destination in
-      for (index, crop) in crops.enumerated() {
-        guard crop.width == width, crop.height == height else {
-          throw InferenceError.invalidInput(
-            reason:
-              "crop \(index) is \(crop.width)×\(crop.height), the model takes \(width)×\(height)")
-        }
-        crop.pixels.withUnsafeBufferPointer { source in
-          let base = index * 3 * plane
-          for channel in 0..<3 {
-            let offset = sourceChannel[channel]
-            let mean = entry.mean[channel]
-            let factor = scale[channel]
-            let channelBase = base + channel * plane
-            for pixel in 0..<plane {
-              destination[channelBase + pixel] = (Float(source[pixel * 3 + offset]) - mean) * factor
-            }
-          }
-        }
-      }
-    }
-    return Tensor(shape: [crops.count, 3, height, width], values: values)
+    try entry.inputTensor(for: crops)
   }
 
   /// Embeds aligned crops (each `inputSize`). Returns one result per crop, in order: a unit-norm

@@ -150,6 +150,8 @@ public enum FrameSelection: Sendable {
   case none
   /// The frames with these presentation-order indices.
   case only(Set<Int>)
+  /// Every `n`-th frame from frame 0 (0, n, 2n, …): a detector's frame stride.
+  case every(Int)
 
   /// Whether frame `index` is selected.
   public func contains(_ index: Int) -> Bool {
@@ -157,6 +159,7 @@ public enum FrameSelection: Sendable {
     case .all: return true
     case .none: return false
     case .only(let indices): return indices.contains(index)
+    case .every(let step): return step <= 1 || index % step == 0
     }
   }
 }
@@ -237,7 +240,7 @@ public final class VideoDecoder {
   /// stream (or up to the stop). A read or decode error throws `VideoError.decode` naming the
   /// frame.
   ///
-  /// With an `.only` selection on H.264 in MP4/MOV, packets of non-reference frames that no
+  /// With an `.only` or `.every` selection on H.264 in MP4/MOV, packets of non-reference frames that no
   /// selected frame needs are not decoded at all (nothing refers to them), and `body` is not
   /// called for them. Frame indices then come from the rank of each frame's presentation
   /// timestamp among all packets read — the same presentation-order index a full decode counts.
@@ -250,7 +253,11 @@ public final class VideoDecoder {
       throw VideoError.decode(path: path, frameIndex: 0, message: "out of memory")
     }
     var selective = false
-    if case .only = images { selective = true }
+    switch images {
+    case .only: selective = true
+    case .every(let step): selective = step > 1
+    case .all, .none: selective = false
+    }
     var skipping = selective && nalLengthSize != nil
     var ranks = PresentationRanks()
     var pending: [Packet] = []

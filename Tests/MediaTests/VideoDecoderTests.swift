@@ -108,6 +108,34 @@ struct VideoDecoderTests {
     }
   }
 
+  @Test("a stride selection converts exactly every n-th frame, identical to a full decode")
+  func strideSelection() throws {
+    let directory = try TestVideos.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clip = directory.appendingPathComponent("stride.mp4")
+    try TestVideos.ffmpeg(
+      [
+        "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-frames:v", "40", "-c:v", "libx264",
+        "-bf", "2", "-g", "20", "-pix_fmt", "yuv420p", clip.path,
+      ])
+    var full: [Int: BGRImage] = [:]
+    try VideoDecoder(url: clip).decode(images: .all) { frame in
+      full[frame.index] = frame.image
+      return true
+    }
+    let strided = try VideoDecoder(url: clip)
+    var images: [Int: BGRImage] = [:]
+    let count = try strided.decode(images: .every(3)) { frame in
+      if let image = frame.image { images[frame.index] = image }
+      return true
+    }
+    #expect(count == 40)
+    #expect(images.keys.sorted() == Array(stride(from: 0, to: 40, by: 3)))
+    for (index, image) in images { #expect(image == full[index], "frame \(index)") }
+    #expect(FrameSelection.every(1).contains(7))
+    #expect(!FrameSelection.every(4).contains(7) && FrameSelection.every(4).contains(8))
+  }
+
   @Test("the body can stop decoding early")
   func stopsEarly() throws {
     let directory = try TestVideos.temporaryDirectory()

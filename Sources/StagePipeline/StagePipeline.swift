@@ -3,7 +3,7 @@ import Foundation
 /// A blocking first-in-first-out queue with a fixed capacity, for handing work between the
 /// threads of a pipeline. `push` waits while the queue is full, `pop` while it is empty;
 /// `finish()` ends the stream and `fail()` aborts every waiter, so no stage can hang.
-final class BoundedQueue<Element>: @unchecked Sendable {
+public final class BoundedQueue<Element>: @unchecked Sendable {
   private let condition = NSCondition()
   /// A ring buffer: a popped slot is set to nil at once, so the queue never keeps a reference
   /// to an element it handed out (a decoded frame is megabytes).
@@ -12,9 +12,11 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   private var count = 0
   private var finished = false
   private var aborted = false
-  let capacity: Int
+  /// The most elements the queue holds.
+  public let capacity: Int
 
-  init(capacity: Int) {
+  /// Creates an empty queue holding at most `capacity` elements.
+  public init(capacity: Int) {
     precondition(capacity > 0)
     self.capacity = capacity
     slots = Array(repeating: nil, count: capacity)
@@ -22,7 +24,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
 
   /// Adds an element, waiting for room. Returns false when the queue was aborted.
   @discardableResult
-  func push(_ element: Element) -> Bool {
+  public func push(_ element: Element) -> Bool {
     condition.lock()
     defer { condition.unlock() }
     while count >= capacity && !aborted { condition.wait() }
@@ -42,7 +44,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   }
 
   /// The next element, waiting for one; nil once the queue is finished and drained, or aborted.
-  func pop() -> Element? {
+  public func pop() -> Element? {
     condition.lock()
     defer { condition.unlock() }
     while count == 0 && !finished && !aborted { condition.wait() }
@@ -55,7 +57,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   /// Waits for at least one element, then takes every element already queued, up to
   /// `maximum`; empty once the queue is finished and drained, or aborted. This lets a consumer
   /// batch whatever is ready instead of idling until a full batch accumulates.
-  func popAvailable(maximum: Int) -> [Element] {
+  public func popAvailable(maximum: Int) -> [Element] {
     condition.lock()
     defer { condition.unlock() }
     while count == 0 && !finished && !aborted { condition.wait() }
@@ -67,7 +69,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   }
 
   /// No more elements will be pushed.
-  func finish() {
+  public func finish() {
     condition.lock()
     finished = true
     condition.broadcast()
@@ -75,7 +77,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
   }
 
   /// Stops the pipeline: waiting pushes and pops return at once.
-  func abort() {
+  public func abort() {
     condition.lock()
     aborted = true
     condition.broadcast()
@@ -84,17 +86,22 @@ final class BoundedQueue<Element>: @unchecked Sendable {
 }
 
 /// The first error any pipeline stage raised; later ones are dropped.
-final class FirstError: @unchecked Sendable {
+public final class FirstError: @unchecked Sendable {
   private let lock = NSLock()
   private var stored: Error?
 
-  func record(_ error: Error) {
+  /// Nothing recorded yet.
+  public init() {}
+
+  /// Keeps `error` if it is the first.
+  public func record(_ error: Error) {
     lock.lock()
     if stored == nil { stored = error }
     lock.unlock()
   }
 
-  var error: Error? {
+  /// The first error recorded, if any.
+  public var error: Error? {
     lock.lock()
     defer { lock.unlock() }
     return stored
@@ -102,11 +109,12 @@ final class FirstError: @unchecked Sendable {
 }
 
 /// Runs `body` on a new thread and lets the caller wait for it.
-final class StageThread: @unchecked Sendable {
+public final class StageThread: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   private let thread: Thread
 
-  init(name: String, body: @escaping @Sendable () -> Void) {
+  /// Starts `body` on a thread called `name` (8 MiB stack).
+  public init(name: String, body: @escaping @Sendable () -> Void) {
     let done = self.done
     thread = Thread {
       body()
@@ -117,17 +125,19 @@ final class StageThread: @unchecked Sendable {
     thread.start()
   }
 
-  func join() { done.wait() }
+  /// Waits for the body to return.
+  public func join() { done.wait() }
 }
 
 /// A value computed on its own thread (for example a model loading while decoding starts);
 /// `value()` waits for it and rethrows its error.
-final class Deferred<Value>: @unchecked Sendable {
+public final class Deferred<Value>: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   private let lock = NSLock()
   private var result: Result<Value, Error>?
 
-  init(name: String, _ compute: @escaping @Sendable () throws -> Value) {
+  /// Starts computing on a thread called `name`.
+  public init(name: String, _ compute: @escaping @Sendable () throws -> Value) {
     let thread = Thread { [self] in
       let outcome = Result { try compute() }
       lock.lock()
@@ -139,7 +149,8 @@ final class Deferred<Value>: @unchecked Sendable {
     thread.start()
   }
 
-  func value() throws -> Value {
+  /// The value, waiting for it; rethrows the computation's error.
+  public func value() throws -> Value {
     lock.lock()
     if let result {
       lock.unlock()

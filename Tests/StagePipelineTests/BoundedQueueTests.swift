@@ -1,7 +1,6 @@
 import Foundation
+import StagePipeline
 import Testing
-
-@testable import Harvest
 
 @Suite("Pipeline queue")
 struct BoundedQueueTests {

@@ -19,18 +19,21 @@ enum DetectTestEnvironment {
   static let data = repositoryRoot.appendingPathComponent("data")
 }
 
-@Suite("YuNet detector", .serialized)
-struct YuNetDetectorTests {
+@Suite("Face detectors", .serialized)
+struct FaceDetectorTests {
   struct Truth {
     let box: [Double]
     let landmarks: [Point2D]
     let visible: Double
   }
 
-  @Test("on the sample episode: recall and precision ≥ 0.95 at IoU 0.5, landmarks within 5%")
-  func accuracyOnSample() throws {
+  @Test(
+    "on the sample episode: recall and precision ≥ 0.95 at IoU 0.5, landmarks within 5%",
+    arguments: ["yunet", "scrfd"])
+  func accuracyOnSample(model: String) throws {
     let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
-    let detector = try YuNetDetector(manifest: manifest, entry: try manifest.entry(named: "yunet"))
+    let detector = try DetectorFamily.load(named: model, from: manifest)
+    #expect(detector.entry.name == model)
     let truthURL = DetectTestEnvironment.data.appendingPathComponent(
       "ground_truth/sample-s01e01/ground_truth.jsonl")
     var truth: [Int: [Truth]] = [:]
@@ -59,7 +62,7 @@ struct YuNetDetectorTests {
       url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
     ).decode(images: .only(frames)) { frame in
       guard let image = frame.image else { return true }
-      let faces = try detector.detect(image)
+      let faces = try detector.detect(image, scoreThreshold: 0.5)
       let expected = truth[frame.index] ?? []
       detections += faces.count
       trueDetections +=
@@ -102,6 +105,43 @@ struct YuNetDetectorTests {
     } throws: { error in
       "\(error)".contains("cls_8") && "\(error)".contains("sface.onnx")
     }
+  }
+
+  @Test("a model without the SCRFD layout is refused, naming the outputs it needs")
+  func wrongLayoutSCRFD() throws {
+    let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    let entry = try manifest.entry(named: "yunet")
+    #expect {
+      try SCRFDDetector(manifest: manifest, entry: entry)
+    } throws: { error in
+      "\(error)".contains("score_8") && "\(error)".contains("kps_32")
+        && "\(error)".contains("yunet.onnx")
+    }
+    #expect(throws: (any Error).self) {
+      try DetectorFamily.load(named: "sface", from: manifest)
+    }
+  }
+
+  @Test("both detectors agree on the same frame's faces")
+  func detectorsAgree() throws {
+    let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    let yunet = try DetectorFamily.load(named: "yunet", from: manifest)
+    let scrfd = try DetectorFamily.load(named: "scrfd", from: manifest)
+    var checked = 0
+    try VideoDecoder(
+      url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
+    ).decode(images: .only([5, 130, 300])) { frame in
+      guard let image = frame.image else { return true }
+      let a = try yunet.detect(image, scoreThreshold: 0.6)
+      let b = try scrfd.detect(image, scoreThreshold: 0.5)
+      #expect(a.count == b.count, "frame \(frame.index): \(a.count) vs \(b.count) faces")
+      for face in a {
+        #expect(b.contains { intersectionOverUnion($0.box, face.box) > 0.6 })
+      }
+      checked += 1
+      return true
+    }
+    #expect(checked == 3)
   }
 
   @Test("non-maximum suppression keeps the best of overlapping boxes")

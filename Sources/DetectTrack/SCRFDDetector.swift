@@ -1,0 +1,109 @@
+import FaceAlignment
+import Foundation
+import Inference
+import Logging
+import Media
+
+/// The SCRFD / RetinaFace family in InsightFace's export layout: for each stride 8, 16 and 32 a
+/// score output (N×1, sigmoid applied), a box output (N×4: distances left, top, right, bottom
+/// in strides from the anchor centre) and a landmark output (N×10: offsets in strides), with
+/// N = cells × anchors per cell (two for SCRFD). Outputs are found by the names `score_8`,
+/// `bbox_8`, `kps_8`, … or, in exports with numeric names, by InsightFace's order (three
+/// scores, three boxes, three landmark sets). RGB input, (x − 127.5) / 128 by the manifest.
+public final class SCRFDDetector: FaceDetector, @unchecked Sendable {
+  /// The manifest entry.
+  public let entry: ModelEntry
+  private let model: LetterboxSession
+  /// Output index of (score, bbox, kps) for each stride.
+  private let layout: [(stride: Int, score: Int, box: Int, landmarks: Int)]
+  private static let strides = [8, 16, 32]
+  /// Non-maximum suppression IoU (InsightFace's default).
+  public var nmsThreshold = 0.4
+
+  /// Loads `entry` (SHA-256 checked); a model without the layout is refused, naming the
+  /// outputs it must have.
+  public init(
+    manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
+    logger: Logger = Logger(label: "faceharvest.detect")
+  ) throws {
+    let session = try OrtInferenceSession(
+      modelURL: try manifest.verifiedFileURL(for: entry), intraOpThreads: intraOpThreads,
+      logger: logger)
+    let model = LetterboxSession(session: session, entry: entry)
+    let named = Self.strides.flatMap { stride in
+      ["score", "bbox", "kps"].map { "\($0)_\(stride)" }
+    }
+    var layout: [(stride: Int, score: Int, box: Int, landmarks: Int)] = []
+    if let indices = model.outputIndices(named) {
+      layout = Self.strides.map {
+        ($0, indices["score_\($0)"]!, indices["bbox_\($0)"]!, indices["kps_\($0)"]!)
+      }
+    } else if session.outputs.count == 9 {
+      layout = Self.strides.enumerated().map { ($1, $0, $0 + 3, $0 + 6) }
+    }
+    let widths = layout.map {
+      [$0.score, $0.box, $0.landmarks].map { session.outputs[$0].dimensions.last ?? 0 }
+    }
+    guard !layout.isEmpty, session.inputs.count == 1, widths.allSatisfy({ $0 == [1, 4, 10] })
+    else {
+      throw InferenceError.unexpectedModelLayout(
+        path: session.modelPath,
+        reason: "an SCRFD/RetinaFace detector has one image input and the outputs "
+          + "\(named.joined(separator: ", ")) (or nine outputs in that order) of widths 1, 4 "
+          + "and 10; this model has \(session.outputs)")
+    }
+    self.entry = entry
+    self.model = model
+    self.layout = layout
+  }
+
+  /// Frames per model run.
+  public var maximumBatch: Int { model.maximumBatch }
+
+  /// Faces in each image (see `FaceDetector`).
+  public func detect(_ images: [BGRImage], scoreThreshold: Double) throws -> [[FaceDetection]] {
+    try model.run(images).map { decode($0, scoreThreshold: scoreThreshold) }
+  }
+
+  private func decode(_ outputs: LetterboxSession.Outputs, scoreThreshold: Double)
+    -> [FaceDetection]
+  {
+    let scale = outputs.scale
+    var detections: [FaceDetection] = []
+    for (stride, scoreIndex, boxIndex, landmarkIndex) in layout {
+      let scores = outputs.values[scoreIndex]
+      let boxes = outputs.values[boxIndex]
+      let points = outputs.values[landmarkIndex]
+      let columns = entry.inputWidth / stride
+      let rows = entry.inputHeight / stride
+      guard columns * rows > 0 else { continue }
+      let anchors = max(1, scores.count / (columns * rows))
+      let count = min(scores.count, boxes.count / 4, points.count / 10)
+      let s = Double(stride)
+      for anchor in 0..<count {
+        let score = Double(scores[scores.startIndex + anchor])
+        guard score >= scoreThreshold else { continue }
+        let cell = anchor / anchors
+        let centreX = Double(cell % columns) * s
+        let centreY = Double(cell / columns) * s
+        let box = boxes.startIndex + anchor * 4
+        let point = points.startIndex + anchor * 10
+        let landmarks = (0..<5).map { index in
+          Point2D(
+            x: (centreX + Double(points[point + index * 2]) * s) / scale,
+            y: (centreY + Double(points[point + index * 2 + 1]) * s) / scale)
+        }
+        detections.append(
+          FaceDetection(
+            box: [
+              (centreX - Double(boxes[box]) * s) / scale,
+              (centreY - Double(boxes[box + 1]) * s) / scale,
+              (centreX + Double(boxes[box + 2]) * s) / scale,
+              (centreY + Double(boxes[box + 3]) * s) / scale,
+            ],
+            landmarks: landmarks.imageOrdered(), score: min(1, max(0, score))))
+      }
+    }
+    return nonMaximumSuppression(detections, threshold: nmsThreshold)
+  }
+}
