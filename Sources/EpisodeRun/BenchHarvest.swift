@@ -12,6 +12,7 @@ struct BenchHarvest: ParsableCommand {
   )
 
   @OptionGroup var episode: EpisodeOptions
+  @OptionGroup var configFiles: ConfigOptions
   @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
 
   @Flag(help: "Print the measurements as one JSON object.")
@@ -20,7 +21,7 @@ struct BenchHarvest: ParsableCommand {
   func run() throws {
     let result = try HarvestBenchmark.run(
       layout: episode.layout(), episode: try episode.episodeID(),
-      config: try harvest.resolvedConfig(),
+      config: try harvest.resolvedConfig(file: try configFiles.files()[ConfigOptions.facesEmbed]),
       manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
       logger: episode.logger("faceharvest.bench"))
     if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import DetectTrack
 import Foundation
 import Harvest
 import Inference
@@ -22,33 +23,61 @@ struct EpisodeRun: ParsableCommand {
   )
 
   @OptionGroup var episode: EpisodeOptions
+  @OptionGroup var configFiles: ConfigOptions
+  @OptionGroup(title: "Detect & track") var detectTrack: DetectTrackOptions
   @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
 
   func run() throws {
-    guard harvest.facesEmbed else {
+    guard detectTrack.detectTrack || harvest.facesEmbed else {
       throw ValidationError(
         "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag such as "
-          + "--faces-embed, or a subcommand (see --help)")
+          + "--detect-track or --faces-embed, or a subcommand (see --help)")
     }
     let episodeID = try episode.episodeID()
-    let config = try harvest.resolvedConfig()
-    let logger = episode.logger("faceharvest.harvest")
+    let files = try configFiles.files()
+    // Every stage's settings are checked before the first stage starts.
+    let trackingConfig =
+      detectTrack.detectTrack
+      ? try detectTrack.resolvedConfig(file: files[ConfigOptions.detectTrack]) : nil
+    let harvestConfig =
+      harvest.facesEmbed ? try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed]) : nil
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    if let trackingConfig {
+      try runDetectTrack(episodeID, config: trackingConfig, manifest: manifest)
+    }
+    if let harvestConfig {
+      try runHarvest(episodeID, config: harvestConfig, manifest: manifest)
+    }
+  }
+
+  private func runDetectTrack(
+    _ episodeID: EpisodeID, config: TrackingConfig, manifest: ModelManifest
+  ) throws {
+    let stage = DetectTrackStage(
+      layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
+      logger: episode.logger("faceharvest.detect-track"))
+    stage.decoderThreads = max(0, harvest.decoderThreads)
+    stage.inferenceThreads = max(0, harvest.inferenceThreads)
+    let display = ProgressDisplay()
+    defer { display.finish() }
+    let summary = try stage.run(progress: { display.update($0) })
+    display.finish()
+    print(DetectTrackSummaryFormatter.text(summary))
+  }
+
+  private func runHarvest(_ episodeID: EpisodeID, config: HarvestConfig, manifest: ModelManifest)
+    throws
+  {
     let debugThumbs = ProcessInfo.processInfo.environment["DEBUG_THUMBS"] == "1"
     let harvester = FacesHarvester(
       layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
-      debugThumbs: debugThumbs, logger: logger)
+      debugThumbs: debugThumbs, logger: episode.logger("faceharvest.harvest"))
     harvester.decoderThreads = max(0, harvest.decoderThreads)
     harvester.inferenceThreads = max(0, harvest.inferenceThreads)
     let display = ProgressDisplay()
-    let summary: HarvestSummary
-    do {
-      summary = try harvester.run(progress: { display.update($0) })
-      display.finish()
-    } catch {
-      display.finish()
-      throw error
-    }
+    defer { display.finish() }
+    let summary = try harvester.run(progress: { display.update($0) })
+    display.finish()
     print(HarvestSummaryFormatter.text(summary))
   }
 }

@@ -66,25 +66,9 @@ struct HarvestOptions: ParsableArguments {
   @Option(name: .customLong("inference-threads"), help: "ONNX Runtime threads (0: one per core).")
   var inferenceThreads = 0
 
-  @Option(
-    name: .customLong("config"),
-    help: "Harvest config file (default config/pipeline/faces_embed_sampling.yaml).")
-  var config: String?
-
-  /// Config file values (or defaults), then the flags given on the command line.
-  func resolvedConfig() throws -> HarvestConfig {
-    var resolved = HarvestConfig()
-    let path = config ?? HarvestConfig.defaultPath
-    if config != nil || FileManager.default.fileExists(atPath: path) {
-      resolved = try HarvestConfig.load(try ConfigFile(url: URL(fileURLWithPath: path)))
-    }
-    func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ flag: String) throws -> T? {
-      guard let value else { return nil }
-      guard range.contains(value) else {
-        throw ValidationError("\(flag) \(value) is outside \(range)")
-      }
-      return value
-    }
+  /// The config file's values (or the defaults), then the flags given on the command line.
+  func resolvedConfig(file: ConfigFile?) throws -> HarvestConfig {
+    var resolved = try file.map(HarvestConfig.load) ?? HarvestConfig()
     if saveCrops { resolved.saveCrops = true }
     if faceValidate { resolved.checkPoseQuality = true }
     if let value = try check(minFaceConf, 0...1, "--min-face-conf") {

@@ -1,7 +1,8 @@
+import DetectTrack
 import Foundation
 import Harvest
 
-/// Shows harvest progress on standard error: a redrawn bar on a terminal, a plain line every
+/// Shows a stage's progress on standard error: a redrawn bar on a terminal, a plain line every
 /// few seconds otherwise (logs, CI).
 final class ProgressDisplay: @unchecked Sendable {
   private let isTerminal = isatty(STDERR_FILENO) != 0
@@ -9,17 +10,30 @@ final class ProgressDisplay: @unchecked Sendable {
   private var lastLine = Date.distantPast
   private var drewBar = false
 
+  /// Harvest progress: frames decoded and faces embedded.
   func update(_ progress: HarvestProgress) {
+    let fps = progress.elapsed > 0 ? Double(progress.framesDone) / progress.elapsed : 0
+    show(
+      done: progress.framesDone, total: progress.framesTotal,
+      text: "\(progress.phase) frames \(progress.framesDone)/\(progress.framesTotal)  faces "
+        + "\(progress.facesDone)/\(progress.facesTotal)  "
+        + String(format: "%.1f fps  %.1fs", fps, progress.elapsed))
+  }
+
+  /// Detect-track progress: frames decoded and analysed, tracks so far.
+  func update(_ progress: DetectTrackProgress) {
+    let fps = progress.elapsed > 0 ? Double(progress.framesAnalysed) / progress.elapsed : 0
+    show(
+      done: progress.framesDone, total: progress.framesTotal,
+      text: "detect-track frames \(progress.framesDone)/\(progress.framesTotal)  analysed "
+        + "\(progress.framesAnalysed)  tracks \(progress.tracks)  "
+        + String(format: "%.1f fps  %.1fs", fps, progress.elapsed))
+  }
+
+  private func show(done: Int, total: Int, text: String) {
     lock.lock()
     defer { lock.unlock() }
-    let fraction =
-      progress.framesTotal > 0
-      ? min(1, Double(progress.framesDone) / Double(progress.framesTotal)) : 0
-    let fps = progress.elapsed > 0 ? Double(progress.framesDone) / progress.elapsed : 0
-    let text =
-      "\(progress.phase) frames \(progress.framesDone)/\(progress.framesTotal)  faces "
-      + "\(progress.facesDone)/\(progress.facesTotal)  "
-      + String(format: "%.1f fps  %.1fs", fps, progress.elapsed)
+    let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
     if isTerminal {
       let width = 30
       let filled = Int(fraction * Double(width))

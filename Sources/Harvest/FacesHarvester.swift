@@ -287,11 +287,6 @@ public final class FacesHarvester {
   }
 
   /// Thread-confined objects handed to a stage thread.
-  final class Confined<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-  }
-
   private func runPipeline(
     plan: HarvestPlanner.Plan, decoder: VideoDecoder, embedder: Deferred<FaceEmbedder>,
     embedderEntry: ModelEntry, staging: URL?, started: Date,

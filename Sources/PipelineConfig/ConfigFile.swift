@@ -156,6 +156,29 @@ public struct ConfigFile {
     return value
   }
 
+  /// The line `key` is on, when the file has it.
+  public func line(of key: String) -> Int? { entries[key]?.line ?? nil }
+
+  /// Which of several stages this file configures, judged by its keys: the one stage whose
+  /// keys include every key of the file (nil for an empty file). A key no stage knows, or a
+  /// file that mixes keys of two stages, is an error naming the file and line.
+  public func stage(among stages: [(name: String, keys: Set<String>)]) throws -> String? {
+    let byLine = entries.keys.sorted { (line(of: $0) ?? 0) < (line(of: $1) ?? 0) }
+    guard let first = byLine.first else { return nil }
+    let all = stages.reduce(into: Set<String>()) { $0.formUnion($1.keys) }
+    try rejectUnknownKeys(all)
+    guard let owner = stages.first(where: { $0.keys.contains(first) }) else { return nil }
+    if let stranger = byLine.first(where: { !owner.keys.contains($0) }) {
+      let other = stages.first { $0.keys.contains(stranger) }?.name ?? "another stage"
+      throw ConfigError(
+        file: path, line: line(of: stranger), key: stranger,
+        message:
+          "this file configures \(owner.name) ('\(first)' on line \(line(of: first) ?? 0)) but "
+          + "'\(stranger)' belongs to \(other): use one file per stage")
+    }
+    return owner.name
+  }
+
   /// Throws for the first key (by line) that is not in `known`.
   public func rejectUnknownKeys(_ known: Set<String>) throws {
     let unknown = entries.filter { !known.contains($0.key) }.sorted {

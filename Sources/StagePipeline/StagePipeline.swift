@@ -125,8 +125,11 @@ public final class StageThread: @unchecked Sendable {
     thread.start()
   }
 
-  /// Waits for the body to return.
-  public func join() { done.wait() }
+  /// Waits for the body to return; may be called more than once.
+  public func join() {
+    done.wait()
+    done.signal()
+  }
 }
 
 /// A value computed on its own thread (for example a model loading while decoding starts);
@@ -163,4 +166,14 @@ public final class Deferred<Value>: @unchecked Sendable {
     defer { lock.unlock() }
     return try result!.get()
   }
+}
+
+/// A value handed to exactly one stage thread at a time (for example the decoder, used only by
+/// the decode stage once it starts). The caller guarantees the confinement; nothing is locked.
+public final class Confined<Value>: @unchecked Sendable {
+  /// The value.
+  public var value: Value
+
+  /// Wraps `value`.
+  public init(_ value: Value) { self.value = value }
 }

@@ -1,0 +1,367 @@
+import Artifacts
+import Foundation
+import Inference
+import Logging
+import Media
+import StagePipeline
+
+/// Progress of a detect-track run, reported a few times a second.
+public struct DetectTrackProgress: Sendable, Equatable {
+  /// Frames decoded so far (analysed or not).
+  public var framesDone: Int
+  /// Frames in the video (declared by the container, or estimated from its duration).
+  public var framesTotal: Int
+  /// Frames the detector has analysed.
+  public var framesAnalysed: Int
+  /// Confirmed tracks so far.
+  public var tracks: Int
+  /// Detection rows so far.
+  public var detections: Int
+  /// Seconds since the run started.
+  public var elapsed: Double
+}
+
+/// Statistics of a finished detect-track run.
+public struct DetectTrackSummary: Sendable, Codable, Equatable {
+  /// The episode.
+  public var episode: String
+  /// The detector's manifest name (`model_id` of every row).
+  public var detector: String
+  /// Frames in the video.
+  public var framesDecoded: Int
+  /// Frames the detector analysed.
+  public var framesAnalysed: Int
+  /// The frame stride used.
+  public var stride: Int
+  /// Rows written to `detections.jsonl`.
+  public var detections: Int
+  /// Rows of those that belong to a track.
+  public var trackedDetections: Int
+  /// Tracks written to `tracks.jsonl`.
+  public var tracks: Int
+  /// Scene cuts found.
+  public var sceneCuts: Int
+  /// `id_switches` of the metrics.
+  public var idSwitches: Int
+  /// Seconds by part: `decode` (decoder thread busy), `detect`, `track` (cuts, ByteTrack, rows),
+  /// `total`.
+  public var seconds: [String: Double]
+  /// Artifacts written (paths relative to the data root).
+  public var artifacts: [String]
+
+  /// Analysed frames per wall-clock second.
+  public var framesPerSecond: Double {
+    (seconds["total"] ?? 0) > 0 ? Double(framesAnalysed) / seconds["total"]! : 0
+  }
+}
+
+/// An error of the detect-track stage.
+public enum DetectTrackError: Error, CustomStringConvertible, LocalizedError {
+  /// The episode has no video.
+  case missingVideo(path: String)
+  /// The stream ended before the frame count its container declares.
+  case truncated(path: String, decoded: Int, declared: Int)
+  /// The detector could not be loaded or run.
+  case model(String)
+  /// The run was cancelled.
+  case cancelled
+
+  public var description: String {
+    switch self {
+    case .missingVideo(let path): return "missing video: \(path)"
+    case .truncated(let path, let decoded, let declared):
+      return "\(path) is truncated: it ends after \(decoded) of the \(declared) frames its "
+        + "container declares; no artifact was written"
+    case .model(let message): return "detector: \(message)"
+    case .cancelled: return "detect-track cancelled; previous artifacts are untouched"
+    }
+  }
+
+  public var errorDescription: String? { description }
+}
+
+/// The detect-track stage: one decode pass of `episode.mp4`, face detection on every
+/// `stride`-th frame, scene cuts, ByteTrack; writes `detections.jsonl` (det_v1 + `track_id`),
+/// `tracks.jsonl` (track_v1) and `track_metrics.json`.
+///
+/// Decoding runs on its own thread ahead of detection (a bounded queue between them). Nothing
+/// replaces an existing artifact until the whole video is processed; each file is then renamed
+/// into place, so a failed or cancelled run leaves the previous artifacts untouched.
+public final class DetectTrackStage {
+  private let layout: DataLayout
+  private let episode: EpisodeID
+  private let config: TrackingConfig
+  private let manifest: ModelManifest
+  private let logger: Logger
+  /// Decoder threads (0: FFmpeg decides).
+  public var decoderThreads = 0
+  /// ONNX Runtime intra-op threads (0: one per core).
+  public var inferenceThreads = 0
+  /// Decoded frames in flight between the decoder and the detector.
+  public var frameQueueCapacity = 4
+
+  /// Prepares a run on `episode`.
+  public init(
+    layout: DataLayout, episode: EpisodeID, config: TrackingConfig, manifest: ModelManifest,
+    logger: Logger = Logger(label: "faceharvest.detect-track")
+  ) {
+    self.layout = layout
+    self.episode = episode
+    self.config = config
+    self.manifest = manifest
+    self.logger = logger
+  }
+
+  struct AnalysedFrame {
+    let index: Int
+    let timestamp: Double
+    let image: BGRImage
+  }
+
+  final class DecodeTally: @unchecked Sendable {
+    var framesSeen = 0
+    var lastTimestamp = 0.0
+    var total = 0
+    var busySeconds = 0.0
+  }
+
+  /// Runs the stage. `progress` is called from this thread; `isCancelled` is polled between
+  /// detector batches.
+  public func run(
+    progress: ((DetectTrackProgress) -> Void)? = nil,
+    isCancelled: @escaping @Sendable () -> Bool = { false }
+  ) throws -> DetectTrackSummary {
+    let started = Date()
+    let videoURL = layout.video(episode)
+    guard FileManager.default.fileExists(atPath: videoURL.path) else {
+      throw DetectTrackError.missingVideo(path: videoURL.path)
+    }
+    try config.check()
+    let detector: any FaceDetector
+    do {
+      detector = try DetectorFamily.load(
+        named: config.detector, from: manifest, intraOpThreads: inferenceThreads, logger: logger)
+    } catch {
+      throw DetectTrackError.model("\(error)")
+    }
+    let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
+    let info = decoder.info
+    let stride = config.effectiveStride(frameRate: info.frameRate)
+    let framesTotal =
+      info.declaredFrameCount ?? Int(((info.duration ?? 0) * info.frameRate).rounded())
+    logger.info(
+      "detect-track",
+      metadata: [
+        "episode": "\(episode)", "detector": "\(detector.entry.name)", "stride": "\(stride)",
+        "video": "\(info.width)x\(info.height)@\(info.frameRate)",
+      ])
+
+    // Decoder thread: every frame is decoded; every stride-th is converted and queued.
+    let queue = BoundedQueue<AnalysedFrame>(capacity: max(1, frameQueueCapacity))
+    let failure = FirstError()
+    let tally = DecodeTally()
+    let confinedDecoder = Confined(decoder)
+    let decodeThread = StageThread(name: "detect-track.decode") {
+      defer { queue.finish() }
+      do {
+        var busySince = Date()
+        tally.total = try confinedDecoder.value.decode(images: .every(stride)) { frame in
+          tally.framesSeen = frame.index + 1
+          tally.lastTimestamp = max(tally.lastTimestamp, frame.timestamp)
+          guard let image = frame.image else { return true }
+          tally.busySeconds += Date().timeIntervalSince(busySince)
+          defer { busySince = Date() }
+          return queue.push(
+            AnalysedFrame(index: frame.index, timestamp: max(0, frame.timestamp), image: image))
+        }
+        tally.busySeconds += Date().timeIntervalSince(busySince)
+      } catch {
+        failure.record(error)
+        queue.abort()
+      }
+    }
+    defer {
+      queue.abort()
+      decodeThread.join()
+    }
+
+    let detectionsWriter = try JSONLWriter<Detection>(
+      destination: layout.detections(episode),
+      displayPath: layout.relativePath(layout.detections(episode)))
+    defer { detectionsWriter.abort() }
+
+    let analysedFPS = info.frameRate > 0 ? info.frameRate / Double(stride) : 30
+    let trackerConfig = config.byteTrack(analysedFPS: analysedFPS)
+    let tracker = ByteTracker(config: trackerConfig)
+    var cuts = SceneCutDetector(
+      threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
+    var records: [Int: TrackRecord] = [:]
+    var shot = 0
+    var firstFrameOfShot = true
+    var analysed = 0
+    var lastAnalysedFrame = 0
+    var trackedDetections = 0
+    var sceneCuts = 0
+    var detectSeconds = 0.0
+    var trackSeconds = 0.0
+    var lastProgress = Date.distantPast
+    let modelID = detector.entry.name
+    let detectorThreshold = min(config.lowThresh, config.detThresh)
+
+    while true {
+      let batch = queue.popAvailable(maximum: detector.maximumBatch)
+      if batch.isEmpty { break }
+      if isCancelled() { throw DetectTrackError.cancelled }
+      let detectStart = Date()
+      let faces: [[FaceDetection]]
+      do {
+        faces = try detector.detect(batch.map(\.image), scoreThreshold: detectorThreshold)
+      } catch {
+        throw DetectTrackError.model("\(error)")
+      }
+      let trackStart = Date()
+      detectSeconds += trackStart.timeIntervalSince(detectStart)
+      for (frame, detections) in zip(batch, faces) {
+        if cuts.isCut(before: frame.image) {
+          tracker.reset()
+          shot += 1
+          sceneCuts += 1
+          firstFrameOfShot = true
+        }
+        var trackOf: [Int: Int] = [:]
+        var taken = Set<Int>()
+        for assignment in tracker.update(detections) {
+          if let index = detections.indices.first(where: {
+            !taken.contains($0) && detections[$0] == assignment.detection
+          }) {
+            taken.insert(index)
+            trackOf[index] = assignment.trackNumber
+          }
+        }
+        let width = Double(frame.image.width)
+        let height = Double(frame.image.height)
+        for (index, detection) in detections.enumerated() {
+          let number = trackOf[index]
+          guard detection.score >= config.detThresh || number != nil else { continue }
+          let box = detection.box
+          try detectionsWriter.write(
+            Detection(
+              epID: episode.rawValue, frameIndex: frame.index, timestamp: frame.timestamp,
+              bbox: [box[0] / width, box[1] / height, box[2] / width, box[3] / height].map(
+                Self.unit),
+              landmarks: detection.landmarks.flatMap {
+                [Self.unit($0.x / width), Self.unit($0.y / height)]
+              },
+              conf: Self.unit(detection.score), modelID: modelID,
+              trackID: number.map(ArtifactID.track)))
+          guard let number else { continue }
+          trackedDetections += 1
+          if var record = records[number] {
+            record.lastFrame = frame.index
+            record.endSeconds = frame.timestamp
+            record.detections += 1
+            record.confidenceSum += Self.unit(detection.score)
+            record.lastBox = box
+            records[number] = record
+          } else {
+            records[number] = TrackRecord(
+              number: number, shot: shot, firstFrame: frame.index, lastFrame: frame.index,
+              startSeconds: frame.timestamp, endSeconds: frame.timestamp, detections: 1,
+              confidenceSum: Self.unit(detection.score), firstBox: box, lastBox: box,
+              bornAtShotStart: firstFrameOfShot)
+          }
+        }
+        firstFrameOfShot = false
+        analysed += 1
+        lastAnalysedFrame = frame.index
+      }
+      trackSeconds += Date().timeIntervalSince(trackStart)
+      if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
+        lastProgress = Date()
+        progress(
+          DetectTrackProgress(
+            framesDone: tally.framesSeen, framesTotal: max(framesTotal, tally.framesSeen),
+            framesAnalysed: analysed, tracks: records.count,
+            detections: detectionsWriter.rowsWritten, elapsed: Date().timeIntervalSince(started)))
+      }
+    }
+    decodeThread.join()
+    if let error = failure.error { throw error }
+    if isCancelled() { throw DetectTrackError.cancelled }
+    if let declared = info.declaredFrameCount, tally.total < declared {
+      throw DetectTrackError.truncated(
+        path: videoURL.path, decoded: tally.total, declared: declared)
+    }
+
+    // Write: tracks and metrics first to temporary files, then everything into place.
+    let tracks = records.values.sorted { $0.number < $1.number }
+    let rows = tracks.map { record in
+      Track(
+        trackID: record.trackID, epID: episode.rawValue, startSeconds: record.startSeconds,
+        endSeconds: record.endSeconds, frameSpan: [record.firstFrame, record.lastFrame],
+        stats: TrackStats(
+          detections: record.detections,
+          avgConf: record.confidenceSum / Double(record.detections)))
+    }
+    let tracksWriter = try JSONLWriter<Track>(
+      destination: layout.tracks(episode), displayPath: layout.relativePath(layout.tracks(episode)))
+    defer { tracksWriter.abort() }
+    try tracksWriter.write(contentsOf: rows)
+    let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
+    let elapsed = Date().timeIntervalSince(started)
+    let builder = TrackMetricsBuilder(
+      episode: episode.rawValue, analysedFrames: analysed,
+      durationSeconds: tally.total > 0 ? tally.lastTimestamp + frameSeconds : 0,
+      frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
+      lastAnalysedFrame: lastAnalysedFrame,
+      lostFramesKept: Int(
+        (trackerConfig.frameRate / 30 * Double(trackerConfig.trackBuffer)).rounded()),
+      shortTrackSeconds: config.shortTrackSeconds, sceneCuts: sceneCuts, elapsedSeconds: elapsed,
+      detector: modelID, device: "cpu")
+    let metrics = builder.metrics(tracks)
+    let detectionRows = detectionsWriter.rowsWritten
+    try detectionsWriter.commit()
+    try tracksWriter.commit()
+    try AtomicFile.writeJSON(
+      metrics, to: layout.trackMetrics(episode),
+      displayPath: layout.relativePath(layout.trackMetrics(episode)))
+    if FileManager.default.fileExists(atPath: layout.faces(episode).path) {
+      logger.warning(
+        "faces.jsonl was made from the previous tracks: run --faces-embed again",
+        metadata: ["episode": "\(episode)"])
+    }
+    return DetectTrackSummary(
+      episode: episode.rawValue, detector: modelID, framesDecoded: tally.total,
+      framesAnalysed: analysed, stride: stride, detections: detectionRows,
+      trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
+      idSwitches: metrics.idSwitches,
+      seconds: [
+        "decode": tally.busySeconds, "detect": detectSeconds, "track": trackSeconds,
+        "total": Date().timeIntervalSince(started),
+      ],
+      artifacts: [layout.detections(episode), layout.tracks(episode), layout.trackMetrics(episode)]
+        .map(layout.relativePath))
+  }
+
+  private static func unit(_ value: Double) -> Double { min(1, max(0, value)) }
+}
+
+/// The closing summary of a detect-track run, as the CLI prints it.
+public enum DetectTrackSummaryFormatter {
+  /// Multi-line text: tracks, detections, frames, cuts and time per part.
+  public static func text(_ summary: DetectTrackSummary) -> String {
+    let times = ["decode", "detect", "track", "total"].compactMap { key in
+      summary.seconds[key].map { key + String(format: " %.2fs", $0) }
+    }
+    return [
+      "detect-track \(summary.episode): \(summary.tracks) tracks, \(summary.detections) "
+        + "detections (\(summary.trackedDetections) in tracks), detector \(summary.detector)",
+      "  frames: \(summary.framesDecoded) in the video, \(summary.framesAnalysed) analysed "
+        + "(stride \(summary.stride)), "
+        + String(format: "%.1f analysed frames/s", summary.framesPerSecond),
+      "  scene cuts: \(summary.sceneCuts), id switches: \(summary.idSwitches)",
+      "  time: " + times.joined(separator: ", ") + " (decode overlaps detection)",
+      "  wrote: " + summary.artifacts.joined(separator: ", "),
+    ].joined(separator: "\n")
+  }
+}
