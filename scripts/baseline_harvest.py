@@ -133,13 +133,14 @@ def main():
     p.add_argument("--min-face-size", type=float, default=64)
     p.add_argument("--max-blur", type=float, default=100)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--inputs", help="folder of detections.jsonl/tracks.jsonl (default manifests/{ep_id})")
     p.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads, 0 = auto")
     args = p.parse_args()
 
     with open(args.manifest) as f:
         model = next(m for m in json.load(f)["models"] if m["name"] == args.model)
     model_path = os.path.join(os.path.dirname(os.path.abspath(args.manifest)), model["file"])
-    manifests = os.path.join(args.data_root, "manifests", args.ep_id)
+    manifests = args.inputs or os.path.join(args.data_root, "manifests", args.ep_id)
     video = os.path.join(args.data_root, "videos", args.ep_id, "episode.mp4")
     out_dir = args.out or tempfile.mkdtemp(prefix="baseline-harvest-")
     os.makedirs(out_dir, exist_ok=True)

@@ -19,7 +19,7 @@ export FACEHARVEST_DEPS="$ROOT/.deps"
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 
-if [ ! -f "$DATA/videos/$LONG_EP/episode.mp4" ]; then
+if [ ! -f "$DATA/ground_truth/$LONG_EP/detections.jsonl" ]; then
   echo "[bench] building $LONG_EP (the sample played 3 times)" >&2
   "$VPY" scripts/sample_episode.py --photos .deps/photos --detector .deps/models/yunet.onnx \
     --data-root "$DATA" --ep-id "$LONG_EP" --repeat 3 2>/dev/null
@@ -29,7 +29,7 @@ scratch_root() { # episode -> a data root with the video linked and fresh manife
   local ep="$1" root="$SCRATCH/$1"
   mkdir -p "$root/videos/$ep" "$root/manifests/$ep"
   ln -sf "$DATA/videos/$ep/episode.mp4" "$root/videos/$ep/episode.mp4"
-  cp "$DATA/manifests/$ep/detections.jsonl" "$DATA/manifests/$ep/tracks.jsonl" "$root/manifests/$ep/"
+  cp "$DATA/ground_truth/$ep/detections.jsonl" "$DATA/ground_truth/$ep/tracks.jsonl" "$root/manifests/$ep/"
   echo "$root"
 }
 
@@ -55,7 +55,7 @@ PEAK_LONG_8=$(peak "$LONG_EP" --embed-batch-size 8)
 echo "[bench] Python baseline (OpenCV + onnxruntime) and our harvest, alternately, 3 runs each" >&2
 root=$(scratch_root "$EP")
 for run in 1 2 3; do
-  "$VPY" scripts/baseline_harvest.py --data-root "$DATA" --ep-id "$EP" \
+  "$VPY" scripts/baseline_harvest.py --data-root "$DATA" --ep-id "$EP" --inputs "$DATA/ground_truth/$EP" \
     --manifest .deps/models/manifest.json --out "$SCRATCH/baseline" 2>/dev/null |
     tail -n 1 >"$SCRATCH/baseline-$run.json"
   start=$(date +%s.%N)

@@ -13,8 +13,8 @@ Writes, under DATA/:
   ground_truth/{ep}/ground_truth.jsonl       one line per (frame, visible face)
   ground_truth/{ep}/shots.json               shots, identities, photos
   ground_truth/{ep}/identities_truth.json    track_id -> identity
-  manifests/{ep}/detections.jsonl            det_v1 rows with track_id (from the ground truth)
-  manifests/{ep}/tracks.jsonl                track_v1 rows, one per (shot, person)
+  ground_truth/{ep}/detections.jsonl         det_v1 rows with track_id (oracle harvest input)
+  ground_truth/{ep}/tracks.jsonl             track_v1 rows, one per (shot, person)
 
 Usage: sample_episode.py --photos DIR --detector YUNET.onnx --data-root DATA --ep-id ID [--repeat K]
 """
@@ -274,10 +274,11 @@ def main():
     os.replace(temporary_video, video)
 
     detection_rows.sort(key=lambda r: (r["frame_idx"], r["track_id"]))
-    manifests = os.path.join(args.data_root, "manifests", args.ep_id)
+    # The oracle det_v1/track_v1 rows go beside the ground truth, never into manifests/: the
+    # pipeline's own detect-track writes manifests/, and tests feed the harvest these instead.
     truth = os.path.join(args.data_root, "ground_truth", args.ep_id)
-    write_atomic(os.path.join(manifests, "detections.jsonl"), "".join(compact(r) + "\n" for r in detection_rows))
-    write_atomic(os.path.join(manifests, "tracks.jsonl"), "".join(compact(r) + "\n" for r in tracks))
+    write_atomic(os.path.join(truth, "detections.jsonl"), "".join(compact(r) + "\n" for r in detection_rows))
+    write_atomic(os.path.join(truth, "tracks.jsonl"), "".join(compact(r) + "\n" for r in tracks))
     write_atomic(os.path.join(truth, "ground_truth.jsonl"), "".join(compact(r) + "\n" for r in truth_lines))
     identities = sorted(set(PHOTOS[p] for _, people in SHOTS for p, *_ in people))
     write_atomic(os.path.join(truth, "shots.json"), json.dumps({

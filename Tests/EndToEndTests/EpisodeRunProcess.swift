@@ -73,8 +73,8 @@ struct EpisodeRunProcess {
   }
 
   /// A temporary data root with the sample episode's video (a symbolic link) and a fresh copy of
-  /// the generator's `detections.jsonl` and `tracks.jsonl` (never earlier harvest output), so a
-  /// test can run stages and damage inputs freely.
+  /// the generator's oracle `detections.jsonl` and `tracks.jsonl` (from `ground_truth/`, so
+  /// track ids match `identities_truth.json`), so a test can run stages and damage inputs freely.
   static func freshSample(episode: String = "sample-s01e01") throws -> URL {
     let root = FileManager.default.temporaryDirectory
       .appendingPathComponent("faceharvest-e2e-\(UUID().uuidString)")
@@ -88,11 +88,11 @@ struct EpisodeRunProcess {
     let manifests = root.appendingPathComponent("manifests/\(episode)")
     try manager.createDirectory(at: manifests, withIntermediateDirectories: true)
     try manager.copyItem(
-      at: source.appendingPathComponent("manifests/\(episode)/detections.jsonl"),
+      at: source.appendingPathComponent("ground_truth/\(episode)/detections.jsonl"),
       to: manifests.appendingPathComponent("detections.jsonl"))
     // tracks.jsonl without the sample_thumbs an earlier harvest may have added.
     let tracks = try String(
-      contentsOf: source.appendingPathComponent("manifests/\(episode)/tracks.jsonl"),
+      contentsOf: source.appendingPathComponent("ground_truth/\(episode)/tracks.jsonl"),
       encoding: .utf8)
     var cleaned: [String] = []
     for line in tracks.split(separator: "\n") {
@@ -115,20 +115,9 @@ struct EpisodeRunProcess {
     return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: String]
   }
 
-  /// A temporary data root holding a copy of the sample episode's manifests and embeddings
-  /// (never the video: validation does not read it), so tests can damage it freely.
+  /// A temporary data root holding the sample's oracle detections and tracks (as
+  /// `freshSample`), so validation tests can damage them freely.
   static func copyOfSample(episode: String = "sample-s01e01") throws -> URL {
-    let root = FileManager.default.temporaryDirectory
-      .appendingPathComponent("faceharvest-e2e-\(UUID().uuidString)")
-    let source = repositoryRoot.appendingPathComponent("data")
-    for folder in ["manifests", "embeds"] {
-      let from = source.appendingPathComponent("\(folder)/\(episode)")
-      guard FileManager.default.fileExists(atPath: from.path) else { continue }
-      let to = root.appendingPathComponent("\(folder)/\(episode)")
-      try FileManager.default.createDirectory(
-        at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try FileManager.default.copyItem(at: from, to: to)
-    }
-    return root
+    try freshSample(episode: episode)
   }
 }
