@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# make bench: Faces Harvest timings on the sample episode, measured in one run, printed as
-# ratios (the machine is shared and noisy; compare ratios, not seconds).
+# make bench: Faces Harvest and detect-track timings on the sample episode, measured in one run,
+# printed as ratios (the machine is shared and noisy; compare ratios, not seconds).
 #   1. episode-run bench-harvest: decode-only, inference-only, end-to-end (one process, medians
 #      of 3).
 #   2. Peak memory of the harvest on the sample and on a 3x longer episode (separate processes,
 #      medians of 3).
 #   3. The Python baseline (OpenCV + onnxruntime, decodes and converts every frame) against our
 #      end-to-end harvest on the same episode and model.
+#   4. episode-run bench-detect-track: detector-only, tracker-only (scene cuts + ByteTrack) and
+#      end-to-end detect-track frames/s (one process, medians of 3).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -87,3 +89,8 @@ print(f"    with --embed-batch-size 8: {peak_short_8:.0f} -> {peak_long_8:.0f} M
 print(f"  Python baseline   {baseline['wall_s']:7.2f} s for {baseline['faces']} faces (median of 3; reads and converts every frame)")
 print(f"  ours, whole run   {ours_wall:7.2f} s   (median of 3, process start to exit)   speed-up {baseline['wall_s'] / ours_wall:.2f}x   target >= 1.4x")
 PY
+
+echo "[bench] bench-detect-track on $EP (detector-only, tracker-only, end-to-end; medians of 3)" >&2
+echo
+echo "Detect & track benchmark (default detector; decoding overlaps detection in the end-to-end run)"
+"$BIN" bench-detect-track --ep-id "$EP" --data-root "$DATA" 2>/dev/null | sed 1d

@@ -19,7 +19,7 @@ struct EpisodeRun: ParsableCommand {
         frames/{ep_id}/crops/...
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
-    subcommands: [Validate.self, DebugThumbs.self, BenchHarvest.self]
+    subcommands: [Validate.self, DebugThumbs.self, BenchHarvest.self, BenchDetectTrack.self]
   )
 
   @OptionGroup var episode: EpisodeOptions

@@ -79,8 +79,8 @@ struct SampleScorer {
     var tracksOfPair: [String: Set<String>] = [:]
     for frame in Set(truth.keys).union(byFrame.keys) {
       let faces = truth[frame] ?? []
-      let found_ = byFrame[frame] ?? []
-      for row in found_ where shortSide(row.box) >= 40 {
+      let detected = byFrame[frame] ?? []
+      for row in detected where shortSide(row.box) >= 40 {
         detections += 1
         if faces.contains(where: { intersectionOverUnion(visible($0.box), row.box) >= 0.5 }) {
           correct += 1
@@ -91,7 +91,7 @@ struct SampleScorer {
         let key = "\(face.shot)/\(face.identity)"
         tracksOfPair[key, default: []] = tracksOfPair[key, default: []]
         guard
-          let match = found_.max(by: {
+          let match = detected.max(by: {
             intersectionOverUnion($0.box, visible(face.box))
               < intersectionOverUnion($1.box, visible(face.box))
           }), intersectionOverUnion(match.box, visible(face.box)) >= 0.5

@@ -1,0 +1,119 @@
+import Artifacts
+import Foundation
+import Inference
+import Logging
+import Media
+
+/// Measures detect-track against its parts on one episode, in one process: detector-only (the
+/// detector on frames decoded beforehand and held in memory), tracker-only (scene cuts and
+/// ByteTrack on those frames and the detector's output) and the end-to-end stage (into a scratch
+/// data root, so the episode's artifacts are not touched). Medians of `repetitions` runs.
+public enum DetectTrackBenchmark {
+  /// The measurements.
+  public struct Result: Sendable, Codable, Equatable {
+    /// The episode.
+    public var episode: String
+    /// The detector.
+    public var detector: String
+    /// Frames the detector analyses.
+    public var framesAnalysed: Int
+    /// Detector-only wall seconds.
+    public var detectorSeconds: Double
+    /// Tracker-only wall seconds (scene cuts + ByteTrack).
+    public var trackerSeconds: Double
+    /// End-to-end stage wall seconds (decode, detect, track, write).
+    public var endToEndSeconds: Double
+
+    /// Detector-only frames per second.
+    public var detectorFPS: Double { Double(framesAnalysed) / max(1e-9, detectorSeconds) }
+    /// Tracker-only frames per second.
+    public var trackerFPS: Double { Double(framesAnalysed) / max(1e-9, trackerSeconds) }
+    /// End-to-end frames per second.
+    public var endToEndFPS: Double { Double(framesAnalysed) / max(1e-9, endToEndSeconds) }
+    /// End-to-end over detector-only; the target is ≤ 1.2.
+    public var ratio: Double { endToEndSeconds / max(1e-9, detectorSeconds) }
+
+    /// A few aligned lines for the terminal.
+    public func text() -> String {
+      [
+        "bench detect-track \(episode): \(framesAnalysed) frames analysed, detector \(detector)",
+        String(format: "  detector-only   %7.2f s  %7.1f frames/s", detectorSeconds, detectorFPS),
+        String(format: "  tracker-only    %7.3f s  %7.0f frames/s", trackerSeconds, trackerFPS),
+        String(format: "  end-to-end      %7.2f s  %7.1f frames/s", endToEndSeconds, endToEndFPS),
+        String(format: "  ratio end-to-end / detector-only = %.2f (target <= 1.2)", ratio),
+      ].joined(separator: "\n")
+    }
+  }
+
+  /// Runs the three measurements with `config`.
+  public static func run(
+    layout: DataLayout, episode: EpisodeID, config: TrackingConfig, manifest: ModelManifest,
+    repetitions: Int = 3, logger: Logger = Logger(label: "faceharvest.bench")
+  ) throws -> Result {
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let repetitions = max(1, repetitions)
+    let videoURL = layout.video(episode)
+    let detector = try DetectorFamily.load(named: config.detector, from: manifest, logger: logger)
+
+    // The analysed frames, decoded untimed (a 1280×720 frame is 2.7 MB: fine for the sample).
+    let decoder = try VideoDecoder(url: videoURL, logger: logger)
+    let stride = config.effectiveStride(frameRate: decoder.info.frameRate)
+    var frames: [BGRImage] = []
+    try decoder.decode(images: .every(stride)) { frame in
+      if let image = frame.image { frames.append(image) }
+      return true
+    }
+
+    let threshold = min(config.lowThresh, config.detThresh)
+    var detections: [[FaceDetection]] = []
+    var detectorTimes: [Double] = []
+    for _ in 0..<repetitions {
+      let started = Date()
+      detections = []
+      for start in Swift.stride(from: 0, to: frames.count, by: detector.maximumBatch) {
+        let batch = Array(frames[start..<min(frames.count, start + detector.maximumBatch)])
+        detections += try detector.detect(batch, scoreThreshold: threshold)
+      }
+      detectorTimes.append(Date().timeIntervalSince(started))
+    }
+
+    let analysedFPS = decoder.info.frameRate > 0 ? decoder.info.frameRate / Double(stride) : 30
+    var trackerTimes: [Double] = []
+    for _ in 0..<repetitions {
+      let started = Date()
+      let tracker = ByteTracker(config: config.byteTrack(analysedFPS: analysedFPS))
+      var cuts = SceneCutDetector(
+        threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
+      for (image, faces) in zip(frames, detections) {
+        if cuts.isCut(before: image) { tracker.reset() }
+        _ = tracker.update(faces)
+      }
+      trackerTimes.append(Date().timeIntervalSince(started))
+    }
+    let analysed = frames.count
+    frames = []
+
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-bench-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let scratchLayout = DataLayout(root: scratch)
+    try FileManager.default.createDirectory(
+      at: scratchLayout.video(episode).deletingLastPathComponent(),
+      withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      at: scratchLayout.video(episode), withDestinationURL: videoURL.standardizedFileURL)
+    var endToEndTimes: [Double] = []
+    for _ in 0..<repetitions {
+      let started = Date()
+      _ = try DetectTrackStage(
+        layout: scratchLayout, episode: episode, config: config, manifest: manifest,
+        logger: logger
+      ).run()
+      endToEndTimes.append(Date().timeIntervalSince(started))
+    }
+    return Result(
+      episode: episode.rawValue, detector: detector.entry.name, framesAnalysed: analysed,
+      detectorSeconds: median(detectorTimes), trackerSeconds: median(trackerTimes),
+      endToEndSeconds: median(endToEndTimes))
+  }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import DetectTrack
+import Foundation
+import Inference
+
+/// `episode-run bench-detect-track`: detector-only, tracker-only and end-to-end detect-track
+/// timings on one episode, measured in one run (`make bench` calls it).
+struct BenchDetectTrack: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench-detect-track",
+    abstract: "Time detector-only, tracker-only and the end-to-end detect-track stage."
+  )
+
+  @OptionGroup var episode: EpisodeOptions
+  @OptionGroup var configFiles: ConfigOptions
+  @OptionGroup(title: "Detect & track") var detectTrack: DetectTrackOptions
+
+  @Flag(help: "Print the measurements as one JSON object.")
+  var json = false
+
+  func run() throws {
+    let result = try DetectTrackBenchmark.run(
+      layout: episode.layout(), episode: try episode.episodeID(),
+      config: try detectTrack.resolvedConfig(
+        file: try configFiles.files()[ConfigOptions.detectTrack]),
+      manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
+      logger: episode.logger("faceharvest.bench"))
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    } else {
+      print(result.text())
+    }
+  }
+}
