@@ -99,6 +99,9 @@ public final class DetectTrackStage {
   public var inferenceThreads = 0
   /// Decoded frames in flight between the decoder and the detector.
   public var frameQueueCapacity = 4
+  /// Warn when an existing `faces.jsonl` is left stale by the new tracks (off when the harvest
+  /// runs right after this stage).
+  public var warnsAboutStaleFaces = true
 
   /// Prepares a run on `episode`.
   public init(
@@ -325,7 +328,7 @@ public final class DetectTrackStage {
     try AtomicFile.writeJSON(
       metrics, to: layout.trackMetrics(episode),
       displayPath: layout.relativePath(layout.trackMetrics(episode)))
-    if FileManager.default.fileExists(atPath: layout.faces(episode).path) {
+    if warnsAboutStaleFaces, FileManager.default.fileExists(atPath: layout.faces(episode).path) {
       logger.warning(
         "faces.jsonl was made from the previous tracks: run --faces-embed again",
         metadata: ["episode": "\(episode)"])

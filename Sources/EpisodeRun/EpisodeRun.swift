@@ -58,6 +58,7 @@ struct EpisodeRun: ParsableCommand {
       logger: episode.logger("faceharvest.detect-track"))
     stage.decoderThreads = max(0, harvest.decoderThreads)
     stage.inferenceThreads = max(0, harvest.inferenceThreads)
+    stage.warnsAboutStaleFaces = !harvest.facesEmbed
     let display = ProgressDisplay()
     defer { display.finish() }
     let summary = try stage.run(progress: { display.update($0) })
