@@ -79,11 +79,18 @@ let package = Package(
         "StagePipeline", .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .target(
+      name: "Identities",
+      dependencies: [
+        "Artifacts", "Media", "Inference", "FaceAlignment", "FaceQuality", "PipelineConfig",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Identities", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -99,6 +106,7 @@ let package = Package(
       dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
+    .testTarget(name: "IdentitiesTests", dependencies: ["Identities", "Artifacts", "Inference"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
   ]
 )

@@ -100,6 +100,12 @@ public struct DataLayout: Hashable, Sendable {
     embedsDir(episode).appendingPathComponent("faces.npy")
   }
 
+  /// `embeds/{ep_id}/track_embeddings.jsonl`: the row-aligned index of `track_embeddings.npy`
+  /// (line i describes row i).
+  public func trackEmbeddingsIndex(_ episode: EpisodeID) -> URL {
+    embedsDir(episode).appendingPathComponent("track_embeddings.jsonl")
+  }
+
   /// `embeds/{ep_id}/track_embeddings.npy`.
   public func trackEmbeddingsNPY(_ episode: EpisodeID) -> URL {
     embedsDir(episode).appendingPathComponent("track_embeddings.npy")

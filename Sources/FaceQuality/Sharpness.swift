@@ -58,4 +58,20 @@ public enum Sharpness {
   public static func laplacianVariance(_ image: BGRImage) -> Double {
     laplacianVariance(gray: luma(image), width: image.width, height: image.height)
   }
+
+  /// Grey-level standard deviation below which a crop counts as blank (never written).
+  public static let blankDeviation = 2.0
+
+  /// Standard deviation of grey levels: near 0 for a blank (uniform) crop.
+  public static func lumaDeviation(_ gray: [UInt8]) -> Double {
+    guard !gray.isEmpty else { return 0 }
+    var sum = 0.0
+    var sumOfSquares = 0.0
+    for value in gray {
+      sum += Double(value)
+      sumOfSquares += Double(value) * Double(value)
+    }
+    let mean = sum / Double(gray.count)
+    return max(0, sumOfSquares / Double(gray.count) - mean * mean).squareRoot()
+  }
 }

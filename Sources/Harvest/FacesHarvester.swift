@@ -455,7 +455,7 @@ public final class FacesHarvester {
   }
 
   /// Standard deviation of luma below which a crop counts as blank.
-  static let blankLumaDeviation = 2.0
+  static let blankLumaDeviation = Sharpness.blankDeviation
 
   /// Aligns one face, measures blur, gates on blank/blur/quality, writes its JPEG to `staging`.
   static func cropAndGate(
@@ -480,7 +480,7 @@ public final class FacesHarvester {
       inputSize.width == 112
       ? modelCrop : FaceAligner.align(image, landmarks: face.landmarkPoints, size: 112) ?? modelCrop
     let gray = Sharpness.luma(blurCrop)
-    if lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
+    if Sharpness.lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
     let variance = Sharpness.laplacianVariance(
       gray: gray, width: blurCrop.width, height: blurCrop.height)
     let quality = QualityScore(
@@ -494,7 +494,7 @@ public final class FacesHarvester {
       guard
         let thumb = FaceAligner.align(image, landmarks: face.landmarkPoints, size: config.thumbSize)
       else { return reject(.invalidLandmarks, quality.value) }
-      if lumaDeviation(Sharpness.luma(thumb)) < blankLumaDeviation {
+      if Sharpness.lumaDeviation(Sharpness.luma(thumb)) < blankLumaDeviation {
         return reject(.blankCrop, quality.value)
       }
       let data = try encoder.encode(thumb, quality: config.jpegQuality)
@@ -507,18 +507,6 @@ public final class FacesHarvester {
     }
     return .success(
       GatedFace(face: face, quality: quality.value, modelCrop: modelCrop, stagedCrop: stagedCrop))
-  }
-
-  static func lumaDeviation(_ gray: [UInt8]) -> Double {
-    guard !gray.isEmpty else { return 0 }
-    var sum = 0.0
-    var sumOfSquares = 0.0
-    for value in gray {
-      sum += Double(value)
-      sumOfSquares += Double(value) * Double(value)
-    }
-    let mean = sum / Double(gray.count)
-    return max(0, sumOfSquares / Double(gray.count) - mean * mean).squareRoot()
   }
 
   // MARK: - Artifacts

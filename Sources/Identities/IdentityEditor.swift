@@ -1,0 +1,217 @@
+import Artifacts
+import Foundation
+import Logging
+
+/// Human edits of `identities.json`: label, lock, unlock, merge, move a track, split a track
+/// into its own identity. Every edit checks the file first (unknown tracks, a track in two
+/// identities), refuses to change a locked identity's tracks, refuses to put two tracks that
+/// share a frame into one identity (unless `force`), bumps `updated_at` of what it changed,
+/// recomputes embedding statistics and metadata, and writes the file atomically.
+public struct IdentityEditor {
+  private let layout: DataLayout
+  private let episode: EpisodeID
+  private let logger: Logger
+  /// Allow an identity to hold tracks that share a frame.
+  public var force = false
+  /// The clock (tests fix it).
+  public var now: () -> Date = { Date() }
+
+  /// An editor of `episode`'s `identities.json`.
+  public init(
+    layout: DataLayout, episode: EpisodeID,
+    logger: Logger = Logger(label: "faceharvest.identities")
+  ) {
+    self.layout = layout
+    self.episode = episode
+    self.logger = logger
+  }
+
+  /// Sets labels (`name`, `person_id`, …); an empty value removes that label.
+  public func label(_ identityID: String, _ labels: [String: String]) throws {
+    try edit { document, changed in
+      let index = try position(of: identityID, in: document)
+      for (key, value) in labels {
+        document.identities[index].labels[key] = value.isEmpty ? nil : value
+      }
+      changed.insert(identityID)
+    }
+  }
+
+  /// Locks or unlocks an identity.
+  public func setLocked(_ identityID: String, _ locked: Bool) throws {
+    try edit { document, changed in
+      let index = try position(of: identityID, in: document)
+      document.identities[index].locked = locked
+      changed.insert(identityID)
+    }
+  }
+
+  /// Moves every track of `absorbed` into `kept` and removes `absorbed`.
+  public func merge(_ kept: String, _ absorbed: String) throws {
+    guard kept != absorbed else { throw IdentitiesError.edit("cannot merge \(kept) with itself") }
+    try edit { document, changed in
+      let keptIndex = try unlockedPosition(of: kept, in: document)
+      let absorbedIndex = try unlockedPosition(of: absorbed, in: document)
+      document.identities[keptIndex].trackIDs += document.identities[absorbedIndex].trackIDs
+      document.identities.remove(at: absorbedIndex)
+      changed.insert(kept)
+    }
+  }
+
+  /// Moves `trackID` from its identity to `target`; an identity left empty is removed.
+  public func moveTrack(_ trackID: String, to target: String) throws {
+    try edit { document, changed in
+      let source = try owner(of: trackID, in: document)
+      let sourceID = document.identities[source].identityID
+      guard sourceID != target else { return }
+      _ = try unlockedPosition(of: sourceID, in: document)
+      _ = try unlockedPosition(of: target, in: document)
+      document.identities[source].trackIDs.removeAll { $0 == trackID }
+      changed.insert(sourceID)
+      if document.identities[source].trackIDs.isEmpty { document.identities.remove(at: source) }
+      let targetIndex = try position(of: target, in: document)
+      document.identities[targetIndex].trackIDs.append(trackID)
+      changed.insert(target)
+    }
+  }
+
+  /// Moves `trackID` into a new identity of its own; returns the new identity's id.
+  @discardableResult
+  public func split(_ trackID: String) throws -> String {
+    var created = ""
+    try edit { document, changed in
+      let source = try owner(of: trackID, in: document)
+      let sourceID = document.identities[source].identityID
+      _ = try unlockedPosition(of: sourceID, in: document)
+      guard document.identities[source].trackIDs.count > 1 else {
+        throw IdentitiesError.edit("\(trackID) is already alone in \(sourceID)")
+      }
+      document.identities[source].trackIDs.removeAll { $0 == trackID }
+      changed.insert(sourceID)
+      let number =
+        (document.identities.compactMap { ArtifactID.number(in: $0.identityID, prefix: "identity") }
+          .max() ?? 0) + 1
+      created = ArtifactID.identity(number)
+      let timestamp = ArtifactTimestamp.string(from: now())
+      document.identities.append(
+        Identity(
+          identityID: created, clusterID: nil, trackIDs: [trackID],
+          canonicalFacePath: DataLayout.identityThumbRelativePath(identityID: created),
+          embeddingStats: EmbeddingStats(
+            centroidNorm: 0, variance: 0, numTracks: 1, numFacesTotal: 0),
+          createdAt: timestamp, updatedAt: timestamp))
+      changed.insert(created)
+    }
+    return created
+  }
+
+  // MARK: -
+
+  private func position(of identityID: String, in document: IdentitiesDocument) throws -> Int {
+    guard let index = document.identities.firstIndex(where: { $0.identityID == identityID })
+    else {
+      throw IdentitiesError.edit(
+        "\(identityID) is not in \(layout.relativePath(layout.identities(episode)))")
+    }
+    return index
+  }
+
+  private func unlockedPosition(of identityID: String, in document: IdentitiesDocument) throws
+    -> Int
+  {
+    let index = try position(of: identityID, in: document)
+    guard !document.identities[index].locked else {
+      throw IdentitiesError.edit("\(identityID) is locked: unlock it first")
+    }
+    return index
+  }
+
+  private func owner(of trackID: String, in document: IdentitiesDocument) throws -> Int {
+    guard let index = document.identities.firstIndex(where: { $0.trackIDs.contains(trackID) })
+    else { throw IdentitiesError.edit("\(trackID) is in no identity") }
+    return index
+  }
+
+  /// Loads and checks the file, applies `change`, refreshes what changed and writes it.
+  private func edit(_ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void) throws {
+    let url = layout.identities(episode)
+    let path = layout.relativePath(url)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw IdentitiesError.missingInput(path: url.path, what: "identities (run --cluster)")
+    }
+    let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
+    var document = try AtomicFile.readJSON(IdentitiesDocument.self, from: url, displayPath: path)
+    let problems = IdentityClusterer.problems(in: document, knownTracks: Set(inputs.trackOrder))
+    guard problems.isEmpty else {
+      throw IdentitiesError.invalidIdentities(path: path, problems: problems)
+    }
+    var changed = Set<String>()
+    try change(&document, &changed)
+    guard !changed.isEmpty else { return }
+
+    let shared = Set(inputs.sharedFramePairs.map { [$0.0, $0.1] })
+    let pooled = try loadPooled(inputs: inputs)
+    let timestamp = ArtifactTimestamp.string(from: now())
+    var nextClusterID = (document.identities.compactMap(\.clusterID).max() ?? 0) + 1
+    for index in document.identities.indices
+    where changed.contains(document.identities[index].identityID) {
+      var identity = document.identities[index]
+      identity.trackIDs.sort()
+      if !force {
+        for i in identity.trackIDs.indices {
+          for j in (i + 1)..<identity.trackIDs.count
+          where shared.contains([identity.trackIDs[i], identity.trackIDs[j]]) {
+            throw IdentitiesError.edit(
+              "\(identity.trackIDs[i]) and \(identity.trackIDs[j]) share a frame, so they are "
+                + "different people; pass --force to put them in \(identity.identityID) anyway")
+          }
+        }
+      }
+      let members = identity.trackIDs.compactMap { pooled[$0] }
+      identity.embeddingStats = IdentityClusterer.stats(members)
+      identity.embeddingStats.numFacesTotal = identity.trackIDs.reduce(0) {
+        $0 + (inputs.facesByTrack[$1]?.count ?? 0)
+      }
+      if identity.trackIDs.count > 1 && identity.clusterID == nil {
+        identity.clusterID = nextClusterID
+        nextClusterID += 1
+      }
+      identity.updatedAt = timestamp
+      document.identities[index] = identity
+    }
+    document.identities.sort {
+      ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID)
+    }
+    document.metadata = IdentityClusterer.metadata(
+      document.identities, previous: document.metadata)
+    let renderer = ThumbnailRenderer(layout: layout, episode: episode, logger: logger)
+    try renderer.render(
+      document.identities.filter { changed.contains($0.identityID) }, inputs: inputs)
+    try AtomicFile.writeJSON(document, to: url, displayPath: path)
+    renderer.removeStale(keeping: Set(document.identities.map(\.identityID)))
+  }
+
+  /// Pooled track vectors from `track_embeddings.npy` and its index.
+  private func loadPooled(inputs: EpisodeFaces) throws -> [String: PooledTrack] {
+    let npyURL = layout.trackEmbeddingsNPY(episode)
+    let indexURL = layout.trackEmbeddingsIndex(episode)
+    for url in [npyURL, indexURL] where !FileManager.default.fileExists(atPath: url.path) {
+      throw IdentitiesError.missingInput(path: url.path, what: "track embeddings (run --cluster)")
+    }
+    let matrix = try NPYMatrix.read(from: npyURL, displayPath: layout.relativePath(npyURL))
+    let rows = try JSONLReader<TrackEmbeddingRow>.readAll(
+      from: indexURL, displayPath: layout.relativePath(indexURL))
+    guard rows.count == matrix.rows else {
+      throw IdentitiesError.invalidInput(
+        path: layout.relativePath(indexURL), line: nil,
+        message: "\(rows.count) lines but track_embeddings.npy has \(matrix.rows) rows")
+    }
+    var pooled: [String: PooledTrack] = [:]
+    for (index, row) in rows.enumerated() {
+      pooled[row.trackID] = PooledTrack(
+        trackID: row.trackID, vector: Array(matrix.row(index)), numFaces: row.numFaces,
+        facesUsed: row.facesUsed, spread: row.spread, bestFace: 0, bestQuality: 0)
+    }
+    return pooled
+  }
+}
