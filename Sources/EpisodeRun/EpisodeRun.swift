@@ -3,6 +3,7 @@ import Artifacts
 import DetectTrack
 import Foundation
 import Harvest
+import Identities
 import Inference
 import Logging
 
@@ -19,19 +20,23 @@ struct EpisodeRun: ParsableCommand {
         frames/{ep_id}/crops/...
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
-    subcommands: [Validate.self, DebugThumbs.self, BenchHarvest.self, BenchDetectTrack.self]
+    subcommands: [
+      Validate.self, IdentitiesCommand.self, DebugThumbs.self, BenchHarvest.self,
+      BenchDetectTrack.self,
+    ]
   )
 
   @OptionGroup var episode: EpisodeOptions
   @OptionGroup var configFiles: ConfigOptions
   @OptionGroup(title: "Detect & track") var detectTrack: DetectTrackOptions
   @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
+  @OptionGroup(title: "Identities") var cluster: ClusterOptions
 
   func run() throws {
-    guard detectTrack.detectTrack || harvest.facesEmbed else {
+    guard detectTrack.detectTrack || harvest.facesEmbed || cluster.cluster else {
       throw ValidationError(
         "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag such as "
-          + "--detect-track or --faces-embed, or a subcommand (see --help)")
+          + "--detect-track, --faces-embed or --cluster, or a subcommand (see --help)")
     }
     let episodeID = try episode.episodeID()
     let files = try configFiles.files()
@@ -41,12 +46,21 @@ struct EpisodeRun: ParsableCommand {
       ? try detectTrack.resolvedConfig(file: files[ConfigOptions.detectTrack]) : nil
     let harvestConfig =
       harvest.facesEmbed ? try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed]) : nil
+    let clusterConfig =
+      cluster.cluster ? try cluster.resolvedConfig(file: files[ConfigOptions.cluster]) : nil
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
     if let trackingConfig {
       try runDetectTrack(episodeID, config: trackingConfig, manifest: manifest)
     }
     if let harvestConfig {
       try runHarvest(episodeID, config: harvestConfig, manifest: manifest)
+    }
+    if let clusterConfig {
+      let clusterer = IdentityClusterer(
+        layout: episode.layout(), episode: episodeID, config: clusterConfig, manifest: manifest,
+        logger: episode.logger("faceharvest.identities"))
+      clusterer.force = cluster.force
+      print(try clusterer.run().text())
     }
   }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DetectTrack
 import Foundation
 import Harvest
+import Identities
 import PipelineConfig
 
 /// Checks a flag's value against its range; nil when the flag was not given.
@@ -19,12 +20,13 @@ struct ConfigOptions: ParsableArguments {
     name: .customLong("config"),
     help: ArgumentHelp(
       "A stage config file; repeat for several stages. Defaults: \(TrackingConfig.defaultPath), "
-        + "\(HarvestConfig.defaultPath).",
+        + "\(HarvestConfig.defaultPath), \(ClusterConfig.defaultPath).",
       valueName: "file"))
   var configs: [String] = []
 
   static let detectTrack = "detect-track"
   static let facesEmbed = "faces-embed"
+  static let cluster = "cluster"
 
   /// The config file of each stage: the `--config` file whose keys are the stage's, else the
   /// stage's default file when it exists.
@@ -33,6 +35,7 @@ struct ConfigOptions: ParsableArguments {
     let stages = [
       (name: Self.detectTrack, keys: TrackingConfig.keys),
       (name: Self.facesEmbed, keys: HarvestConfig.keys),
+      (name: Self.cluster, keys: ClusterConfig.keys),
     ]
     for path in configs {
       let file = try ConfigFile(url: URL(fileURLWithPath: path))
@@ -44,6 +47,7 @@ struct ConfigOptions: ParsableArguments {
     }
     for (stage, path) in [
       (Self.detectTrack, TrackingConfig.defaultPath), (Self.facesEmbed, HarvestConfig.defaultPath),
+      (Self.cluster, ClusterConfig.defaultPath),
     ] where byStage[stage] == nil && FileManager.default.fileExists(atPath: path) {
       byStage[stage] = try ConfigFile(url: URL(fileURLWithPath: path))
     }

@@ -215,3 +215,26 @@ public struct IdentityEditor {
     return pooled
   }
 }
+
+/// A human-readable listing of `identities.json`.
+public enum IdentitiesListing {
+  /// One line per identity: id, cluster, tracks, labels, lock; then the metadata.
+  public static func text(_ document: IdentitiesDocument) -> String {
+    var lines: [String] = []
+    for identity in document.identities {
+      let labels = identity.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
+      lines.append(
+        "\(identity.identityID)  cluster \(identity.clusterID.map(String.init) ?? "-")  "
+          + "\(identity.trackIDs.count) tracks, \(identity.embeddingStats.numFacesTotal) faces  "
+          + identity.trackIDs.joined(separator: ",")
+          + (labels.isEmpty ? "" : "  " + labels.joined(separator: " "))
+          + (identity.locked ? "  [locked]" : ""))
+    }
+    let metadata = document.metadata
+    lines.append(
+      "\(document.identities.count) identities, \(metadata.numTracks) tracks, "
+        + "\(metadata.numClusters) clusters, \(metadata.numSingletons) singleton tracks "
+        + "(\(metadata.linkage), cluster_thresh \(metadata.clusterThresh))")
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Artifacts
+import Foundation
+import Identities
+import Inference
+import PipelineConfig
+
+extension Linkage: ExpressibleByArgument {}
+
+/// The clustering flags. Each one overrides the config file.
+struct ClusterOptions: ParsableArguments {
+  @Flag(
+    name: .customLong("cluster"),
+    help: "Cluster tracks into identities: track_embeddings.npy, identities.json.")
+  var cluster = false
+
+  @Option(name: .customLong("cluster-thresh"), help: "Cosine similarity to join an identity.")
+  var clusterThresh: Double?
+
+  @Option(name: .customLong("min-cluster-size"), help: "Smaller clusters become singletons.")
+  var minClusterSize: Int?
+
+  @Option(name: .customLong("linkage"), help: "average | complete | single.")
+  var linkage: Linkage?
+
+  @Flag(name: .customLong("force"), help: "Replace an invalid identities.json.")
+  var force = false
+
+  /// The config file's values (or the defaults), then the flags given on the command line.
+  func resolvedConfig(file: ConfigFile?) throws -> ClusterConfig {
+    var resolved = try file.map(ClusterConfig.load) ?? ClusterConfig()
+    if let value = try check(clusterThresh, -1...1, "--cluster-thresh") {
+      resolved.clusterThresh = value
+    }
+    if let value = try check(minClusterSize, 1...1_000_000, "--min-cluster-size") {
+      resolved.minClusterSize = value
+    }
+    if let linkage { resolved.linkage = linkage }
+    return resolved
+  }
+}
+
+/// `episode-run identities`: human edits of `identities.json` that survive re-clustering.
+struct IdentitiesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "identities",
+    abstract: "Show or edit identities.json (labels, locks, merges, moves, splits).",
+    subcommands: [
+      ShowIdentities.self, LabelIdentity.self, LockIdentity.self, UnlockIdentity.self,
+      MergeIdentities.self, MoveTrack.self, SplitTrack.self,
+    ],
+    defaultSubcommand: ShowIdentities.self
+  )
+}
+
+/// Options every edit shares.
+struct EditOptions: ParsableArguments {
+  @OptionGroup var episode: EpisodeOptions
+
+  @Flag(name: .customLong("force"), help: "Allow an identity to hold tracks that share a frame.")
+  var force = false
+
+  func editor() throws -> IdentityEditor {
+    var editor = IdentityEditor(
+      layout: episode.layout(), episode: try episode.episodeID(),
+      logger: episode.logger("faceharvest.identities"))
+    editor.force = force
+    return editor
+  }
+}
+
+struct ShowIdentities: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "show", abstract: "List the identities with their tracks and labels.")
+  @OptionGroup var episode: EpisodeOptions
+
+  func run() throws {
+    let layout = episode.layout()
+    let url = layout.identities(try episode.episodeID())
+    let document = try AtomicFile.readJSON(
+      IdentitiesDocument.self, from: url, displayPath: layout.relativePath(url))
+    print(IdentitiesListing.text(document))
+  }
+}
+
+struct LabelIdentity: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "label", abstract: "Set an identity's name and person id (empty removes).")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity id, e.g. identity-00003") var identity: String
+  @Option(name: .customLong("name"), help: "Display name.") var name: String?
+  @Option(name: .customLong("person-id"), help: "Stable person id.") var personID: String?
+
+  func run() throws {
+    var labels: [String: String] = [:]
+    if let name { labels["name"] = name }
+    if let personID { labels["person_id"] = personID }
+    guard !labels.isEmpty else { throw ValidationError("give --name and/or --person-id") }
+    try options.editor().label(identity, labels)
+  }
+}
+
+struct LockIdentity: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lock", abstract: "Protect an identity from re-clustering and edits.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity id") var identity: String
+
+  func run() throws { try options.editor().setLocked(identity, true) }
+}
+
+struct UnlockIdentity: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "unlock", abstract: "Let re-clustering change an identity again.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity id") var identity: String
+
+  func run() throws { try options.editor().setLocked(identity, false) }
+}
+
+struct MergeIdentities: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "merge", abstract: "Move every track of the second identity into the first.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity that stays") var kept: String
+  @Argument(help: "identity that is absorbed") var absorbed: String
+
+  func run() throws { try options.editor().merge(kept, absorbed) }
+}
+
+struct MoveTrack: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "move-track", abstract: "Move one track to another identity.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "track id, e.g. track-00012") var track: String
+  @Option(name: .customLong("to"), help: "target identity id") var target: String
+
+  func run() throws { try options.editor().moveTrack(track, to: target) }
+}
+
+struct SplitTrack: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "split", abstract: "Move one track into a new identity of its own.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "track id") var track: String
+
+  func run() throws {
+    print(try options.editor().split(track))
+  }
+}
