@@ -24,7 +24,7 @@ build-debug: setup
 	swift build -j $(SWIFT_JOBS) $(SWIFT_LINK)
 
 demo: build
-	DEBUG_THUMBS=1 .build/release/episode-run --ep-id $(EP_ID) --detect-track --faces-embed --save-crops
+	DEBUG_THUMBS=1 .build/release/episode-run --ep-id $(EP_ID) --detect-track --faces-embed --save-crops --cluster
 	.build/release/episode-run debug-thumbs data/frames/$(EP_ID)/crops_debug.jsonl
 	.build/release/episode-run validate --ep-id $(EP_ID)
 

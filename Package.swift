@@ -106,7 +106,9 @@ let package = Package(
       dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
-    .testTarget(name: "IdentitiesTests", dependencies: ["Identities", "Artifacts", "Inference"]),
+    .testTarget(
+      name: "IdentitiesTests",
+      dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),
     .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
   ]
 )

@@ -9,6 +9,7 @@
 #      end-to-end harvest on the same episode and model.
 #   4. episode-run bench-detect-track: detector-only, tracker-only (scene cuts + ByteTrack) and
 #      end-to-end detect-track frames/s (one process, medians of 3).
+#   5. episode-run bench-cluster: clustering 5,000 synthetic 128-d tracks with each linkage.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -94,3 +95,8 @@ echo "[bench] bench-detect-track on $EP (detector-only, tracker-only, end-to-end
 echo
 echo "Detect & track benchmark (default detector; decoding overlaps detection in the end-to-end run)"
 "$BIN" bench-detect-track --ep-id "$EP" --data-root "$DATA" 2>/dev/null | sed 1d
+
+echo "[bench] bench-cluster: 5,000 synthetic tracks, each linkage" >&2
+echo
+echo "Identity clustering benchmark (exact nearest-neighbour chain, cannot-links; target: a few seconds)"
+"$BIN" bench-cluster --tracks 5000 | sed 's/^/  /'

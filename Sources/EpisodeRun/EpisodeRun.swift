@@ -22,7 +22,7 @@ struct EpisodeRun: ParsableCommand {
       """,
     subcommands: [
       Validate.self, IdentitiesCommand.self, DebugThumbs.self, BenchHarvest.self,
-      BenchDetectTrack.self,
+      BenchDetectTrack.self, BenchCluster.self,
     ]
   )
 

@@ -5,7 +5,14 @@ import Identities
 import Inference
 import PipelineConfig
 
-extension Linkage: ExpressibleByArgument {}
+/// Parses a linkage name, naming the choices on error.
+func parseLinkage(_ name: String, flag: String = "--linkage") throws -> Linkage {
+  guard let linkage = Linkage(rawValue: name) else {
+    throw ValidationError(
+      "\(flag) \(name) is not one of \(Linkage.allCases.map(\.rawValue).joined(separator: ", "))")
+  }
+  return linkage
+}
 
 /// The clustering flags. Each one overrides the config file.
 struct ClusterOptions: ParsableArguments {
@@ -21,7 +28,7 @@ struct ClusterOptions: ParsableArguments {
   var minClusterSize: Int?
 
   @Option(name: .customLong("linkage"), help: "average | complete | single.")
-  var linkage: Linkage?
+  var linkage: String?
 
   @Flag(name: .customLong("force"), help: "Replace an invalid identities.json.")
   var force = false
@@ -35,7 +42,7 @@ struct ClusterOptions: ParsableArguments {
     if let value = try check(minClusterSize, 1...1_000_000, "--min-cluster-size") {
       resolved.minClusterSize = value
     }
-    if let linkage { resolved.linkage = linkage }
+    if let linkage { resolved.linkage = try parseLinkage(linkage) }
     return resolved
   }
 }
@@ -146,5 +153,20 @@ struct SplitTrack: ParsableCommand {
 
   func run() throws {
     print(try options.editor().split(track))
+  }
+}
+
+/// `episode-run bench-cluster`: times clustering on synthetic tracks with each linkage
+/// (`make bench` runs 5,000).
+struct BenchCluster: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench-cluster", abstract: "Time the clustering of N synthetic tracks.")
+  @Option(help: "Tracks to cluster.") var tracks = 5000
+  @Option(help: "Embedding width.") var width = 128
+
+  func run() throws {
+    for linkage in Linkage.allCases {
+      print(ClusteringBenchmark.run(tracks: tracks, width: width, linkage: linkage).text())
+    }
   }
 }
