@@ -86,11 +86,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .target(
+      name: "Cleanup",
+      dependencies: [
+        "Artifacts", "Harvest", "Identities", "Inference",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        "Identities", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Identities", "Cleanup", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -106,6 +113,7 @@ let package = Package(
       dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
+    .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),

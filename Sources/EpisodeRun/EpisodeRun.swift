@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import Cleanup
 import DetectTrack
 import Foundation
 import Harvest
@@ -31,12 +32,13 @@ struct EpisodeRun: ParsableCommand {
   @OptionGroup(title: "Detect & track") var detectTrack: DetectTrackOptions
   @OptionGroup(title: "Faces Harvest") var harvest: HarvestOptions
   @OptionGroup(title: "Identities") var cluster: ClusterOptions
+  @OptionGroup(title: "Clean-up") var cleanup: CleanupOptions
 
   func run() throws {
-    guard detectTrack.detectTrack || harvest.facesEmbed || cluster.cluster else {
+    guard detectTrack.detectTrack || harvest.facesEmbed || cluster.cluster || cleanup.cleanup else {
       throw ValidationError(
         "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag such as "
-          + "--detect-track, --faces-embed or --cluster, or a subcommand (see --help)")
+          + "--detect-track, --faces-embed, --cluster or --cleanup, or a subcommand (see --help)")
     }
     let episodeID = try episode.episodeID()
     let files = try configFiles.files()
@@ -47,7 +49,10 @@ struct EpisodeRun: ParsableCommand {
     let harvestConfig =
       harvest.facesEmbed ? try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed]) : nil
     let clusterConfig =
-      cluster.cluster ? try cluster.resolvedConfig(file: files[ConfigOptions.cluster]) : nil
+      cluster.cluster || cleanup.cleanup
+      ? try cluster.resolvedConfig(file: files[ConfigOptions.cluster]) : nil
+    let cleanupActions = cleanup.cleanup ? try cleanup.resolvedActions() : nil
+    _ = try check(cleanup.reembedMinQuality, 0...1, "--reembed-min-quality")
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
     if let trackingConfig {
       try runDetectTrack(episodeID, config: trackingConfig, manifest: manifest)
@@ -55,12 +60,21 @@ struct EpisodeRun: ParsableCommand {
     if let harvestConfig {
       try runHarvest(episodeID, config: harvestConfig, manifest: manifest)
     }
-    if let clusterConfig {
+    if cluster.cluster, let clusterConfig {
       let clusterer = IdentityClusterer(
         layout: episode.layout(), episode: episodeID, config: clusterConfig, manifest: manifest,
         logger: episode.logger("faceharvest.identities"))
       clusterer.force = cluster.force
       print(try clusterer.run().text())
+    }
+    if let cleanupActions, let clusterConfig {
+      let pass = EpisodeCleanup(
+        layout: episode.layout(), episode: episodeID, manifest: manifest,
+        logger: episode.logger("faceharvest.cleanup"))
+      pass.clusterConfig = clusterConfig
+      pass.harvestConfig = try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed])
+      if let floor = cleanup.reembedMinQuality { pass.reembedMinQuality = floor }
+      print(CleanupReportFormatter.text(try pass.run(cleanupActions)))
     }
   }
 

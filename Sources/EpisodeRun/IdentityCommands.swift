@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import Cleanup
 import Foundation
 import Identities
 import Inference
@@ -167,6 +168,34 @@ struct BenchCluster: ParsableCommand {
   func run() throws {
     for linkage in Linkage.allCases {
       print(ClusteringBenchmark.run(tracks: tracks, width: width, linkage: linkage).text())
+    }
+  }
+}
+
+/// The clean-up flags.
+struct CleanupOptions: ParsableArguments {
+  @Flag(
+    name: .customLong("cleanup"),
+    help: "Run the clean-up pass: split_tracks, reembed, recluster; writes cleanup_report.json.")
+  var cleanup = false
+
+  @Option(
+    name: .customLong("actions"),
+    help: "Comma-separated subset of split_tracks,reembed,recluster (default: all).")
+  var actions: String?
+
+  @Option(
+    name: .customLong("reembed-min-quality"), help: "Quality floor of reembed (default 0.8).")
+  var reembedMinQuality: Double?
+
+  func resolvedActions() throws -> [CleanupAction] {
+    guard let actions else { return CleanupAction.allCases }
+    do {
+      let parsed = try CleanupAction.parse(list: actions)
+      guard !parsed.isEmpty else { throw ValidationError("--actions names no action") }
+      return parsed
+    } catch let error as IdentitiesError {
+      throw ValidationError("\(error)")
     }
   }
 }

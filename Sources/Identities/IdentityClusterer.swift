@@ -304,7 +304,7 @@ public final class IdentityClusterer {
   }
 
   /// The threshold: the config's, else the manifest's for the embedder of this width.
-  func clusterThreshold(width: Int) throws -> Double {
+  public func clusterThreshold(width: Int) throws -> Double {
     if let value = config.clusterThresh { return value }
     let candidates =
       manifest?.models.filter {
