@@ -37,7 +37,8 @@ enum VideoFixtures {
 struct DetectTrackEndToEndTests {
   static let episode = "sample-s01e01"
 
-  @Test("from the bare video: --detect-track --faces-embed writes every artifact, validate clean")
+  @Test(
+    "from the bare video: --detect-track --faces-embed --cluster writes everything, validate clean")
   func chainFromBareVideo() throws {
     let root = try VideoFixtures.root(episode: Self.episode) { url in
       try FileManager.default.createSymbolicLink(
@@ -46,12 +47,15 @@ struct DetectTrackEndToEndTests {
     defer { try? FileManager.default.removeItem(at: root) }
     let outcome = try EpisodeRunProcess.run([
       "--ep-id", Self.episode, "--data-root", root.path, "--detect-track", "--faces-embed",
-      "--stride", "2", "--detector", "scrfd",
+      "--cluster", "--stride", "2", "--detector", "scrfd",
     ])
     #expect(outcome.status == 0, "\(outcome.combined)")
     #expect(outcome.standardOutput.contains("detect-track \(Self.episode): 13 tracks"))
     #expect(outcome.standardOutput.contains("scene cuts: 8"))
     #expect(outcome.standardOutput.contains("faces harvest \(Self.episode)"))
+    #expect(
+      outcome.standardOutput.contains("identities \(Self.episode): 5 identities from "),
+      "five people")
     let manifests = root.appendingPathComponent("manifests/\(Self.episode)")
     let detections = try VideoFixtures.rows(manifests.appendingPathComponent("detections.jsonl"))
     #expect(detections.allSatisfy { ($0["frame_idx"] as? Int ?? 1) % 2 == 0 }, "stride 2")
@@ -70,6 +74,7 @@ struct DetectTrackEndToEndTests {
     ])
     #expect(validate.status == 0, "\(validate.combined)")
     #expect(validate.standardOutput.contains("track_metrics.json"))
+    #expect(validate.standardOutput.contains("identities.json"))
   }
 
   @Test("a video without faces gives empty but valid artifacts")
