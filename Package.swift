@@ -9,6 +9,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "episode-run", targets: ["EpisodeRun"]),
+    .executable(name: "faceharvest-server", targets: ["FaceHarvestServer"]),
     .library(name: "Artifacts", targets: ["Artifacts"]),
     .library(name: "Media", targets: ["Media"]),
     .library(name: "Inference", targets: ["Inference"]),
@@ -20,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
   ],
   targets: [
     .systemLibrary(
@@ -93,6 +95,23 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .target(
+      name: "JobServer",
+      dependencies: [
+        "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "FaceHarvestServer",
+      dependencies: [
+        "JobServer", "Artifacts", "Inference",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "EpisodeRun",
       dependencies: [
@@ -114,6 +133,12 @@ let package = Package(
     .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
     .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
+    .testTarget(
+      name: "JobServerTests",
+      dependencies: [
+        "JobServer", "Artifacts", "Inference",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),

@@ -44,10 +44,13 @@ public struct TrackingConfig: Sendable, Equatable {
   /// The default config file path.
   public static let defaultPath = "config/pipeline/tracking.yaml"
 
-  /// The defaults overridden by the keys present in `file`; an unknown key is an error.
-  public static func load(_ file: ConfigFile) throws -> TrackingConfig {
+  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
+  /// is an error.
+  public static func load(_ file: ConfigFile, over base: TrackingConfig = TrackingConfig()) throws
+    -> TrackingConfig
+  {
     try file.rejectUnknownKeys(keys)
-    var config = TrackingConfig()
+    var config = base
     config.detector = try file.string("detector") ?? config.detector
     config.detThresh = try file.double("det_thresh", in: 0...1) ?? config.detThresh
     config.lowThresh = try file.double("low_thresh", in: 0...1) ?? config.lowThresh

@@ -68,7 +68,7 @@ struct HarvestOptions: ParsableArguments {
 
   /// The config file's values (or the defaults), then the flags given on the command line.
   func resolvedConfig(file: ConfigFile?) throws -> HarvestConfig {
-    var resolved = try file.map(HarvestConfig.load) ?? HarvestConfig()
+    var resolved = try file.map { try HarvestConfig.load($0) } ?? HarvestConfig()
     if saveCrops { resolved.saveCrops = true }
     if faceValidate { resolved.checkPoseQuality = true }
     if let value = try check(minFaceConf, 0...1, "--min-face-conf") {

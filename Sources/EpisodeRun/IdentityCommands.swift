@@ -36,7 +36,7 @@ struct ClusterOptions: ParsableArguments {
 
   /// The config file's values (or the defaults), then the flags given on the command line.
   func resolvedConfig(file: ConfigFile?) throws -> ClusterConfig {
-    var resolved = try file.map(ClusterConfig.load) ?? ClusterConfig()
+    var resolved = try file.map { try ClusterConfig.load($0) } ?? ClusterConfig()
     if let value = try check(clusterThresh, -1...1, "--cluster-thresh") {
       resolved.clusterThresh = value
     }

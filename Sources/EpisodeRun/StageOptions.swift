@@ -79,7 +79,7 @@ struct DetectTrackOptions: ParsableArguments {
 
   /// The config file's values (or the defaults), then the flags given on the command line.
   func resolvedConfig(file: ConfigFile?) throws -> TrackingConfig {
-    var resolved = try file.map(TrackingConfig.load) ?? TrackingConfig()
+    var resolved = try file.map { try TrackingConfig.load($0) } ?? TrackingConfig()
     if let value = try check(stride, 1...10_000, "--stride") {
       resolved.stride = value
       resolved.targetFPS = 0

@@ -52,10 +52,13 @@ public struct HarvestConfig: Sendable, Equatable {
     "embed_device", "save_crops",
   ]
 
-  /// The defaults overridden by the keys present in `file`; an unknown key is an error.
-  public static func load(_ file: ConfigFile) throws -> HarvestConfig {
+  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
+  /// is an error.
+  public static func load(_ file: ConfigFile, over base: HarvestConfig = HarvestConfig()) throws
+    -> HarvestConfig
+  {
     try file.rejectUnknownKeys(keys)
-    var config = HarvestConfig()
+    var config = base
     config.minQuality = try file.double("min_quality", in: 0...1) ?? config.minQuality
     config.minConfidence = try file.double("min_confidence", in: 0...1) ?? config.minConfidence
     config.minFaceSize = try file.int("min_face_size", in: 1...4096) ?? config.minFaceSize

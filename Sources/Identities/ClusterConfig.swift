@@ -26,10 +26,13 @@ public struct ClusterConfig: Sendable, Equatable {
   /// The default config file path.
   public static let defaultPath = "config/pipeline/clustering.yaml"
 
-  /// The defaults overridden by the keys present in `file`; an unknown key is an error.
-  public static func load(_ file: ConfigFile) throws -> ClusterConfig {
+  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
+  /// is an error.
+  public static func load(_ file: ConfigFile, over base: ClusterConfig = ClusterConfig()) throws
+    -> ClusterConfig
+  {
     try file.rejectUnknownKeys(keys)
-    var config = ClusterConfig()
+    var config = base
     config.clusterThresh = try file.double("cluster_thresh", in: -1...1) ?? config.clusterThresh
     config.minClusterSize =
       try file.int("min_cluster_size", in: 1...1_000_000) ?? config.minClusterSize

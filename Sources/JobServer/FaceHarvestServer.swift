@@ -1,0 +1,243 @@
+import Artifacts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Inference
+import Logging
+import NIOCore
+
+/// The HTTP API of the pipeline (spec §4; `docs/openapi.yaml`): jobs with Server-Sent-Events
+/// progress, and read access to an episode's faces, identities and crops. Jobs run in this
+/// process through the same library code as the CLI.
+public enum FaceHarvestServer {
+  /// Largest request body accepted (413 beyond it).
+  public static let maximumBodyBytes = 64 * 1024
+
+  /// The router for `manager` and `factory`.
+  public static func router(
+    manager: JobManager, factory: JobFactory, layout: DataLayout
+  ) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.get("/healthz") { _, _ in
+      json(
+        .ok,
+        [
+          "status": .string("ok"),
+          "jobs_running": .integer(
+            manager.recent(limit: manager.history).filter { $0.state == .running }.count),
+        ])
+    }
+    for kind in JobKind.allCases {
+      router.post("/jobs/\(kind.rawValue)") { request, context in
+        try await submit(kind, request: request, manager: manager, factory: factory)
+      }
+    }
+    router.get("/jobs") { _, _ in
+      json(.ok, ["jobs": .array(manager.recent().map { snapshotJSON($0) })])
+    }
+    router.get("/jobs/:id") { _, context in
+      guard let job = manager.job(context.parameters.get("id") ?? "") else {
+        return problem(.notFound, "not found", "no such job")
+      }
+      return json(.ok, snapshotJSON(job))
+    }
+    router.get("/jobs/:id/events") { request, context in
+      guard let job = manager.job(context.parameters.get("id") ?? "") else {
+        return problem(.notFound, "not found", "no such job")
+      }
+      let after = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) } ?? 0
+      return eventStream(job, after: after)
+    }
+    router.post("/jobs/:id/cancel") { _, context in
+      guard let job = manager.cancel(context.parameters.get("id") ?? "") else {
+        return problem(.notFound, "not found", "no such job")
+      }
+      return json(.accepted, snapshotJSON(job))
+    }
+    router.get("/episodes/:ep/faces") { request, context in
+      try faces(request, context: context, factory: factory, layout: layout)
+    }
+    router.get("/episodes/:ep/identities") { _, context in
+      let episode: EpisodeID
+      do {
+        episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
+      } catch {
+        return problem(.badRequest, "invalid ep_id", "\(error)")
+      }
+      let url = layout.identities(episode)
+      guard let data = FileManager.default.contents(atPath: url.path) else {
+        return problem(.notFound, "not found", "\(episode) has no identities.json")
+      }
+      return Response(
+        status: .ok, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    router.get("/episodes/:ep/crops/:track/:file") { _, context in
+      let episode: EpisodeID
+      do {
+        episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
+      } catch {
+        return problem(.badRequest, "invalid ep_id", "\(error)")
+      }
+      let track = context.parameters.get("track") ?? ""
+      let file = context.parameters.get("file") ?? ""
+      // Only names the pipeline writes: nothing here can leave the crops folder.
+      guard ArtifactID.isValidTrackID(track),
+        file.range(of: #"^frame_[0-9]{6,}\.jpg$"#, options: .regularExpression) != nil
+      else {
+        return problem(.badRequest, "invalid path", "crops are crops/track-NNNNN/frame_NNNNNN.jpg")
+      }
+      let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
+      guard let data = FileManager.default.contents(atPath: url.path) else {
+        return problem(.notFound, "not found", "no crop \(track)/\(file) in \(episode)")
+      }
+      return Response(
+        status: .ok, headers: [.contentType: "image/jpeg"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    return router
+  }
+
+  /// An application serving `router` on `host:port`, with the job manager's graceful shutdown.
+  public static func application(
+    host: String, port: Int, manager: JobManager, factory: JobFactory, layout: DataLayout,
+    logger: Logger
+  ) -> some ApplicationProtocol {
+    Application(
+      router: router(manager: manager, factory: factory, layout: layout),
+      configuration: .init(address: .hostname(host, port: port), serverName: "faceharvest"),
+      services: [JobManagerService(manager: manager)], logger: logger)
+  }
+
+  // MARK: Handlers
+
+  static func submit(
+    _ kind: JobKind, request: Request, manager: JobManager, factory: JobFactory
+  ) async throws -> Response {
+    var request = request
+    let buffer: ByteBuffer
+    do {
+      buffer = try await request.collectBody(upTo: maximumBodyBytes)
+    } catch {
+      return problem(
+        .contentTooLarge, "body too large", "at most \(maximumBodyBytes) bytes are accepted")
+    }
+    let body: JSONValue
+    do {
+      body = try JSONValue.parse(Array(buffer.readableBytesView))
+    } catch {
+      return problem(.badRequest, "invalid body", "not JSON: \(error)")
+    }
+    let job: Job
+    do {
+      let (episode, work) = try factory.prepare(kind: kind, body: body)
+      job = try manager.submit(kind: kind, episode: episode, work: work)
+    } catch let error as JobRequestError {
+      switch error {
+      case .badRequest(let detail): return problem(.badRequest, "invalid request", detail)
+      case .notFound(let detail): return problem(.notFound, "not found", detail)
+      case .conflict(let running):
+        return json(
+          .conflict,
+          [
+            "error": .string("conflict"), "detail": .string(error.description),
+            "job_id": .string(running),
+          ])
+      }
+    }
+    if request.headers[.accept]?.contains("text/event-stream") == true {
+      return eventStream(job, after: 0)
+    }
+    return json(
+      .accepted, ["job_id": .string(job.id), "state": .string(job.state.rawValue)],
+      headers: [.location: "/jobs/\(job.id)"])
+  }
+
+  static func faces(
+    _ request: Request, context: BasicRequestContext, factory: JobFactory, layout: DataLayout
+  ) throws -> Response {
+    let episode: EpisodeID
+    do {
+      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
+    } catch {
+      return problem(.badRequest, "invalid ep_id", "\(error)")
+    }
+    let query = request.uri.queryParameters
+    let limit = query.get("limit").flatMap { Int($0) } ?? 100
+    let offset = query.get("offset").flatMap { Int($0) } ?? 0
+    guard (1...1000).contains(limit), offset >= 0 else {
+      return problem(.badRequest, "invalid query", "limit is 1–1000 and offset ≥ 0")
+    }
+    let track = query.get("track_id").map { String($0) }
+    let url = layout.faces(episode)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
+    }
+    var rows: [JSONValue] = []
+    var total = 0
+    try JSONLReader<JSONValue>(url: url, displayPath: layout.relativePath(url)).forEachRow {
+      _, row in
+      guard case .object(var fields) = row else { return }
+      if let track, fields["track_id"]?.stringValue != track { return }
+      total += 1
+      guard total > offset, rows.count < limit else { return }
+      fields["embedding"] = nil  // faces.npy holds them; rows stay small
+      rows.append(.object(fields))
+    }
+    return json(
+      .ok,
+      [
+        "total": .integer(total), "offset": .integer(offset), "limit": .integer(limit),
+        "faces": .array(rows),
+      ])
+  }
+
+  static func eventStream(_ job: Job, after: Int) -> Response {
+    let events = job.events(after: after)
+    return Response(
+      status: .ok,
+      headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+      body: ResponseBody { writer in
+        for await event in events {
+          try await writer.write(ByteBuffer(string: event.serverSentEvent))
+        }
+        try await writer.finish(nil)
+      })
+  }
+
+  static func snapshotJSON(_ job: Job) -> JSONValue {
+    FaceHarvestJSON.value(job.snapshot())
+  }
+
+  static func json(
+    _ status: HTTPResponse.Status, _ object: [String: JSONValue], headers: HTTPFields = [:]
+  ) -> Response {
+    json(status, .object(object), headers: headers)
+  }
+
+  static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:])
+    -> Response
+  {
+    var fields = headers
+    fields[.contentType] = "application/json"
+    return Response(
+      status: status, headers: fields,
+      body: .init(byteBuffer: ByteBuffer(string: value.compactJSON() + "\n")))
+  }
+
+  /// `{error, detail}`.
+  static func problem(_ status: HTTPResponse.Status, _ error: String, _ detail: String)
+    -> Response
+  {
+    json(status, ["error": .string(error), "detail": .string(detail)])
+  }
+}
+
+/// Codable values as `JSONValue`.
+enum FaceHarvestJSON {
+  static func value<T: Encodable>(_ value: T) -> JSONValue {
+    guard let data = try? JSONEncoder().encode(value), let parsed = try? JSONValue.parse(data)
+    else { return .null }
+    return parsed
+  }
+}
