@@ -137,6 +137,7 @@ let package = Package(
       name: "JobServerTests",
       dependencies: [
         "JobServer", "Artifacts", "Inference",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
     .testTarget(

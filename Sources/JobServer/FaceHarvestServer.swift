@@ -102,7 +102,7 @@ public enum FaceHarvestServer {
   public static func application(
     host: String, port: Int, manager: JobManager, factory: JobFactory, layout: DataLayout,
     logger: Logger
-  ) -> some ApplicationProtocol {
+  ) -> Application<RouterResponder<BasicRequestContext>> {
     Application(
       router: router(manager: manager, factory: factory, layout: layout),
       configuration: .init(address: .hostname(host, port: port), serverName: "faceharvest"),

@@ -1,0 +1,300 @@
+import Artifacts
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Inference
+import Logging
+import NIOCore
+import Testing
+
+@testable import JobServer
+
+/// A scratch data root with the sample episode's video and its oracle detections and tracks.
+struct ServerFixture {
+  static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let episode = "sample-s01e01"
+
+  let root: URL
+  var layout: DataLayout { DataLayout(root: root) }
+  var manifests: URL { root.appendingPathComponent("manifests/\(Self.episode)") }
+
+  init(withTracks: Bool = true) throws {
+    root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-server-\(UUID().uuidString)")
+    let data = Self.repositoryRoot.appendingPathComponent("data")
+    let video = root.appendingPathComponent("videos/\(Self.episode)")
+    try FileManager.default.createDirectory(at: video, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      at: video.appendingPathComponent("episode.mp4"),
+      withDestinationURL: data.appendingPathComponent("videos/\(Self.episode)/episode.mp4"))
+    try FileManager.default.createDirectory(at: manifests, withIntermediateDirectories: true)
+    if withTracks {
+      for name in ["detections.jsonl", "tracks.jsonl"] {
+        try FileManager.default.copyItem(
+          at: data.appendingPathComponent("ground_truth/\(Self.episode)/\(name)"),
+          to: manifests.appendingPathComponent(name))
+      }
+    }
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: root) }
+
+  func application(maxConcurrentJobs: Int = 1) throws -> (
+    Application<RouterResponder<BasicRequestContext>>, JobManager
+  ) {
+    let deps =
+      ProcessInfo.processInfo.environment["FACEHARVEST_DEPS"].flatMap {
+        $0.isEmpty ? nil : $0
+      } ?? Self.repositoryRoot.appendingPathComponent(".deps").path
+    let manifest = try ModelManifest.load(
+      from: URL(fileURLWithPath: deps).appendingPathComponent("models/manifest.json"))
+    let logger = Logger(label: "test.server")
+    let manager = JobManager(maxConcurrentJobs: maxConcurrentJobs, logger: logger)
+    let factory = JobFactory(
+      layout: layout, manifest: manifest,
+      configDirectory: Self.repositoryRoot.appendingPathComponent("config/pipeline"),
+      logger: logger)
+    let app = FaceHarvestServer.application(
+      host: "127.0.0.1", port: 0, manager: manager, factory: factory, layout: layout,
+      logger: logger)
+    return (app, manager)
+  }
+}
+
+/// Parses an SSE body into (id, event, data object) triples, failing on bad framing.
+func parseEvents(_ text: String) throws -> [(id: Int, name: String, data: [String: Any])] {
+  var events: [(Int, String, [String: Any])] = []
+  for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
+    var id: Int?
+    var name: String?
+    var data: [String: Any]?
+    for line in block.split(separator: "\n") {
+      if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+      if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+      if line.hasPrefix("data: ") {
+        data =
+          try JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any]
+      }
+    }
+    events.append((try #require(id), try #require(name), try #require(data)))
+  }
+  return events
+}
+
+func body(_ object: [String: Any]) throws -> ByteBuffer {
+  ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
+}
+
+func object(_ buffer: ByteBuffer) throws -> [String: Any] {
+  try #require(
+    try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+}
+
+@Suite("Job server", .serialized)
+struct JobServerTests {
+  @Test("bad requests: traversal, absolute paths, unknown episode or job, missing inputs, size")
+  func errors() async throws {
+    let fixture = try ServerFixture(withTracks: false)
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    try await app.test(.router) { client in
+      for bad in ["../etc", "%2e%2e", "/etc/passwd", "a/b", ""] {
+        try await client.execute(
+          uri: "/jobs/faces_embed", method: .post, body: try body(["ep_id": bad])
+        ) { response in
+          #expect(response.status == .badRequest, "\(bad)")
+          let problem = try object(response.body)
+          #expect(problem["error"] is String && problem["detail"] is String)
+        }
+      }
+      for path in ["/episodes/..%2F..%2Fetc/faces", "/episodes/%2e%2e/identities"] {
+        try await client.execute(uri: path, method: .get) { response in
+          #expect(response.status == .badRequest, "\(path)")
+        }
+      }
+      try await client.execute(
+        uri: "/episodes/\(ServerFixture.episode)/crops/track-00001/..%2F..%2Fsecret.jpg",
+        method: .get
+      ) { #expect($0.status == .badRequest) }
+      try await client.execute(
+        uri: "/jobs/faces_embed", method: .post, body: try body(["ep_id": "no-such-episode"])
+      ) { #expect($0.status == .notFound) }
+      // tracks.jsonl is absent: 400 before anything is queued.
+      try await client.execute(
+        uri: "/jobs/faces_embed", method: .post, body: try body(["ep_id": ServerFixture.episode])
+      ) { response in
+        #expect(response.status == .badRequest)
+        #expect(String(buffer: response.body).contains("tracks.jsonl"))
+      }
+      try await client.execute(
+        uri: "/jobs/detect_track", method: .post,
+        body: try body(["ep_id": ServerFixture.episode, "strides": 2])
+      ) { response in
+        #expect(response.status == .badRequest)
+        #expect(String(buffer: response.body).contains("strides"))
+      }
+      try await client.execute(
+        uri: "/jobs/detect_track", method: .post, body: ByteBuffer(string: "{\"ep_id\": ")
+      ) { #expect($0.status == .badRequest) }
+      try await client.execute(
+        uri: "/jobs/detect_track", method: .post,
+        body: ByteBuffer(repeating: UInt8(ascii: " "), count: 200_000)
+      ) { #expect($0.status == .contentTooLarge) }
+      try await client.execute(uri: "/jobs/job-999999", method: .get) {
+        #expect($0.status == .notFound)
+      }
+      try await client.execute(uri: "/jobs", method: .get) { response in
+        #expect(response.status == .ok)
+        let reply = try object(response.body)
+        #expect((reply["jobs"] as? [Any])?.isEmpty == true)
+      }
+    }
+  }
+
+  @Test("a harvest job streams progress as SSE (ids increase, ends with done); resume works")
+  func harvestOverSSE() async throws {
+    let fixture = try ServerFixture()
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    try await app.test(.router) { client in
+      let events = try await client.execute(
+        uri: "/jobs/faces_embed", method: .post, headers: [.accept: "text/event-stream"],
+        body: try body(["ep_id": ServerFixture.episode, "sample_interval": 20])
+      ) { response in
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "text/event-stream")
+        return try parseEvents(String(buffer: response.body))
+      }
+      try #require(events.count >= 2)
+      #expect(events.map(\.id) == Array(1...events.count))
+      #expect(events.dropLast().allSatisfy { $0.name == "progress" })
+      for event in events.dropLast() {
+        for key in ["phase", "faces_done", "faces_total", "frames_done", "fps", "elapsed"] {
+          #expect(event.data[key] != nil, "\(key) in \(event.data)")
+        }
+      }
+      let done = try #require(events.last)
+      #expect(done.name == "done")
+      #expect(
+        (done.data["result"] as? [String])?.contains("embeds/\(ServerFixture.episode)/faces.npy")
+          == true)
+      #expect((done.data["summary"] as? [String: Any])?["faces_kept"] as? Int ?? 0 > 0)
+
+      // The job is listed and resumable after its end with Last-Event-ID.
+      let jobID = try await client.execute(uri: "/jobs", method: .get) { response in
+        let jobs = try #require(try object(response.body)["jobs"] as? [[String: Any]])
+        #expect(jobs.first?["state"] as? String == "succeeded")
+        return try #require(jobs.first?["job_id"] as? String)
+      }
+      let last = events.count - 1
+      try await client.execute(
+        uri: "/jobs/\(jobID)/events", method: .get,
+        headers: [.init("Last-Event-ID")!: "\(last - 1)"]
+      ) { response in
+        let replay = try parseEvents(String(buffer: response.body))
+        #expect(replay.map(\.id) == [last, last + 1])
+        #expect(replay.last?.name == "done")
+      }
+    }
+    #expect(
+      FileManager.default.fileExists(
+        atPath: fixture.layout.facesNPY(try EpisodeID(ServerFixture.episode)).path))
+  }
+
+  @Test("a duplicate job gets 409 with the running job's id; cancel stops it, nothing written")
+  func conflictAndCancel() async throws {
+    let fixture = try ServerFixture()
+    defer { fixture.remove() }
+    let tracksBefore = try Data(
+      contentsOf: fixture.manifests.appendingPathComponent("tracks.jsonl"))
+    let (app, manager) = try fixture.application()
+    try await app.test(.router) { client in
+      let jobID = try await client.execute(
+        uri: "/jobs/detect_track", method: .post, body: try body(["ep_id": ServerFixture.episode])
+      ) { response in
+        #expect(response.status == .accepted)
+        let reply = try object(response.body)
+        #expect(reply["state"] is String)
+        return try #require(reply["job_id"] as? String)
+      }
+      try await client.execute(
+        uri: "/jobs/detect_track", method: .post, body: try body(["ep_id": ServerFixture.episode])
+      ) { response in
+        #expect(response.status == .conflict)
+        let reply = try object(response.body)
+        #expect(reply["job_id"] as? String == jobID)
+      }
+      // Let it start, then cancel it mid-run.
+      while manager.job(jobID)?.state == .queued { try await Task.sleep(for: .milliseconds(50)) }
+      try await Task.sleep(for: .milliseconds(500))
+      try await client.execute(uri: "/jobs/\(jobID)/cancel", method: .post) {
+        #expect($0.status == .accepted)
+      }
+      let events = try await client.execute(uri: "/jobs/\(jobID)/events", method: .get) {
+        try parseEvents(String(buffer: $0.body))
+      }
+      #expect(events.last?.name == "error")
+      #expect(events.last?.data["error"] as? String == "cancelled")
+      try await client.execute(uri: "/jobs/\(jobID)", method: .get) { response in
+        let reply = try object(response.body)
+        #expect(reply["state"] as? String == "cancelled")
+      }
+    }
+    // The previous artifacts are untouched and no metrics file appeared.
+    #expect(
+      try Data(contentsOf: fixture.manifests.appendingPathComponent("tracks.jsonl")) == tracksBefore
+    )
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: fixture.manifests.appendingPathComponent("track_metrics.json").path))
+  }
+
+  @Test("a live server answers health, reading endpoints and a streamed job")
+  func live() async throws {
+    let fixture = try ServerFixture()
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    try await app.test(.live) { client in
+      try await client.execute(uri: "/healthz", method: .get) { response in
+        #expect(response.status == .ok)
+        let reply = try object(response.body)
+        #expect(reply["status"] as? String == "ok")
+      }
+      try await client.execute(
+        uri: "/jobs/faces_embed", method: .post, headers: [.accept: "text/event-stream"],
+        body: try body(["ep_id": ServerFixture.episode, "save_crops": true, "sample_interval": 30])
+      ) { response in
+        let events = try parseEvents(String(buffer: response.body))
+        #expect(events.last?.name == "done")
+      }
+      let first = try await client.execute(
+        uri: "/episodes/\(ServerFixture.episode)/faces?limit=2&offset=1", method: .get
+      ) { response in
+        #expect(response.status == .ok)
+        let page = try object(response.body)
+        let faces = try #require(page["faces"] as? [[String: Any]])
+        #expect(faces.count == 2 && (page["total"] as? Int ?? 0) >= 3)
+        #expect(faces.allSatisfy { $0["embedding"] == nil })
+        return try #require(faces.first)
+      }
+      let crop = try #require(first["crop_path"] as? String)
+      try await client.execute(uri: "/episodes/\(ServerFixture.episode)/\(crop)", method: .get) {
+        response in
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "image/jpeg")
+        #expect(response.body.readableBytes > 1000)
+      }
+      let track = try #require(first["track_id"] as? String)
+      try await client.execute(
+        uri: "/episodes/\(ServerFixture.episode)/faces?track_id=\(track)", method: .get
+      ) { response in
+        let faces = try #require(try object(response.body)["faces"] as? [[String: Any]])
+        #expect(!faces.isEmpty && faces.allSatisfy { $0["track_id"] as? String == track })
+      }
+      try await client.execute(uri: "/episodes/\(ServerFixture.episode)/identities", method: .get) {
+        #expect($0.status == .notFound)
+      }
+    }
+  }
+}
