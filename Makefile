@@ -19,6 +19,7 @@ setup:
 
 build: setup
 	swift build -c release -j $(SWIFT_JOBS) $(SWIFT_LINK) --product episode-run
+	swift build -c release -j $(SWIFT_JOBS) $(SWIFT_LINK) --product faceharvest-server
 
 build-debug: setup
 	swift build -j $(SWIFT_JOBS) $(SWIFT_LINK)

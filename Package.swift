@@ -139,6 +139,7 @@ let package = Package(
         "JobServer", "Artifacts", "Inference",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "Yams", package: "Yams"),
       ]),
     .testTarget(
       name: "IdentitiesTests",

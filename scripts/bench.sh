@@ -10,6 +10,7 @@
 #   4. episode-run bench-detect-track: detector-only, tracker-only (scene cuts + ByteTrack) and
 #      end-to-end detect-track frames/s (one process, medians of 3).
 #   5. episode-run bench-cluster: clustering 5,000 synthetic 128-d tracks with each linkage.
+#   6. scripts/load_bench.py: 200 polling clients against faceharvest-server during a harvest job.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -100,3 +101,12 @@ echo "[bench] bench-cluster: 5,000 synthetic tracks, each linkage" >&2
 echo
 echo "Identity clustering benchmark (exact nearest-neighbour chain, cannot-links; target: a few seconds)"
 "$BIN" bench-cluster --tracks 5000 | sed 's/^/  /'
+
+echo "[bench] job server under load (scripts/load_bench.py, on $LONG_EP)" >&2
+SERVER="$ROOT/.build/release/faceharvest-server"
+root=$(scratch_root "$LONG_EP")
+echo
+echo "Job server load benchmark (clients on the same 2 cores: latency with normal-priority clients,"
+echo "throughput with clients at nice 19 so that their own CPU use is not charged to the server)"
+"$VPY" scripts/load_bench.py --server "$SERVER" --data-root "$root" --ep-id "$LONG_EP" --client-nice 0 --runs 2
+"$VPY" scripts/load_bench.py --server "$SERVER" --data-root "$root" --ep-id "$LONG_EP" --runs 3

@@ -206,7 +206,7 @@ public enum FaceHarvestServer {
   }
 
   static func snapshotJSON(_ job: Job) -> JSONValue {
-    FaceHarvestJSON.value(job.snapshot())
+    job.snapshot().jsonValue
   }
 
   static func json(
@@ -230,14 +230,5 @@ public enum FaceHarvestServer {
     -> Response
   {
     json(status, ["error": .string(error), "detail": .string(detail)])
-  }
-}
-
-/// Codable values as `JSONValue`.
-enum FaceHarvestJSON {
-  static func value<T: Encodable>(_ value: T) -> JSONValue {
-    guard let data = try? JSONEncoder().encode(value), let parsed = try? JSONValue.parse(data)
-    else { return .null }
-    return parsed
   }
 }

@@ -83,6 +83,7 @@ public final class Job: @unchecked Sendable {
   public let episode: EpisodeID
   /// When it was submitted.
   public let createdAt: Date
+  private let createdAtText: String
   let work: @Sendable (Job) throws -> [String]
   private let lock = NSLock()
   private var events: [JobEvent] = []
@@ -102,6 +103,7 @@ public final class Job: @unchecked Sendable {
     self.kind = kind
     self.episode = episode
     self.createdAt = Date()
+    self.createdAtText = ArtifactTimestamp.string(from: createdAt)
     self.work = work
   }
 
@@ -122,7 +124,7 @@ public final class Job: @unchecked Sendable {
       JobSnapshot(
         jobID: id, kind: kind, epID: episode.rawValue, state: currentState,
         progress: lastProgress, result: resultPaths, error: errorText,
-        createdAt: ArtifactTimestamp.string(from: createdAt))
+        createdAt: createdAtText)
     }
   }
 
@@ -199,11 +201,71 @@ public final class Job: @unchecked Sendable {
   }
 }
 
+extension JobSnapshot {
+  /// The snapshot as a JSON value (snake_case keys, absent fields left out).
+  var jsonValue: JSONValue {
+    var object: [String: JSONValue] = [
+      "job_id": .string(jobID), "kind": .string(kind.rawValue), "ep_id": .string(epID),
+      "state": .string(state.rawValue), "created_at": .string(createdAt),
+    ]
+    if let progress { object["progress"] = progress }
+    if let result { object["result"] = .array(result.map { .string($0) }) }
+    if let error { object["error"] = .string(error) }
+    return .object(object)
+  }
+}
+
 extension JSONValue {
-  /// Compact JSON text with sorted keys.
+  /// Compact JSON text with sorted keys, written directly (no `JSONEncoder`: the server
+  /// renders one for every status request).
   func compactJSON() -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    var text = ""
+    write(to: &text)
+    return text
+  }
+
+  private func write(to text: inout String) {
+    switch self {
+    case .null: text += "null"
+    case .bool(let value): text += value ? "true" : "false"
+    case .integer(let value): text += String(value)
+    case .number(let value): text += value.isFinite ? "\(value)" : "null"
+    case .string(let value): Self.quote(value, into: &text)
+    case .array(let values):
+      text += "["
+      for (index, value) in values.enumerated() {
+        if index > 0 { text += "," }
+        value.write(to: &text)
+      }
+      text += "]"
+    case .object(let fields):
+      text += "{"
+      for (index, key) in fields.keys.sorted().enumerated() {
+        if index > 0 { text += "," }
+        Self.quote(key, into: &text)
+        text += ":"
+        fields[key]!.write(to: &text)
+      }
+      text += "}"
+    }
+  }
+
+  private static func quote(_ string: String, into text: inout String) {
+    text += "\""
+    for scalar in string.unicodeScalars {
+      switch scalar {
+      case "\"": text += "\\\""
+      case "\\": text += "\\\\"
+      case "\n": text += "\\n"
+      case "\r": text += "\\r"
+      case "\t": text += "\\t"
+      case _ where scalar.value < 0x20:
+        text +=
+          "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+          + String(scalar.value, radix: 16)
+      default: text.unicodeScalars.append(scalar)
+      }
+    }
+    text += "\""
   }
 }

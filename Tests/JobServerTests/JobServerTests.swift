@@ -6,6 +6,7 @@ import Inference
 import Logging
 import NIOCore
 import Testing
+import Yams
 
 @testable import JobServer
 
@@ -296,5 +297,100 @@ struct JobServerTests {
         #expect($0.status == .notFound)
       }
     }
+  }
+}
+
+@Suite("Job server against the CLI", .serialized)
+struct JobServerCLITests {
+  /// The `episode-run` that `swift build` put beside this test bundle (or in .build/debug).
+  static func episodeRun() throws -> URL {
+    var candidates: [URL] = []
+    if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
+      candidates.append(
+        bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("episode-run"))
+    }
+    candidates.append(
+      ServerFixture.repositoryRoot.appendingPathComponent(".build/debug/episode-run"))
+    return try #require(
+      candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+      "build episode-run first (swift build --build-tests builds it)")
+  }
+
+  @Test("a harvest job over HTTP writes the same faces.npy as the CLI")
+  func sameAsCLI() async throws {
+    let overHTTP = try ServerFixture()
+    let withCLI = try ServerFixture()
+    defer {
+      overHTTP.remove()
+      withCLI.remove()
+    }
+    let (app, _) = try overHTTP.application()
+    try await app.test(.router) { client in
+      let events = try await client.execute(
+        uri: "/jobs/faces_embed", method: .post, headers: [.accept: "text/event-stream"],
+        body: try body(["ep_id": ServerFixture.episode, "sample_interval": 12])
+      ) { try parseEvents(String(buffer: $0.body)) }
+      #expect(events.last?.name == "done", "\(events.last?.data ?? [:])")
+    }
+    let process = Process()
+    process.executableURL = try Self.episodeRun()
+    process.arguments = [
+      "--ep-id", ServerFixture.episode, "--faces-embed", "--sample-interval", "12",
+      "--data-root", withCLI.root.path,
+    ]
+    process.currentDirectoryURL = ServerFixture.repositoryRoot
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let episode = try EpisodeID(ServerFixture.episode)
+    let http = try Data(contentsOf: overHTTP.layout.facesNPY(episode))
+    let cli = try Data(contentsOf: withCLI.layout.facesNPY(episode))
+    #expect(http.count > 1000)
+    #expect(http == cli)
+  }
+
+  @Test("shutdown cancels a running job cleanly and waits for it")
+  func shutdown() async throws {
+    let fixture = try ServerFixture()
+    defer { fixture.remove() }
+    let (app, manager) = try fixture.application()
+    let jobID = try await app.test(.router) { client in
+      try await client.execute(
+        uri: "/jobs/detect_track", method: .post,
+        body: try body(["ep_id": ServerFixture.episode])
+      ) { response in try #require(try object(response.body)["job_id"] as? String) }
+    }
+    while manager.job(jobID)?.state == .queued { try await Task.sleep(for: .milliseconds(50)) }
+    manager.shutdown()
+    #expect(manager.job(jobID)?.state == .cancelled)
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: fixture.manifests.appendingPathComponent("track_metrics.json").path))
+  }
+}
+
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+  @Test("docs/openapi.yaml parses and documents every route the server has")
+  func documentsEveryRoute() throws {
+    let url = ServerFixture.repositoryRoot.appendingPathComponent("docs/openapi.yaml")
+    let document = try #require(
+      try Yams.load(yaml: String(contentsOf: url, encoding: .utf8)) as? [String: Any])
+    let paths = try #require(document["paths"] as? [String: [String: Any]])
+    let routes: [(String, String)] =
+      [
+        ("get", "/healthz"), ("get", "/jobs"), ("get", "/jobs/{id}"), ("get", "/jobs/{id}/events"),
+        ("post", "/jobs/{id}/cancel"), ("get", "/episodes/{ep_id}/faces"),
+        ("get", "/episodes/{ep_id}/identities"),
+        ("get", "/episodes/{ep_id}/crops/{track_id}/{file}"),
+      ]
+      + JobKind.allCases.map { ("post", "/jobs/\($0.rawValue)") }
+    for (method, path) in routes {
+      let operation = try #require(paths[path]?[method] as? [String: Any], "\(method) \(path)")
+      #expect(operation["responses"] is [String: Any], "\(method) \(path) lists its responses")
+    }
+    #expect(paths.count == Set(routes.map(\.1)).count, "no undocumented or stale paths")
   }
 }
