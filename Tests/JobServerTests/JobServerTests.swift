@@ -394,3 +394,23 @@ struct OpenAPIDocumentTests {
     #expect(paths.count == Set(routes.map(\.1)).count, "no undocumented or stale paths")
   }
 }
+
+@Suite("Event and status JSON")
+struct CompactJSONTests {
+  @Test("the direct JSON writer escapes strings and round-trips through a JSON parser")
+  func roundTrip() throws {
+    let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} Zoë 李 🎬 /slash"
+    let value = JSONValue.object([
+      "s": .string(tricky), "i": .integer(-42), "d": .number(0.125), "b": .bool(true),
+      "n": .null, "a": .array([.integer(1), .string("x")]),
+      "o": .object(["z": .integer(1), "a": .integer(2)]),
+    ])
+    let text = value.compactJSON()
+    #expect(text.hasPrefix("{\"a\":[1,\"x\"],\"b\":true,\"d\":0.125"), "keys sorted: \(text)")
+    let parsed = try #require(
+      try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    #expect(parsed["s"] as? String == tricky)
+    #expect(parsed["i"] as? Int == -42 && parsed["d"] as? Double == 0.125)
+    #expect(try JSONValue.parse(Array(text.utf8)) == value)
+  }
+}
