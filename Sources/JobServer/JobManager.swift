@@ -98,7 +98,7 @@ public final class JobManager: @unchecked Sendable {
     let all = lock.withLock { Array(jobs.keys) }
     for id in all { _ = cancel(id) }
     idle.lock()
-    while lock.withLock({ running }) > 0 { idle.wait(until: Date().addingTimeInterval(0.1)) }
+    while lock.withLock({ running }) > 0 { _ = idle.wait(until: Date().addingTimeInterval(0.1)) }
     idle.unlock()
   }
 
