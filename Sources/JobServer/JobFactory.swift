@@ -149,7 +149,7 @@ public struct JobFactory: Sendable {
         artifacts += result.artifacts
         summary["detect_track"] = Self.json(result)
       }
-      if job.isCancelled { return [] }
+      if job.isCancelled { throw JobCancelled(completed: artifacts) }
       if kind == .facesEmbed || kind == .pipeline {
         let harvester = FacesHarvester(
           layout: stageLayout, episode: episode, config: harvest, manifest: manifest, logger: logger
@@ -159,7 +159,7 @@ public struct JobFactory: Sendable {
         artifacts += result.artifacts
         summary["faces_embed"] = Self.json(result)
       }
-      if job.isCancelled { return [] }
+      if job.isCancelled { throw JobCancelled(completed: artifacts) }
       if kind == .cluster || kind == .pipeline {
         job.progress(["phase": .string("cluster")])
         let result = try IdentityClusterer(
@@ -203,5 +203,17 @@ public struct JobFactory: Sendable {
         progress.elapsed > 0 ? Double(progress.framesAnalysed) / progress.elapsed : 0),
       "elapsed": .number(progress.elapsed),
     ]
+  }
+}
+
+/// A pipeline job stopped between stages: the stages before it finished and wrote their
+/// artifacts (each stage is atomic), the rest did not run.
+struct JobCancelled: Error, CustomStringConvertible {
+  let completed: [String]
+
+  var description: String {
+    completed.isEmpty
+      ? "cancelled"
+      : "cancelled between stages; already written: " + completed.joined(separator: ", ")
   }
 }

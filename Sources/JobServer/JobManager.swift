@@ -139,12 +139,9 @@ public final class JobManager: @unchecked Sendable {
     job.setRunning()
     logger.info("job started", metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)"])
     do {
+      // Work that returns has written everything, even if a cancel arrived meanwhile.
       let result = try job.work(job)
-      if job.isCancelled {
-        job.finish(state: .cancelled, result: nil, summary: nil, error: "cancelled")
-      } else {
-        job.finish(state: .succeeded, result: result, summary: job.summary, error: nil)
-      }
+      job.finish(state: .succeeded, result: result, summary: job.summary, error: nil)
     } catch {
       job.finish(
         state: job.isCancelled ? .cancelled : .failed, result: nil, summary: nil,
