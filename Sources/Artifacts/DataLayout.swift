@@ -159,6 +159,29 @@ public struct DataLayout: Hashable, Sendable {
 
   // MARK: Helpers
 
+  /// A new data root in the temporary folder whose `episode` has this layout's video (a
+  /// symbolic link) and copies of the listed artifacts: benchmarks run stages there without
+  /// touching the real episode. The caller removes `root` when done.
+  public func scratchCopy(
+    of episode: EpisodeID, copying artifacts: [(DataLayout, EpisodeID) -> URL] = []
+  ) throws -> DataLayout {
+    let scratch = DataLayout(
+      root: FileManager.default.temporaryDirectory
+        .appendingPathComponent("faceharvest-scratch-\(UUID().uuidString)"))
+    let manager = FileManager.default
+    try manager.createDirectory(
+      at: scratch.video(episode).deletingLastPathComponent(), withIntermediateDirectories: true)
+    try manager.createSymbolicLink(
+      at: scratch.video(episode), withDestinationURL: video(episode).standardizedFileURL)
+    for artifact in artifacts {
+      let destination = artifact(scratch, episode)
+      try manager.createDirectory(
+        at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try manager.copyItem(at: artifact(self, episode), to: destination)
+    }
+    return scratch
+  }
+
   /// `url` relative to the data root (`manifests/x/faces.jsonl`) when it is under the root,
   /// else its full path. Used to name files in messages.
   public func relativePath(_ url: URL) -> String {

@@ -21,6 +21,10 @@ public struct ByteTrackConfig: Sendable, Equatable {
 
   /// The defaults.
   public init() {}
+
+  /// Analysed frames a lost track is kept: `trackBuffer` frames at 30 fps, scaled to
+  /// `frameRate`.
+  public var lostFramesKept: Int { Int((frameRate / 30 * Double(trackBuffer)).rounded()) }
 }
 
 /// ByteTrack (Zhang et al. 2022): Kalman-predicted boxes; optimal IoU association of high-score
@@ -127,7 +131,7 @@ public final class ByteTracker {
       }
     }
     startOfShot = false
-    let maximumLost = Int((config.frameRate / 30 * Double(config.trackBuffer)).rounded())
+    let maximumLost = config.lostFramesKept
     for track in tracks where track.state == .lost && frame - track.lastFrame > maximumLost {
       track.state = .removed
     }

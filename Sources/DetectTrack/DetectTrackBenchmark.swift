@@ -77,11 +77,11 @@ public enum DetectTrackBenchmark {
       detectorTimes.append(Date().timeIntervalSince(started))
     }
 
-    let analysedFPS = decoder.info.frameRate > 0 ? decoder.info.frameRate / Double(stride) : 30
     var trackerTimes: [Double] = []
     for _ in 0..<repetitions {
       let started = Date()
-      let tracker = ByteTracker(config: config.byteTrack(analysedFPS: analysedFPS))
+      let tracker = ByteTracker(
+        config: config.byteTrack(frameRate: decoder.info.frameRate, stride: stride))
       var cuts = SceneCutDetector(
         threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
       for (image, faces) in zip(frames, detections) {
@@ -93,15 +93,8 @@ public enum DetectTrackBenchmark {
     let analysed = frames.count
     frames = []
 
-    let scratch = FileManager.default.temporaryDirectory
-      .appendingPathComponent("faceharvest-bench-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let scratchLayout = DataLayout(root: scratch)
-    try FileManager.default.createDirectory(
-      at: scratchLayout.video(episode).deletingLastPathComponent(),
-      withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(
-      at: scratchLayout.video(episode), withDestinationURL: videoURL.standardizedFileURL)
+    let scratchLayout = try layout.scratchCopy(of: episode)
+    defer { try? FileManager.default.removeItem(at: scratchLayout.root) }
     var endToEndTimes: [Double] = []
     for _ in 0..<repetitions {
       let started = Date()

@@ -193,8 +193,7 @@ public final class DetectTrackStage {
       displayPath: layout.relativePath(layout.detections(episode)))
     defer { detectionsWriter.abort() }
 
-    let analysedFPS = info.frameRate > 0 ? info.frameRate / Double(stride) : 30
-    let trackerConfig = config.byteTrack(analysedFPS: analysedFPS)
+    let trackerConfig = config.byteTrack(frameRate: info.frameRate, stride: stride)
     let tracker = ByteTracker(config: trackerConfig)
     var cuts = SceneCutDetector(
       threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
@@ -317,8 +316,7 @@ public final class DetectTrackStage {
       durationSeconds: tally.total > 0 ? tally.lastTimestamp + frameSeconds : 0,
       frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
       lastAnalysedFrame: lastAnalysedFrame,
-      lostFramesKept: Int(
-        (trackerConfig.frameRate / 30 * Double(trackerConfig.trackBuffer)).rounded()),
+      lostFramesKept: trackerConfig.lostFramesKept,
       shortTrackSeconds: config.shortTrackSeconds, sceneCuts: sceneCuts, elapsedSeconds: elapsed,
       detector: modelID, device: "cpu")
     let metrics = builder.metrics(tracks)

@@ -113,6 +113,14 @@ struct LetterboxSession: @unchecked Sendable {
   let session: OrtInferenceSession
   let entry: ModelEntry
 
+  /// Loads `entry`'s model (SHA-256 checked).
+  init(manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int, logger: Logger) throws {
+    session = try OrtInferenceSession(
+      modelURL: try manifest.verifiedFileURL(for: entry), intraOpThreads: intraOpThreads,
+      logger: logger)
+    self.entry = entry
+  }
+
   var maximumBatch: Int { (session.inputs.first?.dimensions.first ?? 1) < 0 ? 8 : 1 }
 
   /// The index of each output named in `names`, or nil when one is missing.

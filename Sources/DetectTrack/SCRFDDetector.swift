@@ -26,10 +26,9 @@ public final class SCRFDDetector: FaceDetector, @unchecked Sendable {
     manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
     logger: Logger = Logger(label: "faceharvest.detect")
   ) throws {
-    let session = try OrtInferenceSession(
-      modelURL: try manifest.verifiedFileURL(for: entry), intraOpThreads: intraOpThreads,
-      logger: logger)
-    let model = LetterboxSession(session: session, entry: entry)
+    let model = try LetterboxSession(
+      manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
+    let session = model.session
     let named = Self.strides.flatMap { stride in
       ["score", "bbox", "kps"].map { "\($0)_\(stride)" }
     }

@@ -90,6 +90,12 @@ public struct TrackingConfig: Sendable, Equatable {
     return max(1, Int((frameRate / targetFPS).rounded()))
   }
 
+  /// ByteTrack's parameters for every `stride`-th frame of a `frameRate` fps video (30 fps
+  /// assumed when the rate is unknown).
+  public func byteTrack(frameRate: Double, stride: Int) -> ByteTrackConfig {
+    byteTrack(analysedFPS: frameRate > 0 ? frameRate / Double(max(1, stride)) : 30)
+  }
+
   /// ByteTrack's parameters for frames analysed at `analysedFPS`.
   public func byteTrack(analysedFPS: Double) -> ByteTrackConfig {
     var config = ByteTrackConfig()

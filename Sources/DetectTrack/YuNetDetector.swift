@@ -23,13 +23,13 @@ public final class YuNetDetector: FaceDetector, @unchecked Sendable {
     manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
     logger: Logger = Logger(label: "faceharvest.detect")
   ) throws {
-    let session = try OrtInferenceSession(
-      modelURL: try manifest.verifiedFileURL(for: entry), intraOpThreads: intraOpThreads,
-      logger: logger)
+    let model = try LetterboxSession(
+      manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
+    let session = model.session
     let expected = Self.strides.flatMap { stride in
       ["cls", "obj", "bbox", "kps"].map { "\($0)_\(stride)" }
     }
-    self.model = LetterboxSession(session: session, entry: entry)
+    self.model = model
     guard let indices = model.outputIndices(expected), session.inputs.count == 1 else {
       throw InferenceError.unexpectedModelLayout(
         path: session.modelPath,

@@ -25,12 +25,6 @@ struct BenchDetectTrack: ParsableCommand {
         file: try configFiles.files()[ConfigOptions.detectTrack]),
       manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
       logger: episode.logger("faceharvest.bench"))
-    if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      print(String(decoding: try encoder.encode(result), as: UTF8.self))
-    } else {
-      print(result.text())
-    }
+    try printMeasurement(result, text: result.text(), asJSON: json)
   }
 }

@@ -24,12 +24,17 @@ struct BenchHarvest: ParsableCommand {
       config: try harvest.resolvedConfig(file: try configFiles.files()[ConfigOptions.facesEmbed]),
       manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
       logger: episode.logger("faceharvest.bench"))
-    if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      print(String(decoding: try encoder.encode(result), as: UTF8.self))
-    } else {
-      print(result.text())
-    }
+    try printMeasurement(result, text: result.text(), asJSON: json)
   }
+}
+
+/// Prints a benchmark's result: one sorted-key JSON object, or its text for the terminal.
+func printMeasurement<Result: Encodable>(_ result: Result, text: String, asJSON: Bool) throws {
+  guard asJSON else {
+    print(text)
+    return
+  }
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys]
+  print(String(decoding: try encoder.encode(result), as: UTF8.self))
 }

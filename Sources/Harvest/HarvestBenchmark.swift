@@ -84,23 +84,9 @@ public enum HarvestBenchmark {
       layout: layout, repetitions: repetitions, logger: logger)
 
     // End to end, into a scratch data root that links the video and copies the manifests.
-    let scratch = FileManager.default.temporaryDirectory
-      .appendingPathComponent("faceharvest-bench-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let scratchLayout = DataLayout(root: scratch)
-    try FileManager.default.createDirectory(
-      at: scratchLayout.video(episode).deletingLastPathComponent(),
-      withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(
-      at: scratchLayout.video(episode), withDestinationURL: videoURL.standardizedFileURL)
-    try FileManager.default.createDirectory(
-      at: scratchLayout.manifestsDir(episode), withIntermediateDirectories: true)
-    for (from, to) in [
-      (layout.tracks(episode), scratchLayout.tracks(episode)),
-      (layout.detections(episode), scratchLayout.detections(episode)),
-    ] {
-      try FileManager.default.copyItem(at: from, to: to)
-    }
+    let scratchLayout = try layout.scratchCopy(
+      of: episode, copying: [{ $0.tracks($1) }, { $0.detections($1) }])
+    defer { try? FileManager.default.removeItem(at: scratchLayout.root) }
     var endToEndTimes: [Double] = []
     var faces = 0
     for _ in 0..<repetitions {

@@ -41,7 +41,7 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
   public var episode: String
   /// The identities written, in file order: id, tracks, faces, labels, locked.
   public var identities: [IdentityLine]
-  /// The metadata block written.
+  /// The `cluster_thresh` used.
   public var threshold: Double
   /// Tracks clustered.
   public var tracks: Int
