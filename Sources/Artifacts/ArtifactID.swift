@@ -57,4 +57,6 @@ public enum SchemaVersion {
   public static let detection = "det_v1"
   /// `tracks.jsonl` rows: `track_v1`.
   public static let track = "track_v1"
+  /// `shots.jsonl` rows: `shot_v1`.
+  public static let shot = "shot_v1"
 }

@@ -78,6 +78,17 @@ public struct DataLayout: Hashable, Sendable {
     manifestsDir(episode).appendingPathComponent("faces.jsonl")
   }
 
+  /// `manifests/{ep_id}/shots.jsonl`: the shots detect-track found (cuts between them).
+  public func shots(_ episode: EpisodeID) -> URL {
+    manifestsDir(episode).appendingPathComponent("shots.jsonl")
+  }
+
+  /// `manifests/{ep_id}/probe_faces.jsonl`: faces embedded only to assign tracks with no
+  /// accepted face (docs/identities.md); row-aligned with `embeds/{ep_id}/probe_faces.npy`.
+  public func probeFaces(_ episode: EpisodeID) -> URL {
+    manifestsDir(episode).appendingPathComponent("probe_faces.jsonl")
+  }
+
   /// `manifests/{ep_id}/identities.json`.
   public func identities(_ episode: EpisodeID) -> URL {
     manifestsDir(episode).appendingPathComponent("identities.json")
@@ -100,6 +111,11 @@ public struct DataLayout: Hashable, Sendable {
     embedsDir(episode).appendingPathComponent("faces.npy")
   }
 
+  /// `embeds/{ep_id}/probe_faces.npy`: row i is the embedding of line i of `probe_faces.jsonl`.
+  public func probeFacesNPY(_ episode: EpisodeID) -> URL {
+    embedsDir(episode).appendingPathComponent("probe_faces.npy")
+  }
+
   /// `embeds/{ep_id}/track_embeddings.jsonl`: the row-aligned index of `track_embeddings.npy`
   /// (line i describes row i).
   public func trackEmbeddingsIndex(_ episode: EpisodeID) -> URL {
@@ -109,6 +125,23 @@ public struct DataLayout: Hashable, Sendable {
   /// `embeds/{ep_id}/track_embeddings.npy`.
   public func trackEmbeddingsNPY(_ episode: EpisodeID) -> URL {
     embedsDir(episode).appendingPathComponent("track_embeddings.npy")
+  }
+
+  // MARK: Analytics
+
+  /// `analytics/{ep_id}/`.
+  public func analyticsDir(_ episode: EpisodeID) -> URL {
+    root.appendingPathComponent("analytics/\(episode.rawValue)", isDirectory: true)
+  }
+
+  /// `analytics/{ep_id}/screentime.json`.
+  public func screentimeJSON(_ episode: EpisodeID) -> URL {
+    analyticsDir(episode).appendingPathComponent("screentime.json")
+  }
+
+  /// `analytics/{ep_id}/screentime.csv`.
+  public func screentimeCSV(_ episode: EpisodeID) -> URL {
+    analyticsDir(episode).appendingPathComponent("screentime.csv")
   }
 
   // MARK: Frames, crops, thumbnails

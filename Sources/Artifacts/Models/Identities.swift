@@ -157,6 +157,9 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
   public var linkage: String
   /// `created_at`: ISO-8601 timestamp of the clustering run.
   public var createdAt: String
+  /// `unidentified_tracks`: every track of `tracks.jsonl` in no identity, with the reason
+  /// (docs/identities.md). Absent in files written before coverage was recorded.
+  public var unidentifiedTracks: [UnidentifiedTrack]?
 
   enum CodingKeys: String, CodingKey {
     case epID = "ep_id"
@@ -171,13 +174,15 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
     case algorithm
     case linkage
     case createdAt = "created_at"
+    case unidentifiedTracks = "unidentified_tracks"
   }
 
   /// Clustering metadata.
   public init(
     epID: String, numTracks: Int, numClusters: Int, numSingletons: Int, singletonFraction: Double,
     largestClusterSize: Int, largestClusterFraction: Double, clusterThresh: Double,
-    minClusterSize: Int, algorithm: String, linkage: String, createdAt: String
+    minClusterSize: Int, algorithm: String, linkage: String, createdAt: String,
+    unidentifiedTracks: [UnidentifiedTrack]? = nil
   ) {
     self.epID = epID
     self.numTracks = numTracks
@@ -191,6 +196,50 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
     self.algorithm = algorithm
     self.linkage = linkage
     self.createdAt = createdAt
+    self.unidentifiedTracks = unidentifiedTracks
+  }
+}
+
+/// A track that is in no identity, and why (`metadata.unidentified_tracks`).
+public struct UnidentifiedTrack: Codable, Hashable, Sendable {
+  /// `track_id`.
+  public var trackID: String
+  /// `reason`: one of `UnidentifiedTrack.Reason`'s raw values.
+  public var reason: String
+  /// `best_identity_id`: the identity it resembled most, when it was compared with any.
+  public var bestIdentityID: String?
+  /// `best_similarity`: its similarity to that identity.
+  public var bestSimilarity: Double?
+
+  /// Why a track is in no identity (docs/identities.md).
+  public enum Reason: String, Sendable, CaseIterable, Codable {
+    /// The track has no detection row (nothing to look at).
+    case noDetections = "no_detections"
+    /// No face of the track passed even the probe floor (too small, invalid, blank).
+    case noUsableFace = "no_usable_face"
+    /// Track-level evidence says it is not a face (lamp, painting, back of a head).
+    case notAFace = "not_a_face"
+    /// It matched two identities too closely to choose, or its best match shares a frame with it.
+    case ambiguous
+    /// Seen only in probe faces, matching no identity and no other track.
+    case unmatched
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case trackID = "track_id"
+    case reason
+    case bestIdentityID = "best_identity_id"
+    case bestSimilarity = "best_similarity"
+  }
+
+  /// An unidentified track.
+  public init(
+    trackID: String, reason: Reason, bestIdentityID: String? = nil, bestSimilarity: Double? = nil
+  ) {
+    self.trackID = trackID
+    self.reason = reason.rawValue
+    self.bestIdentityID = bestIdentityID
+    self.bestSimilarity = bestSimilarity
   }
 }
 
