@@ -146,7 +146,7 @@ public final class FacesHarvester {
     }
 
     // Episode cap: lowest quality dropped first (later frames first among equals).
-    var accepted = outcome.accepted
+    var accepted = outcome.accepted.filter { !$0.face.isProbe }
     if config.maxCropsPerEpisode > 0 && accepted.count > config.maxCropsPerEpisode {
       accepted.sort { ($1.quality, $0.face.frameIndex) < ($0.quality, $1.face.frameIndex) }
       let dropped = accepted[config.maxCropsPerEpisode...]
@@ -160,6 +160,7 @@ public final class FacesHarvester {
       accepted.removeSubrange(config.maxCropsPerEpisode...)
     }
     accepted.sort { ($0.face.frameIndex, $0.face.trackID) < ($1.face.frameIndex, $1.face.trackID) }
+    let probes = Self.keptProbes(outcome.accepted.filter(\.face.isProbe), accepted: accepted)
 
     let writeStarted = Date()
     progress?(
@@ -168,7 +169,7 @@ public final class FacesHarvester {
         facesDone: plan.faces.count, facesTotal: plan.faces.count,
         elapsed: Date().timeIntervalSince(started)))
     let artifacts = try writeArtifacts(
-      accepted: accepted, rejected: rejected, tracks: tracks,
+      accepted: accepted, probes: probes, rejected: rejected, tracks: tracks,
       embeddingWidth: try embedder.value().embeddingWidth,
       staging: config.saveCrops ? staging : nil)
     let writeSeconds = Date().timeIntervalSince(writeStarted)
@@ -177,7 +178,9 @@ public final class FacesHarvester {
     for face in rejected { rejections[face.reason.rawValue, default: 0] += 1 }
     let perTrack = Dictionary(grouping: accepted, by: \.face.trackID).values.map(\.count).sorted()
     return HarvestSummary(
-      episode: episode.rawValue, facesKept: accepted.count, rejections: rejections,
+      episode: episode.rawValue, facesKept: accepted.count,
+      probeFaces: probes.count, probeTracks: Set(probes.map(\.face.trackID)).count,
+      rejections: rejections,
       tracks: tracks.count, tracksWithFaces: perTrack.count,
       tracksWithoutDetections: tracksWithoutDetections.count,
       facesPerTrack: HarvestSummary.FacesPerTrack(
@@ -191,8 +194,26 @@ public final class FacesHarvester {
         "embed": outcome.embedSeconds, "write": writeSeconds,
         "total": Date().timeIntervalSince(started),
       ],
-      cropsWritten: config.saveCrops ? accepted.count : 0, artifacts: artifacts,
+      cropsWritten: config.saveCrops ? accepted.count + probes.count : 0, artifacts: artifacts,
       peakMemoryMiB: peakResidentMemoryMiB())
+  }
+
+  /// The probes of tracks that have no accepted face, in frame order; the staged crops of the
+  /// others are removed (unless an accepted face of the same frame and track wrote that file).
+  static func keptProbes(_ probes: [GatedFace], accepted: [GatedFace]) -> [GatedFace] {
+    let definedTracks = Set(accepted.map(\.face.trackID))
+    let acceptedCrops = Set(accepted.compactMap(\.stagedCrop))
+    var kept: [GatedFace] = []
+    for probe in probes {
+      if !definedTracks.contains(probe.face.trackID) {
+        kept.append(probe)
+      } else if let staged = probe.stagedCrop, !acceptedCrops.contains(staged) {
+        try? FileManager.default.removeItem(at: staged)
+      }
+    }
+    return kept.sorted {
+      ($0.face.frameIndex, $0.face.trackID) < ($1.face.frameIndex, $1.face.trackID)
+    }
   }
 
   /// The stage's inputs: tracks, each track's frame span and detections.
@@ -293,13 +314,14 @@ public final class FacesHarvester {
     progress: (@Sendable (HarvestProgress) -> Void)?,
     isCancelled: @escaping @Sendable () -> Bool
   ) throws -> PipelineOutcome {
-    let facesByFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
+    let facesByFrame = Dictionary(grouping: plan.faces + plan.probes, by: \.frameIndex)
     let frameQueue = BoundedQueue<FrameWork>(capacity: frameQueueCapacity)
     let faceQueue = BoundedQueue<GatedFace>(capacity: faceQueueCapacity)
     let failure = FirstError()
     let framesTotal = max(
-      decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1)
-    let facesTotal = plan.faces.count
+      decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
+      (plan.probes.last?.frameIndex ?? -1) + 1)
+    let facesTotal = plan.faces.count + plan.probes.count
     let counters = Confined(
       (
         framesDecoded: 0, framesConverted: 0, framesSkipped: 0, facesEmbedded: 0,
@@ -380,7 +402,8 @@ public final class FacesHarvester {
             case .success(let gated):
               guard faceQueue.push(gated) else { return }
             case .failure(let rejection):
-              cropRejected.value.append(rejection.face)
+              // A probe that fails is simply not a probe: it is no rejection of the harvest.
+              if !face.isProbe { cropRejected.value.append(rejection.face) }
             }
           }
         }
@@ -408,6 +431,8 @@ public final class FacesHarvester {
           face.embedding = vector
           face.modelCrop = BGRImage(width: 0, height: 0)
           accepted.append(face)
+        case .failure where face.face.isProbe:
+          if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
         case .failure:
           embedRejected.append(
             RejectedFace(
@@ -486,8 +511,12 @@ public final class FacesHarvester {
     let quality = QualityScore(
       confidence: face.confidence, shortSidePixels: face.shortSide, laplacianVariance: variance,
       maxBlur: config.maxBlur, yawDegrees: face.pose.yaw)
-    if variance < config.maxBlur { return reject(.tooBlurry, quality.value) }
-    if quality.value < config.minQuality { return reject(.lowQuality, quality.value) }
+    // A probe passes on the relaxed floor alone: it is never blank, but may be blurry or of low
+    // quality (docs/harvest.md, "Probe faces").
+    if !face.isProbe {
+      if variance < config.maxBlur { return reject(.tooBlurry, quality.value) }
+      if quality.value < config.minQuality { return reject(.lowQuality, quality.value) }
+    }
 
     var stagedCrop: URL?
     if let staging {
@@ -512,41 +541,41 @@ public final class FacesHarvester {
   // MARK: - Artifacts
 
   private func writeArtifacts(
-    accepted: [GatedFace], rejected: [RejectedFace], tracks: [Track], embeddingWidth: Int,
-    staging: URL?
+    accepted: [GatedFace], probes: [GatedFace], rejected: [RejectedFace], tracks: [Track],
+    embeddingWidth: Int, staging: URL?
   ) throws -> [String] {
+    let faces = Self.faceRows(accepted, firstNumber: 1, withCrops: staging != nil)
+    // Probe faces number on after the accepted ones: a face_id is unique across both files.
+    let probeRows = Self.faceRows(
+      probes, firstNumber: accepted.count + 1, withCrops: staging != nil)
     let facesURL = layout.faces(episode)
     let npyURL = layout.facesNPY(episode)
-    var faces: [Face] = []
-    faces.reserveCapacity(accepted.count)
-    for (index, gated) in accepted.enumerated() {
-      faces.append(
-        Face(
-          faceID: ArtifactID.face(index + 1), trackID: gated.face.trackID,
-          frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
-          embedding: gated.embedding, qualityScore: gated.quality,
-          cropPath: staging == nil
-            ? ""
-            : DataLayout.cropRelativePath(
-              trackID: gated.face.trackID, frameIndex: gated.face.frameIndex)))
-    }
-    let matrix = try NPYMatrix(
-      rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding))
+    let probesURL = layout.probeFaces(episode)
+    let probesNPYURL = layout.probeFacesNPY(episode)
     try FileManager.default.createDirectory(
       at: facesURL.deletingLastPathComponent(), withIntermediateDirectories: true)
     let writer = try JSONLWriter<Face>(
       destination: facesURL, displayPath: layout.relativePath(facesURL))
     try writer.write(contentsOf: faces)
-    // Both files are complete on disk before either replaces its predecessor.
-    try matrix.write(to: npyURL, displayPath: layout.relativePath(npyURL))
+    let probesWriter = try JSONLWriter<Face>(
+      destination: probesURL, displayPath: layout.relativePath(probesURL))
+    try probesWriter.write(contentsOf: probeRows)
+    // Every file is complete on disk before any replaces its predecessor.
+    try NPYMatrix(rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding))
+      .write(to: npyURL, displayPath: layout.relativePath(npyURL))
+    try NPYMatrix(
+      rows: probeRows.count, columns: embeddingWidth, values: probeRows.flatMap(\.embedding)
+    ).write(to: probesNPYURL, displayPath: layout.relativePath(probesNPYURL))
     try writer.commit()
-    var written = [layout.relativePath(facesURL), layout.relativePath(npyURL)]
+    try probesWriter.commit()
+    var written = [facesURL, npyURL, probesURL, probesNPYURL].map(layout.relativePath)
 
     if let staging {
       try swapCrops(from: staging)
       written.append(layout.relativePath(layout.cropsDir(episode)))
-      // tracks.jsonl lists each track's crops in frame order.
-      let thumbs = Dictionary(grouping: faces.filter { !$0.cropPath.isEmpty }, by: \.trackID)
+      // tracks.jsonl lists each track's crops in frame order (a probe-only track's probes).
+      let thumbs = Dictionary(
+        grouping: (faces + probeRows).filter { !$0.cropPath.isEmpty }, by: \.trackID)
         .mapValues { $0.sorted { $0.frameIndex < $1.frameIndex }.map(\.cropPath) }
       let updated = tracks.map { track -> Track in
         var track = track
@@ -581,6 +610,19 @@ public final class FacesHarvester {
       written.append(layout.relativePath(debugURL))
     }
     return written
+  }
+
+  /// `faces.jsonl` rows for `gated`, numbered from `firstNumber`.
+  static func faceRows(_ gated: [GatedFace], firstNumber: Int, withCrops: Bool) -> [Face] {
+    gated.enumerated().map { index, gated in
+      Face(
+        faceID: ArtifactID.face(firstNumber + index), trackID: gated.face.trackID,
+        frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
+        embedding: gated.embedding, qualityScore: gated.quality,
+        cropPath: withCrops
+          ? DataLayout.cropRelativePath(
+            trackID: gated.face.trackID, frameIndex: gated.face.frameIndex) : "")
+    }
   }
 
   /// Replaces `frames/{ep_id}/crops` with the staged folder: rename the old one aside, rename the

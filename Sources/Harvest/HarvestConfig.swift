@@ -40,6 +40,17 @@ public struct HarvestConfig: Sendable, Equatable {
   public var embedDevice = ExecutionDevice.cpu
   /// Write JPEG crops.
   public var saveCrops = false
+  /// Probe faces embedded per track that has no accepted face; 0 turns probes off
+  /// (docs/harvest.md, "Probe faces").
+  public var probeFacesPerTrack = 5
+  /// The probe floor: smallest face box short side in pixels.
+  public var probeMinFaceSize = 20
+  /// The probe floor: detector confidence.
+  public var probeMinConfidence = 0.5
+  /// The probe floor: largest |yaw| in degrees.
+  public var probeMaxYawAngle = 75.0
+  /// The probe floor: largest |pitch| in degrees.
+  public var probeMaxPitchAngle = 45.0
 
   /// The defaults.
   public init() {}
@@ -49,7 +60,8 @@ public struct HarvestConfig: Sendable, Equatable {
     "min_quality", "min_confidence", "min_face_size", "max_blur", "max_crops_per_track",
     "max_crops_per_episode", "sampling_mode", "sample_interval", "thumb_size", "jpeg_quality",
     "check_pose_quality", "max_yaw_angle", "max_pitch_angle", "embed_batch_size", "embed_model",
-    "embed_device", "save_crops",
+    "embed_device", "save_crops", "probe_faces_per_track", "probe_min_face_size",
+    "probe_min_confidence", "probe_max_yaw_angle", "probe_max_pitch_angle",
   ]
 
   /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
@@ -81,6 +93,16 @@ public struct HarvestConfig: Sendable, Equatable {
     config.embedDevice =
       try file.choice("embed_device", as: ExecutionDevice.self) ?? config.embedDevice
     config.saveCrops = try file.bool("save_crops") ?? config.saveCrops
+    config.probeFacesPerTrack =
+      try file.int("probe_faces_per_track", in: 0...1000) ?? config.probeFacesPerTrack
+    config.probeMinFaceSize =
+      try file.int("probe_min_face_size", in: 1...4096) ?? config.probeMinFaceSize
+    config.probeMinConfidence =
+      try file.double("probe_min_confidence", in: 0...1) ?? config.probeMinConfidence
+    config.probeMaxYawAngle =
+      try file.double("probe_max_yaw_angle", in: 0...90) ?? config.probeMaxYawAngle
+    config.probeMaxPitchAngle =
+      try file.double("probe_max_pitch_angle", in: 0...90) ?? config.probeMaxPitchAngle
     return config
   }
 

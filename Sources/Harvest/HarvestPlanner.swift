@@ -25,6 +25,39 @@ public struct PlannedFace: Sendable, Equatable {
   public var pose: HeadPose
   /// The quality score before the crop exists (blur unknown).
   public var preCropQuality: QualityScore
+  /// A probe face (docs/harvest.md): gated by the relaxed probe floor, kept only for a track
+  /// with no accepted face, never in `faces.jsonl`.
+  public var isProbe = false
+}
+
+/// The gates a detection must pass before decoding: the spec's for faces that define
+/// identities, or the relaxed probe floor.
+public struct FaceFloor: Sendable, Equatable {
+  /// Smallest short side of the clamped box, pixels.
+  public var minFaceSize: Double
+  /// Detector confidence.
+  public var minConfidence: Double
+  /// Apply the pose limits.
+  public var checkPose: Bool
+  /// Largest |yaw|, degrees.
+  public var maxYaw: Double
+  /// Largest |pitch|, degrees.
+  public var maxPitch: Double
+
+  /// The spec's gates from `config`.
+  public static func accepted(_ config: HarvestConfig) -> FaceFloor {
+    FaceFloor(
+      minFaceSize: Double(config.minFaceSize), minConfidence: config.minConfidence,
+      checkPose: config.checkPoseQuality, maxYaw: config.maxYawAngle,
+      maxPitch: config.maxPitchAngle)
+  }
+
+  /// The probe floor from `config`.
+  public static func probe(_ config: HarvestConfig) -> FaceFloor {
+    FaceFloor(
+      minFaceSize: Double(config.probeMinFaceSize), minConfidence: config.probeMinConfidence,
+      checkPose: true, maxYaw: config.probeMaxYawAngle, maxPitch: config.probeMaxPitchAngle)
+  }
 }
 
 /// A face that did not make it, with the reason.
@@ -64,12 +97,17 @@ public struct HarvestPlanner: Sendable {
     public var faces: [PlannedFace]
     /// Faces rejected by the pre-crop gates or the per-track cap.
     public var rejected: [RejectedFace]
+    /// Probe faces (`isProbe`), sorted by frame then track: the best few of every track under
+    /// the probe floor, in case none of its planned faces is accepted.
+    public var probes: [PlannedFace] = []
   }
 
-  /// Gates one detection. Returns the planned face, or the rejection.
-  public func gate(_ detection: Detection, trackID: String) -> Result<
+  /// Gates one detection against `floor` (the spec's gates when nil). Returns the planned
+  /// face, or the rejection.
+  public func gate(_ detection: Detection, trackID: String, floor: FaceFloor? = nil) -> Result<
     PlannedFace, RejectedFaceError
   > {
+    let floor = floor ?? FaceFloor.accepted(config)
     let width = Double(frameWidth)
     let height = Double(frameHeight)
     func reject(_ reason: RejectionReason, bbox: [Double], quality: Double? = nil) -> Result<
@@ -107,15 +145,13 @@ public struct HarvestPlanner: Sendable {
     else {
       return reject(.invalidLandmarks, bbox: clamped)
     }
-    if shortSide < Double(config.minFaceSize) {
+    if shortSide < floor.minFaceSize {
       return reject(touchesEdge ? .bboxOutOfBounds : .tooSmall, bbox: clamped)
     }
-    if detection.conf < config.minConfidence {
+    if detection.conf < floor.minConfidence {
       return reject(.lowConfidence, bbox: clamped)
     }
-    if config.checkPoseQuality
-      && (abs(pose.yaw) > config.maxYawAngle || abs(pose.pitch) > config.maxPitchAngle)
-    {
+    if floor.checkPose && (abs(pose.yaw) > floor.maxYaw || abs(pose.pitch) > floor.maxPitch) {
       return reject(.poseTooExtreme, bbox: clamped)
     }
     let quality = QualityScore(
@@ -165,7 +201,36 @@ public struct HarvestPlanner: Sendable {
     }
     planned.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
     for index in planned.indices { planned[index].id = index }
-    return Plan(faces: planned, rejected: rejected)
+    var probes = planProbes(detectionsByTrack: detectionsByTrack)
+    for index in probes.indices { probes[index].id = planned.count + index }
+    return Plan(faces: planned, rejected: rejected, probes: probes)
+  }
+
+  /// Every track's probe candidates: up to `probe_faces_per_track` detections that pass the
+  /// probe floor, best pre-crop quality first, no two closer than `sample_interval / 2` frames.
+  func planProbes(detectionsByTrack: [String: [Detection]]) -> [PlannedFace] {
+    guard config.probeFacesPerTrack > 0 else { return [] }
+    let floor = FaceFloor.probe(config)
+    let sampler = TrackSampler(
+      mode: .qualityWeighted, sampleInterval: config.sampleInterval,
+      maxPerTrack: config.probeFacesPerTrack)
+    var probes: [PlannedFace] = []
+    for trackID in detectionsByTrack.keys.sorted() {
+      let passing = (detectionsByTrack[trackID] ?? []).compactMap { detection in
+        try? gate(detection, trackID: trackID, floor: floor).get()
+      }
+      let candidates = passing.enumerated().map { index, face in
+        SamplingCandidate(frameIndex: face.frameIndex, score: face.preCropQuality.value, id: index)
+      }
+      let span = (passing.map(\.frameIndex).min() ?? 0)...(passing.map(\.frameIndex).max() ?? 0)
+      probes += sampler.sample(candidates, frameSpan: span).kept.map { candidate in
+        var face = passing[candidate.id]
+        face.isProbe = true
+        return face
+      }
+    }
+    probes.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    return probes
   }
 }
 

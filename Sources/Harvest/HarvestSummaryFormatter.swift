@@ -17,6 +17,11 @@ public enum HarvestSummaryFormatter {
         .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
       lines.append("  rejected: \(rejected) (\(reasons))")
     }
+    if summary.probeFaces > 0 {
+      lines.append(
+        "  probe faces: \(summary.probeFaces) for \(summary.probeTracks) tracks with no accepted "
+          + "face (they assign a track to a person; they never define one)")
+    }
     let perTrack = summary.facesPerTrack
     lines.append(
       "  faces per track: min \(perTrack.min), median \(perTrack.median), max \(perTrack.max)")

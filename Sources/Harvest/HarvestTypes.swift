@@ -55,6 +55,10 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var episode: String
   /// Faces written to `faces.jsonl`.
   public var facesKept: Int
+  /// Probe faces written to `probe_faces.jsonl` (tracks with no accepted face).
+  public var probeFaces: Int
+  /// Tracks with probe faces.
+  public var probeTracks: Int
   /// Rejected faces by reason.
   public var rejections: [String: Int]
   /// Tracks read from `tracks.jsonl`.

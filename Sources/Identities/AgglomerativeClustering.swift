@@ -30,10 +30,12 @@ public enum AgglomerativeClustering {
   }
 
   /// Cluster labels for `vectors` (unit length, all the same width): `labels[i]` is the index
-  /// of the smallest member of item i's cluster. Pairs in `cannotLink` never share a cluster.
+  /// of the smallest member of item i's cluster. Pairs in `cannotLink` never share a cluster;
+  /// each `bonus` pair's similarity is raised by its amount before clustering (the shot-thread
+  /// prior of docs/identities.md), which leaves the algorithm exact on the adjusted distances.
   public static func cluster(
     _ vectors: [[Float]], linkage: Linkage, maximumDistance: Double,
-    cannotLink: [(Int, Int)] = []
+    cannotLink: [(Int, Int)] = [], bonus: [PairBonus] = []
   ) -> [Int] {
     let count = vectors.count
     var parent = Array(0..<count)
@@ -45,7 +47,7 @@ public enum AgglomerativeClustering {
       }
       return item
     }
-    let merges = dendrogram(vectors, linkage: linkage, cannotLink: cannotLink)
+    let merges = dendrogram(vectors, linkage: linkage, cannotLink: cannotLink, bonus: bonus)
       .enumerated().sorted { ($0.element.distance, $0.offset) < ($1.element.distance, $1.offset) }
     for (_, merge) in merges where merge.distance <= maximumDistance {
       let (a, b) = (root(merge.first), root(merge.second))
@@ -63,7 +65,8 @@ public enum AgglomerativeClustering {
 
   /// The dendrogram's merges with finite distance, in the order the chain found them.
   public static func dendrogram(
-    _ vectors: [[Float]], linkage: Linkage, cannotLink: [(Int, Int)] = []
+    _ vectors: [[Float]], linkage: Linkage, cannotLink: [(Int, Int)] = [],
+    bonus: [PairBonus] = []
   ) -> [Merge] {
     let count = vectors.count
     guard count > 1 else { return [] }
@@ -78,6 +81,10 @@ public enum AgglomerativeClustering {
         }
         distances[i, j] = max(0, 1 - dot)
       }
+    }
+    for pair in bonus where pair.first != pair.second && max(pair.first, pair.second) < count {
+      distances[pair.first, pair.second] = max(
+        0, distances[pair.first, pair.second] - Float(pair.similarity))
     }
     for (a, b) in cannotLink where a != b && a < count && b < count {
       distances[a, b] = .infinity
@@ -143,6 +150,23 @@ public enum AgglomerativeClustering {
       }
     }
     return merges
+  }
+}
+
+/// A similarity added to one pair of items before clustering.
+public struct PairBonus: Sendable, Equatable {
+  /// One item.
+  public var first: Int
+  /// The other item.
+  public var second: Int
+  /// Added to their cosine similarity.
+  public var similarity: Double
+
+  /// A bonus for the pair.
+  public init(first: Int, second: Int, similarity: Double) {
+    self.first = first
+    self.second = second
+    self.similarity = similarity
   }
 }
 

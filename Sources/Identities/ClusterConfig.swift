@@ -14,13 +14,21 @@ public struct ClusterConfig: Sendable, Equatable {
   /// Faces whose similarity to the track's median is this far below the closest face's are
   /// left out of the track's pooled embedding.
   public var trimDistance = 0.25
+  /// A track seen only in probe faces joins an identity (or another probe-only track) at or
+  /// above this similarity; nil: `cluster_thresh` − 0.1 (docs/identities.md, "Coverage").
+  public var probeThresh: Double?
+  /// ... and only when the runner-up identity is at least this much less similar.
+  public var probeMargin = 0.05
+  /// A probe-only track whose mean detector confidence is below this is `not_a_face`.
+  public var probeMinTrackConf = 0.6
 
   /// The defaults.
   public init() {}
 
   /// The config file's keys.
   public static let keys: Set<String> = [
-    "cluster_thresh", "min_cluster_size", "linkage", "trim_distance",
+    "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "probe_thresh",
+    "probe_margin", "probe_min_track_conf",
   ]
 
   /// The default config file path.
@@ -38,6 +46,10 @@ public struct ClusterConfig: Sendable, Equatable {
       try file.int("min_cluster_size", in: 1...1_000_000) ?? config.minClusterSize
     config.linkage = try file.choice("linkage", as: Linkage.self) ?? config.linkage
     config.trimDistance = try file.double("trim_distance", in: 0...2) ?? config.trimDistance
+    config.probeThresh = try file.double("probe_thresh", in: -1...1) ?? config.probeThresh
+    config.probeMargin = try file.double("probe_margin", in: 0...2) ?? config.probeMargin
+    config.probeMinTrackConf =
+      try file.double("probe_min_track_conf", in: 0...1) ?? config.probeMinTrackConf
     return config
   }
 }

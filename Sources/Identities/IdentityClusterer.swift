@@ -51,6 +51,8 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
   public var lockedKept: Int
   /// Merges the cannot-link rule prevented (pairs of tracks sharing a frame).
   public var cannotLinkPairs: Int
+  /// Tracks in no identity, by reason (`metadata.unidentified_tracks`).
+  public var unidentified: [String: Int]
   /// Wall-clock seconds.
   public var seconds: Double
   /// Artifacts written.
@@ -77,6 +79,13 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
         + String(format: "(cluster_thresh %.3f", threshold) + ", \(lockedKept) locked kept, "
         + "\(labelsCarried) labels carried, \(cannotLinkPairs) cannot-link pairs)"
     ]
+    let unplaced = unidentified.values.reduce(0, +)
+    if unplaced > 0 {
+      lines.append(
+        "  unidentified tracks: \(unplaced) ("
+          + unidentified.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+          .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
+    }
     for identity in identities {
       lines.append(
         "  \(identity.identityID)  \(identity.tracks) track\(identity.tracks == 1 ? "" : "s"), "
@@ -123,50 +132,33 @@ public final class IdentityClusterer {
     let threshold = try clusterThreshold(width: inputs.embeddings.columns)
     let previous = try loadPrevious(knownTracks: Set(inputs.trackOrder))
 
-    // Pool.
+    // Pool: accepted faces for tracks that have them, probe faces for the rest.
     let pooler = TrackPooler(trimDistance: config.trimDistance)
-    var pooled: [PooledTrack] = []
-    for trackID in inputs.trackOrder {
-      guard let rows = inputs.facesByTrack[trackID], !rows.isEmpty else { continue }
-      let faces = rows.map { row in
-        (row: row, embedding: inputs.embeddings.row(row), quality: inputs.faces[row].qualityScore)
-      }
-      if let track = pooler.pool(trackID: trackID, faces: faces) { pooled.append(track) }
-    }
-    let pooledByTrack = Dictionary(uniqueKeysWithValues: pooled.map { ($0.trackID, $0) })
+    let pooled = Self.pool(inputs, pooler: pooler, probes: false)
+    let probePooled = Self.pool(inputs, pooler: pooler, probes: true)
+    let pooledByTrack = Dictionary(
+      uniqueKeysWithValues: (pooled + probePooled).map { ($0.trackID, $0) })
 
-    // Locked identities keep their tracks; the rest are clustered.
+    // Locked identities keep their tracks; the rest are clustered from their accepted faces,
+    // then the probe-only tracks are assigned (docs/identities.md, "Coverage").
     let locked = previous?.identities.filter(\.locked) ?? []
     let lockedTracks = Set(locked.flatMap(\.trackIDs))
     let free = pooled.filter { !lockedTracks.contains($0.trackID) }
-    let index = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1.trackID, $0) })
-    let cannotLink = inputs.sharedFramePairs.compactMap { pair -> (Int, Int)? in
-      guard let a = index[pair.0], let b = index[pair.1] else { return nil }
-      return (a, b)
-    }
-    let labels = AgglomerativeClustering.cluster(
-      free.map(\.vector), linkage: config.linkage, maximumDistance: 1 - threshold,
-      cannotLink: cannotLink)
-    var groups: [[String]] = []
-    var groupOf: [Int: Int] = [:]
-    for (position, label) in labels.enumerated() {
-      if let group = groupOf[label] {
-        groups[group].append(free[position].trackID)
-      } else {
-        groupOf[label] = groups.count
-        groups.append([free[position].trackID])
-      }
-    }
-    // Clusters below min_cluster_size become singletons.
-    var clusters: [[String]] = []
-    var singletons: [[String]] = []
-    for group in groups {
-      if group.count >= config.minClusterSize && group.count > 1 {
-        clusters.append(group)
-      } else {
-        singletons += group.map { [$0] }
-      }
-    }
+    let seeds = clusterDefining(free, inputs: inputs, threshold: threshold)
+    let assigner = ProbeAssigner(
+      assignThreshold: config.probeThresh ?? threshold - 0.1, margin: config.probeMargin,
+      linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf)
+    let probes = assigner.assign(
+      probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
+      groups: seeds.groups,
+      evidence: ProbeAssigner.Evidence(
+        vectors: pooledByTrack.mapValues(\.vector),
+        cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
+        confidence: inputs.trackConfidence))
+    var groupTracks = seeds.groups
+    for (group, tracks) in probes.joined { groupTracks[group] += tracks }
+    groupTracks += probes.newGroups
+    let cannotLinkPairs = seeds.cannotLinkPairs
 
     // Identities: stable ids, carried labels, timestamps.
     let timestamp = ArtifactTimestamp.string(from: now())
@@ -177,12 +169,12 @@ public final class IdentityClusterer {
     let lockedClusterIDs = locked.compactMap(\.clusterID)
     var nextClusterID = (lockedClusterIDs.max() ?? 0) + 1
     func faces(_ tracks: [String]) -> Int {
-      tracks.reduce(0) { $0 + (inputs.facesByTrack[$1]?.count ?? 0) }
+      tracks.reduce(0) { $0 + inputs.definingRows($1).count }
     }
     // Which new group gets each previous identity's labels: the one holding most of its faces.
-    let newGroups =
-      clusters.map { (tracks: $0, cluster: true) }
-      + singletons.map { (tracks: $0, cluster: false) }
+    let newGroups = groupTracks.map { tracks in
+      (tracks: tracks, cluster: tracks.count > 1 && tracks.count >= config.minClusterSize)
+    }
     var labelSource: [Int: Identity] = [:]
     for old in unlockedPrevious where !old.labels.isEmpty {
       let overlap = newGroups.indices.map { group in
@@ -200,6 +192,7 @@ public final class IdentityClusterer {
     }
     var identities = locked
     var labelsCarried = 0
+    var newGroupIDs: [String] = []
     for (position, group) in newGroups.enumerated() {
       let members = group.tracks.sorted()
       let same = unlockedPrevious.first { Set($0.trackIDs) == Set(members) }
@@ -233,7 +226,11 @@ public final class IdentityClusterer {
         identity.clusterID = clusterID
       }
       identities.append(identity)
+      newGroupIDs.append(identity.identityID)
     }
+    let unidentified = Self.unidentified(
+      probes.unidentified, groupIDs: newGroupIDs, inputs: inputs,
+      owned: Set(identities.flatMap(\.trackIDs)))
     identities.sort { ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID) }
 
     let document = IdentitiesDocument(
@@ -244,21 +241,24 @@ public final class IdentityClusterer {
           epID: episode.rawValue, numTracks: 0, numClusters: 0, numSingletons: 0,
           singletonFraction: 0, largestClusterSize: 0, largestClusterFraction: 0,
           clusterThresh: threshold, minClusterSize: config.minClusterSize,
-          algorithm: "agglomerative", linkage: config.linkage.rawValue, createdAt: timestamp)))
+          algorithm: "agglomerative", linkage: config.linkage.rawValue, createdAt: timestamp,
+          unidentifiedTracks: unidentified)))
     let clustered = document.metadata.numTracks
 
     // Thumbnails first (each file atomic), then the embeddings and identities.json.
     try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).render(
       identities, inputs: inputs, keep: Set(locked.map(\.identityID)))
+    let trackRows = inputs.trackOrder.compactMap { pooledByTrack[$0] }
     let matrix = try NPYMatrix(
-      rowVectors: pooled.map(\.vector), columns: inputs.embeddings.columns)
+      rowVectors: trackRows.map(\.vector), columns: inputs.embeddings.columns)
     try matrix.write(
       to: layout.trackEmbeddingsNPY(episode),
       displayPath: layout.relativePath(layout.trackEmbeddingsNPY(episode)))
     try JSONLWriter<TrackEmbeddingRow>.write(
-      pooled.map {
+      trackRows.map {
         TrackEmbeddingRow(
-          trackID: $0.trackID, numFaces: $0.numFaces, facesUsed: $0.facesUsed, spread: $0.spread)
+          trackID: $0.trackID, numFaces: $0.numFaces, facesUsed: $0.facesUsed, spread: $0.spread,
+          probe: inputs.facesByTrack[$0.trackID] == nil ? true : nil)
       }, to: layout.trackEmbeddingsIndex(episode),
       displayPath: layout.relativePath(layout.trackEmbeddingsIndex(episode)))
     try AtomicFile.writeJSON(
@@ -275,12 +275,82 @@ public final class IdentityClusterer {
           name: $0.labels["name"], locked: $0.locked)
       },
       threshold: threshold, tracks: clustered, labelsCarried: labelsCarried,
-      lockedKept: locked.count, cannotLinkPairs: cannotLink.count,
+      lockedKept: locked.count, cannotLinkPairs: cannotLinkPairs,
+      unidentified: Dictionary(grouping: unidentified, by: \.reason).mapValues(\.count),
       seconds: Date().timeIntervalSince(started),
       artifacts: [
         layout.trackEmbeddingsNPY(episode), layout.trackEmbeddingsIndex(episode),
         layout.identities(episode),
       ].map(layout.relativePath))
+  }
+
+  /// One pooled vector per track, in `tracks.jsonl` order: from accepted faces, or (`probes`)
+  /// from probe faces for the tracks that have no accepted face.
+  static func pool(_ inputs: EpisodeFaces, pooler: TrackPooler, probes: Bool) -> [PooledTrack] {
+    inputs.trackOrder.compactMap { trackID in
+      let rows: [Int]?
+      if probes {
+        rows = inputs.facesByTrack[trackID] == nil ? inputs.probesByTrack[trackID] : nil
+      } else {
+        rows = inputs.facesByTrack[trackID]
+      }
+      guard let rows, !rows.isEmpty else { return nil }
+      return pooler.pool(
+        trackID: trackID,
+        faces: rows.map { row in
+          (row: row, embedding: inputs.embeddings.row(row), quality: inputs.faces[row].qualityScore)
+        })
+    }
+  }
+
+  /// The defining tracks clustered: clusters of at least `min_cluster_size` tracks, then one
+  /// singleton group per remaining track.
+  private func clusterDefining(_ free: [PooledTrack], inputs: EpisodeFaces, threshold: Double)
+    -> (groups: [[String]], cannotLinkPairs: Int)
+  {
+    let index = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1.trackID, $0) })
+    let cannotLink = inputs.sharedFramePairs.compactMap { pair -> (Int, Int)? in
+      guard let a = index[pair.0], let b = index[pair.1] else { return nil }
+      return (a, b)
+    }
+    let labels = AgglomerativeClustering.cluster(
+      free.map(\.vector), linkage: config.linkage, maximumDistance: 1 - threshold,
+      cannotLink: cannotLink)
+    var groups: [[String]] = []
+    var groupOf: [Int: Int] = [:]
+    for (position, label) in labels.enumerated() {
+      if let group = groupOf[label] {
+        groups[group].append(free[position].trackID)
+      } else {
+        groupOf[label] = groups.count
+        groups.append([free[position].trackID])
+      }
+    }
+    let clusters = groups.filter { $0.count >= config.minClusterSize && $0.count > 1 }
+    let singletons = groups.filter { !($0.count >= config.minClusterSize && $0.count > 1) }
+      .flatMap { $0.map { [$0] } }
+    return (clusters + singletons, cannotLink.count)
+  }
+
+  /// Every track in no identity, with its reason, in `tracks.jsonl` order: the probe tracks left
+  /// out, and the tracks with neither accepted nor probe faces.
+  static func unidentified(
+    _ probes: [ProbeAssigner.Unassigned], groupIDs: [String], inputs: EpisodeFaces,
+    owned: Set<String>
+  ) -> [UnidentifiedTrack] {
+    let byTrack = Dictionary(
+      probes.map { ($0.trackID, $0) }, uniquingKeysWith: { first, _ in first })
+    return inputs.trackOrder.compactMap { trackID in
+      guard !owned.contains(trackID) else { return nil }
+      if let probe = byTrack[trackID] {
+        return UnidentifiedTrack(
+          trackID: trackID, reason: probe.reason,
+          bestIdentityID: probe.bestGroup.map { groupIDs[$0] },
+          bestSimilarity: probe.bestSimilarity.map { ($0 * 1e4).rounded() / 1e4 })
+      }
+      let detected = inputs.tracksWithDetections?.contains(trackID) ?? true
+      return UnidentifiedTrack(trackID: trackID, reason: detected ? .noUsableFace : .noDetections)
+    }
   }
 
   /// `previous` with its counts recomputed from `identities` (the settings and `created_at`
@@ -407,23 +477,39 @@ public struct TrackEmbeddingRow: Codable, Hashable, Sendable {
   public var facesUsed: Int
   /// Largest pairwise cosine distance between the track's faces.
   public var spread: Double
+  /// `true` when the vector pools probe faces (the track has no accepted face); absent otherwise.
+  public var probe: Bool?
 
   enum CodingKeys: String, CodingKey {
     case trackID = "track_id"
     case numFaces = "num_faces"
     case facesUsed = "faces_used"
     case spread
+    case probe
   }
 }
 
 /// The faces of one episode with their embeddings, grouped by track, and the pairs of tracks
-/// that share a frame.
+/// that share a frame. `faces` and `embeddings` hold the accepted faces, then the probe faces
+/// (`probe_faces.jsonl`, when present).
 struct EpisodeFaces {
   var trackOrder: [String]
   var faces: [Face]
   var embeddings: NPYMatrix
+  /// Rows of accepted faces by track.
   var facesByTrack: [String: [Int]]
+  /// Rows of probe faces by track.
+  var probesByTrack: [String: [Int]] = [:]
   var sharedFramePairs: [(String, String)]
+  /// Mean detector confidence of each track.
+  var trackConfidence: [String: Double] = [:]
+  /// Tracks with at least one row in `detections.jsonl`; nil when that file is absent.
+  var tracksWithDetections: Set<String>?
+
+  /// Accepted faces, then probe faces, of `trackID`'s rows: the accepted ones when it has any.
+  func definingRows(_ trackID: String) -> [Int] {
+    facesByTrack[trackID] ?? probesByTrack[trackID] ?? []
+  }
 
   static func load(layout: DataLayout, episode: EpisodeID) throws -> EpisodeFaces {
     let tracksURL = layout.tracks(episode)
@@ -439,36 +525,50 @@ struct EpisodeFaces {
       from: tracksURL, displayPath: layout.relativePath(tracksURL))
     let faces = try JSONLReader<Face>.readAll(
       from: facesURL, displayPath: layout.relativePath(facesURL))
-    let embeddings = try NPYMatrix.read(from: npyURL, displayPath: layout.relativePath(npyURL))
-    guard embeddings.rows == faces.count else {
-      throw IdentitiesError.invalidInput(
-        path: layout.relativePath(npyURL), line: nil,
-        message: "\(embeddings.rows) rows but faces.jsonl has \(faces.count) lines")
-    }
+    var embeddings = try readAligned(layout, faces.count, facesURL, npyURL)
     let known = Set(tracks.map(\.trackID))
-    var byTrack: [String: [Int]] = [:]
-    for (index, face) in faces.enumerated() {
-      guard known.contains(face.trackID) else {
-        throw IdentitiesError.invalidInput(
-          path: layout.relativePath(facesURL), line: index + 1,
-          message: "track_id \(face.trackID) is not in tracks.jsonl")
+    let byTrack = try group(faces, from: 0, known: known, path: layout.relativePath(facesURL))
+    var probesByTrack: [String: [Int]] = [:]
+    var allFaces = faces
+    let probesURL = layout.probeFaces(episode)
+    if FileManager.default.fileExists(atPath: probesURL.path) {
+      let probes = try JSONLReader<Face>.readAll(
+        from: probesURL, displayPath: layout.relativePath(probesURL))
+      let probeMatrix = try readAligned(
+        layout, probes.count, probesURL, layout.probeFacesNPY(episode))
+      if probeMatrix.rows > 0 {
+        guard probeMatrix.columns == embeddings.columns || embeddings.rows == 0 else {
+          throw IdentitiesError.invalidInput(
+            path: layout.relativePath(layout.probeFacesNPY(episode)), line: nil,
+            message: "embedding width \(probeMatrix.columns), but faces.npy has "
+              + "\(embeddings.columns)")
+        }
+        embeddings = try NPYMatrix(
+          rows: embeddings.rows + probeMatrix.rows, columns: probeMatrix.columns,
+          values: embeddings.values + probeMatrix.values)
       }
-      byTrack[face.trackID, default: []].append(index)
+      probesByTrack = try group(
+        probes, from: faces.count, known: known, path: layout.relativePath(probesURL))
+      allFaces += probes
     }
 
     // Tracks that share a frame: from detections.jsonl when present, else overlapping spans.
     var pairs = Set<[String]>()
+    var withDetections: Set<String>?
     let detectionsURL = layout.detections(episode)
     if FileManager.default.fileExists(atPath: detectionsURL.path) {
       var frameTracks: [Int: [String]] = [:]
+      var seen = Set<String>()
       try JSONLReader<Detection>(
         url: detectionsURL, displayPath: layout.relativePath(detectionsURL)
       )
       .forEachRow { _, detection in
         if let track = detection.trackID {
           frameTracks[detection.frameIndex, default: []].append(track)
+          seen.insert(track)
         }
       }
+      withDetections = seen
       for members in frameTracks.values where members.count > 1 {
         let unique = Array(Set(members)).sorted()
         for i in unique.indices {
@@ -486,8 +586,42 @@ struct EpisodeFaces {
       }
     }
     return EpisodeFaces(
-      trackOrder: tracks.map(\.trackID), faces: faces, embeddings: embeddings,
-      facesByTrack: byTrack,
-      sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) })
+      trackOrder: tracks.map(\.trackID), faces: allFaces, embeddings: embeddings,
+      facesByTrack: byTrack, probesByTrack: probesByTrack,
+      sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
+      trackConfidence: Dictionary(
+        tracks.map { ($0.trackID, $0.stats.avgConf) }, uniquingKeysWith: { first, _ in first }),
+      tracksWithDetections: withDetections)
+  }
+
+  /// The `.npy` that is row-aligned with a faces file of `lines` lines.
+  private static func readAligned(_ layout: DataLayout, _ lines: Int, _ jsonl: URL, _ npy: URL)
+    throws -> NPYMatrix
+  {
+    guard FileManager.default.fileExists(atPath: npy.path) else {
+      throw IdentitiesError.missingInput(path: npy.path, what: npy.lastPathComponent)
+    }
+    let matrix = try NPYMatrix.read(from: npy, displayPath: layout.relativePath(npy))
+    guard matrix.rows == lines else {
+      throw IdentitiesError.invalidInput(
+        path: layout.relativePath(npy), line: nil,
+        message: "\(matrix.rows) rows but \(jsonl.lastPathComponent) has \(lines) lines")
+    }
+    return matrix
+  }
+
+  /// Row numbers (from `first`) of `faces` by track; a face of an unknown track is an error.
+  private static func group(_ faces: [Face], from first: Int, known: Set<String>, path: String)
+    throws -> [String: [Int]]
+  {
+    var byTrack: [String: [Int]] = [:]
+    for (index, face) in faces.enumerated() {
+      guard known.contains(face.trackID) else {
+        throw IdentitiesError.invalidInput(
+          path: path, line: index + 1, message: "track_id \(face.trackID) is not in tracks.jsonl")
+      }
+      byTrack[face.trackID, default: []].append(first + index)
+    }
+    return byTrack
   }
 }

@@ -58,9 +58,19 @@ public struct IdentityEditor {
     }
   }
 
-  /// Moves `trackID` from its identity to `target`; an identity left empty is removed.
+  /// Moves `trackID` from its identity, or from `unidentified_tracks`, to `target`; an identity
+  /// left empty is removed.
   public func moveTrack(_ trackID: String, to target: String) throws {
     try edit { document, changed in
+      if let position = document.metadata.unidentifiedTracks?.firstIndex(where: {
+        $0.trackID == trackID
+      }) {
+        let targetIndex = try unlockedPosition(of: target, in: document)
+        document.metadata.unidentifiedTracks?.remove(at: position)
+        document.identities[targetIndex].trackIDs.append(trackID)
+        changed.insert(target)
+        return
+      }
       let source = try owner(of: trackID, in: document)
       let sourceID = document.identities[source].identityID
       guard sourceID != target else { return }
@@ -170,7 +180,7 @@ public struct IdentityEditor {
       let members = identity.trackIDs.compactMap { pooled[$0] }
       identity.embeddingStats = IdentityClusterer.stats(members)
       identity.embeddingStats.numFacesTotal = identity.trackIDs.reduce(0) {
-        $0 + (inputs.facesByTrack[$1]?.count ?? 0)
+        $0 + inputs.definingRows($1).count
       }
       if identity.trackIDs.count > 1 && identity.clusterID == nil {
         identity.clusterID = nextClusterID

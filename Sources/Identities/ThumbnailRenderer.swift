@@ -22,7 +22,7 @@ struct ThumbnailRenderer {
       if keep.contains(identity.identityID), FileManager.default.fileExists(atPath: thumb.path) {
         continue
       }
-      let rows = identity.trackIDs.flatMap { inputs.facesByTrack[$0] ?? [] }
+      let rows = identity.trackIDs.flatMap { inputs.definingRows($0) }
       candidates[identity.identityID] = rows.sorted {
         (inputs.faces[$0].qualityScore, -$0) > (inputs.faces[$1].qualityScore, -$1)
       }.prefix(3).map { $0 }

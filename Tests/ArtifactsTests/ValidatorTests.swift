@@ -313,15 +313,61 @@ struct ValidatorTests {
     },
   ]
 
+  /// `metadata.unidentified_tracks` holding one track with `reason`.
+  static func unidentified(_ trackID: String, _ reason: String = "unmatched") -> JSONValue {
+    .array([.object(["track_id": .string(trackID), "reason": .string(reason)])])
+  }
+
   static let documentBreakages: [Breakage] = [
     Breakage("tracks.jsonl missing while others refer to it", .tracks, nil, "", "missing, but") {
       $0.remove(.tracks)
     },
     Breakage(
-      "identities: unknown track", .identities, nil, "identities[1].track_ids[0]",
-      "not in tracks.jsonl"
+      "identities: unknown track",
+      expecting: [
+        ExpectedViolation(
+          artifact: .identities, line: nil, field: "identities[1].track_ids[0]",
+          message: "not in tracks.jsonl"),
+        ExpectedViolation(
+          artifact: .identities, line: nil, field: "metadata.unidentified_tracks",
+          message: "in no identity and not listed here: track-00003"),
+      ]
     ) {
       $0.set(.identities, "identities[1].track_ids[0]", .string("track-00009"))
+    },
+    Breakage(
+      "identities: coverage recorded nowhere", .identities, nil, "metadata.unidentified_tracks",
+      "missing: every track must be in an identity or listed here with a reason"
+    ) {
+      $0.set(.identities, "metadata.unidentified_tracks", nil)
+    },
+    Breakage(
+      "identities: a track both identified and unidentified", .identities, nil,
+      "metadata.unidentified_tracks[0].track_id", "is in an identity"
+    ) {
+      $0.set(.identities, "metadata.unidentified_tracks", Self.unidentified("track-00003"))
+    },
+    Breakage(
+      "identities: an unidentified track that does not exist", .identities, nil,
+      "metadata.unidentified_tracks[0].track_id", "not in tracks.jsonl"
+    ) {
+      $0.set(.identities, "metadata.unidentified_tracks", Self.unidentified("track-00009"))
+    },
+    Breakage(
+      "identities: an unknown reason", .identities, nil, "metadata.unidentified_tracks[0].reason",
+      "must be one of ambiguous, no_detections, no_usable_face, not_a_face, unmatched"
+    ) {
+      $0.set(.identities, "identities[1].track_ids[0]", .string("track-00002"))
+      $0.set(.identities, "identities[0].track_ids", .array([.string("track-00001")]))
+      $0.set(.identities, "identities[0].embedding_stats.num_tracks", .integer(1))
+      $0.set(.identities, "metadata.unidentified_tracks", Self.unidentified("track-00003", "bored"))
+    },
+    Breakage(
+      "identities: a track neither identified nor unidentified", .identities, nil,
+      "metadata.unidentified_tracks", "1 track(s) of tracks.jsonl are in no identity"
+    ) {
+      $0.set(.identities, "identities[0].track_ids", .array([.string("track-00001")]))
+      $0.set(.identities, "identities[0].embedding_stats.num_tracks", .integer(1))
     },
     Breakage(
       "identities: a track in two identities", .identities, nil, "identities[1].track_ids[1]",
@@ -405,6 +451,9 @@ struct ValidatorTests {
         ExpectedViolation(
           artifact: .identities, line: nil, field: "identities[1].embedding_stats.num_tracks",
           message: "(0)"),
+        ExpectedViolation(
+          artifact: .identities, line: nil, field: "metadata.unidentified_tracks",
+          message: "not listed here: track-00003"),
       ]
     ) {
       $0.set(.identities, "identities[1].track_ids", .array([]))
@@ -482,7 +531,33 @@ struct ValidatorTests {
         "manifests/\(episode)/faces.jsonl": 4, "embeds/\(episode)/faces.npy": 4,
         "embeds/\(episode)/track_embeddings.npy": 3, "manifests/\(episode)/identities.json": 1,
         "manifests/\(episode)/track_metrics.json": 1, "manifests/\(episode)/cleanup_report.json": 1,
+        "manifests/\(episode)/probe_faces.jsonl": 0, "embeds/\(episode)/probe_faces.npy": 0,
       ])
+  }
+
+  @Test("probe_faces.jsonl is checked like faces.jsonl: rows, ids across both files, npy rows")
+  func probeFacesChecked() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    try EpisodeFixture.writeWithLibrary(to: directory.url)
+    let layout = DataLayout(root: directory.url)
+    let episode = try EpisodeID(EpisodeFixture.episode)
+    // face-00001 is already the first line of faces.jsonl; the .npy still has no rows.
+    var probe = Samples.face(1, track: 3, frame: 35, width: EpisodeFixture.width)
+    try JSONLWriter<Face>.write([probe], to: layout.probeFaces(episode))
+    var report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(
+      report.violations.map(\.description) == [
+        "manifests/ep-test/probe_faces.jsonl:1: face_id = \"face-00001\": duplicate face_id "
+          + "(first at manifests/ep-test/faces.jsonl:1)",
+        "embeds/ep-test/probe_faces.npy: shape[0] = 0: must equal the number of lines of "
+          + "probe_faces.jsonl (1): row i is line i",
+      ])
+    probe.faceID = "face-00005"
+    try JSONLWriter<Face>.write([probe], to: layout.probeFaces(episode))
+    try NPYMatrix(rowVectors: [probe.embedding]).write(to: layout.probeFacesNPY(episode))
+    report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(report.violations.map(\.description) == [])
   }
 
   @Test("the editable fixture is clean before any breakage")
@@ -589,9 +664,10 @@ struct ValidatorTests {
     let episode = EpisodeFixture.episode
     #expect(
       report.absent == [
-        "embeds/\(episode)/faces.npy", "embeds/\(episode)/track_embeddings.npy",
-        "manifests/\(episode)/cleanup_report.json", "manifests/\(episode)/faces.jsonl",
-        "manifests/\(episode)/identities.json", "manifests/\(episode)/track_metrics.json",
+        "embeds/\(episode)/faces.npy", "embeds/\(episode)/probe_faces.npy",
+        "embeds/\(episode)/track_embeddings.npy", "manifests/\(episode)/cleanup_report.json",
+        "manifests/\(episode)/faces.jsonl", "manifests/\(episode)/identities.json",
+        "manifests/\(episode)/probe_faces.jsonl", "manifests/\(episode)/track_metrics.json",
       ])
     #expect(
       report.checked.keys.sorted() == [
@@ -618,7 +694,7 @@ struct ValidatorTests {
   func nothingThere() throws {
     let report = try EpisodeFixture().validate()
     #expect(report.isClean)
-    #expect(report.absent.count == 8)
+    #expect(report.absent.count == 10)
     #expect(report.checked.isEmpty)
   }
 

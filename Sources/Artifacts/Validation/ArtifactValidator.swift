@@ -90,25 +90,12 @@ private struct ValidationRun {
       absent.append(name(detectionsURL))
     }
 
-    let facesURL = layout.faces(episode)
-    let npyURL = layout.facesNPY(episode)
-    switch (exists(facesURL), exists(npyURL)) {
-    case (true, true):
-      validateFaces(facesURL, npy: loadNPY(npyURL))
+    var faceIDs: [String: String] = [:]
+    for (facesURL, npyURL) in [
+      (layout.faces(episode), layout.facesNPY(episode)),
+      (layout.probeFaces(episode), layout.probeFacesNPY(episode)),
+    ] where validateFacePair(facesURL, npyURL, faceIDs: &faceIDs) {
       needsTracks.append(name(facesURL))
-    case (true, false):
-      validateFaces(facesURL, npy: nil)
-      checker.report(
-        Location(artifact: name(npyURL)), field: "",
-        "missing, but faces.jsonl exists (row i of faces.npy is line i of faces.jsonl)")
-      needsTracks.append(name(facesURL))
-    case (false, true):
-      _ = loadNPY(npyURL)
-      checker.report(
-        Location(artifact: name(facesURL)), field: "",
-        "missing, but faces.npy exists (row i of faces.npy is line i of faces.jsonl)")
-    case (false, false):
-      absent += [name(facesURL), name(npyURL)]
     }
 
     let identitiesURL = layout.identities(episode)
@@ -203,24 +190,57 @@ private struct ValidationRun {
     return refersToTracks
   }
 
-  // MARK: faces.jsonl + faces.npy
+  // MARK: faces.jsonl + faces.npy (and probe_faces.jsonl + probe_faces.npy)
 
-  mutating func validateFaces(_ url: URL, npy: NPYMatrix?) {
-    let npyName = name(layout.facesNPY(episode))
+  /// Validates a row-aligned JSON Lines + `.npy` pair of faces; true when the JSON Lines file
+  /// exists (it refers to tracks). `faceIDs` maps each face_id seen to where, across both pairs.
+  mutating func validateFacePair(_ facesURL: URL, _ npyURL: URL, faceIDs: inout [String: String])
+    -> Bool
+  {
+    let (jsonlName, npyName) = (facesURL.lastPathComponent, npyURL.lastPathComponent)
+    switch (exists(facesURL), exists(npyURL)) {
+    case (true, let hasNPY):
+      validateFaces(facesURL, npyURL: npyURL, npy: hasNPY ? loadNPY(npyURL) : nil, faceIDs: &faceIDs)
+      if !hasNPY {
+        checker.report(
+          Location(artifact: name(npyURL)), field: "",
+          "missing, but \(jsonlName) exists (row i of \(npyName) is line i of \(jsonlName))")
+      }
+      return true
+    case (false, true):
+      _ = loadNPY(npyURL)
+      checker.report(
+        Location(artifact: name(facesURL)), field: "",
+        "missing, but \(npyName) exists (row i of \(npyName) is line i of \(jsonlName))")
+    case (false, false):
+      absent += [name(facesURL), name(npyURL)]
+    }
+    return false
+  }
+
+  mutating func validateFaces(
+    _ url: URL, npyURL: URL, npy: NPYMatrix?, faceIDs: inout [String: String]
+  ) {
+    let npyName = name(npyURL)
     if let npy, npy.rows > 0 {
       checkWidth(
         npy.columns, at: Location(artifact: npyName), field: "shape[1]", value: "\(npy.columns)")
     }
-    var faceLines: [String: Int] = [:]
+    let artifact = name(url)
+    var seen = faceIDs
+    let lineOfThisFile = artifact + ":"
     forEachLine(url, rules: ArtifactSchemas.face) { run, members, location in
       let line = location.line ?? 0
       if let id = members["face_id"]?.stringValue {
-        if let first = faceLines[id] {
+        if let first = seen[id] {
+          let place =
+            first.hasPrefix(lineOfThisFile)
+            ? "on line \(first.dropFirst(lineOfThisFile.count))" : "at \(first)"
           run.checker.report(
             location, field: "face_id", value: JSONValue.quoted(id),
-            "duplicate face_id (first on line \(first))")
+            "duplicate face_id (first \(place))")
         } else {
-          faceLines[id] = line
+          seen[id] = "\(artifact):\(line)"
         }
       }
       run.checkTrackReference(members, at: location)
@@ -233,13 +253,16 @@ private struct ValidationRun {
       guard let embedding = members["embedding"]?.numbers, !embedding.isEmpty else { return }
       run.checkWidth(
         embedding.count, at: location, field: "embedding", value: "\(embedding.count) values")
-      if let npy { run.compare(embedding, withRow: line - 1, of: npy, npyName: npyName) }
+      if let npy {
+        run.compare(embedding, withRow: line - 1, of: npy, npyName: npyName, jsonlName: artifact)
+      }
     }
-    let lines = checked[name(url)] ?? 0
+    faceIDs = seen
+    let lines = checked[artifact] ?? 0
     if let npy, npy.rows != lines {
       checker.report(
         Location(artifact: npyName), field: "shape[0]", value: "\(npy.rows)",
-        "must equal the number of lines of faces.jsonl (\(lines)): row i is line i")
+        "must equal the number of lines of \(url.lastPathComponent) (\(lines)): row i is line i")
     }
   }
 
@@ -270,8 +293,9 @@ private struct ValidationRun {
     }
   }
 
-  mutating func compare(_ embedding: [Double], withRow row: Int, of npy: NPYMatrix, npyName: String)
-  {
+  mutating func compare(
+    _ embedding: [Double], withRow row: Int, of npy: NPYMatrix, npyName: String, jsonlName: String
+  ) {
     guard row >= 0, row < npy.rows, npy.columns == embedding.count else { return }
     var largest = 0.0
     for (stored, written) in zip(npy.row(row), embedding) {
@@ -281,7 +305,7 @@ private struct ValidationRun {
     if !(largest <= ArtifactValidator.embeddingTolerance) {
       checker.report(
         Location(artifact: npyName, line: row + 1), field: "",
-        "differs from the embedding on line \(row + 1) of faces.jsonl (largest difference "
+        "differs from the embedding on line \(row + 1) of \(jsonlName) (largest difference "
           + String(format: "%.3g", largest) + ", tolerance 1e-6)")
     }
   }
@@ -363,6 +387,58 @@ private struct ValidationRun {
           owner[trackID] = (index, id)
         }
       }
+    }
+    checkCoverage(members["metadata"], owners: Set(owner.keys), at: location)
+  }
+
+  /// `metadata.unidentified_tracks` and the identities together hold every track of
+  /// `tracks.jsonl` exactly once (docs/identities.md, "Coverage").
+  mutating func checkCoverage(_ metadata: JSONValue?, owners: Set<String>, at location: Location) {
+    guard let entries = metadata?["unidentified_tracks"]?.arrayValue else {
+      checker.report(
+        location, field: "metadata.unidentified_tracks", value: "",
+        "missing: every track must be in an identity or listed here with a reason "
+          + "(run --cluster again)")
+      return
+    }
+    let reasons = Set(UnidentifiedTrack.Reason.allCases.map(\.rawValue))
+    var listed: [String: Int] = [:]
+    for (index, entry) in entries.enumerated() {
+      let field = "metadata.unidentified_tracks[\(index)]"
+      guard let trackID = entry["track_id"]?.stringValue else {
+        checker.report(location, field: field + ".track_id", value: "", "missing")
+        continue
+      }
+      let reason = entry["reason"]?.stringValue ?? ""
+      if !reasons.contains(reason) {
+        checker.report(
+          location, field: field + ".reason", value: JSONValue.quoted(reason),
+          "must be one of " + reasons.sorted().joined(separator: ", "))
+      }
+      if let first = listed[trackID] {
+        checker.report(
+          location, field: field + ".track_id", value: JSONValue.quoted(trackID),
+          "listed twice (first at unidentified_tracks[\(first)])")
+      } else if owners.contains(trackID) {
+        checker.report(
+          location, field: field + ".track_id", value: JSONValue.quoted(trackID),
+          "is in an identity; a track is either identified or unidentified")
+      } else if let tracks, tracks[trackID] == nil {
+        checker.report(
+          location, field: field + ".track_id", value: JSONValue.quoted(trackID),
+          "not in tracks.jsonl")
+      }
+      listed[trackID] = listed[trackID] ?? index
+    }
+    guard let tracks else { return }
+    let missing = tracks.keys.filter {
+      ArtifactID.isValidTrackID($0) && !owners.contains($0) && listed[$0] == nil
+    }.sorted()
+    if !missing.isEmpty {
+      checker.report(
+        location, field: "metadata.unidentified_tracks", value: "",
+        "\(missing.count) track(s) of tracks.jsonl are in no identity and not listed here: "
+          + missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : ""))
     }
   }
 

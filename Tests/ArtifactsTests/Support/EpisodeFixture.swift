@@ -78,6 +78,8 @@ struct EpisodeFixture: Sendable {
     try JSONLWriter.write(faceModels, to: layout.faces(episode))
     try NPYMatrix(rowVectors: faceModels.map(\.embedding)).write(to: layout.facesNPY(episode))
     try NPYMatrix(rowVectors: trackEmbeddingRows).write(to: layout.trackEmbeddingsNPY(episode))
+    try JSONLWriter<Face>.write([], to: layout.probeFaces(episode))
+    try NPYMatrix(rows: 0, columns: width, values: []).write(to: layout.probeFacesNPY(episode))
     try AtomicFile.writeJSON(Samples.identities(), to: layout.identities(episode))
     try AtomicFile.writeJSON(Samples.trackMetrics(), to: layout.trackMetrics(episode))
     try AtomicFile.writeJSON(Samples.cleanupReport(), to: layout.cleanupReport(episode))

@@ -63,7 +63,8 @@ enum Samples {
       metadata: IdentitiesMetadata(
         epID: episode, numTracks: 3, numClusters: 1, numSingletons: 1, singletonFraction: 0.33,
         largestClusterSize: 2, largestClusterFraction: 0.67, clusterThresh: 0.58,
-        minClusterSize: 2, algorithm: "agglomerative", linkage: "average", createdAt: timestamp))
+        minClusterSize: 2, algorithm: "agglomerative", linkage: "average", createdAt: timestamp,
+        unidentifiedTracks: []))
   }
 
   static func cleanupReport(withSummaries: Bool = true) -> CleanupReport {
