@@ -168,6 +168,12 @@ public struct DataLayout: Hashable, Sendable {
     "crops/\(safeComponent(trackID))/frame_\(ArtifactID.padded(frameIndex, width: 6)).jpg"
   }
 
+  /// `crops/{track_id}/probe_{frame_idx:06d}.jpg`: a probe face's crop (docs/harvest.md), named
+  /// apart from an accepted face's crop of the same frame.
+  public static func probeCropRelativePath(trackID: String, frameIndex: Int) -> String {
+    "crops/\(safeComponent(trackID))/probe_\(ArtifactID.padded(frameIndex, width: 6)).jpg"
+  }
+
   /// Same as the static `cropRelativePath(trackID:frameIndex:)`, for callers holding a layout.
   public func cropRelativePath(trackID: String, frameIndex: Int) -> String {
     Self.cropRelativePath(trackID: trackID, frameIndex: frameIndex)

@@ -199,15 +199,14 @@ public final class FacesHarvester {
   }
 
   /// The probes of tracks that have no accepted face, in frame order; the staged crops of the
-  /// others are removed (unless an accepted face of the same frame and track wrote that file).
+  /// others are removed.
   static func keptProbes(_ probes: [GatedFace], accepted: [GatedFace]) -> [GatedFace] {
     let definedTracks = Set(accepted.map(\.face.trackID))
-    let acceptedCrops = Set(accepted.compactMap(\.stagedCrop))
     var kept: [GatedFace] = []
     for probe in probes {
       if !definedTracks.contains(probe.face.trackID) {
         kept.append(probe)
-      } else if let staged = probe.stagedCrop, !acceptedCrops.contains(staged) {
+      } else if let staged = probe.stagedCrop {
         try? FileManager.default.removeItem(at: staged)
       }
     }
@@ -421,6 +420,18 @@ public final class FacesHarvester {
     var embedRejected: [RejectedFace] = []
     var embedSeconds = 0.0
     var batch: [GatedFace] = []
+    var probeBuffer = ProbeBuffer<GatedFace>(
+      lastFrame: Dictionary(
+        (plan.faces + plan.probes).map { ($0.trackID, $0.frameIndex) }, uniquingKeysWith: max),
+      track: \.face.trackID, frame: \.face.frameIndex, isProbe: \.face.isProbe)
+    func discard(_ probes: [GatedFace]) {
+      for probe in probes {
+        if let staged = probe.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+      }
+      countersLock.lock()
+      counters.value.facesEmbedded += probes.count
+      countersLock.unlock()
+    }
     func flush() throws {
       guard !batch.isEmpty else { return }
       let begin = Date()
@@ -452,10 +463,19 @@ public final class FacesHarvester {
       // Embed whatever the crop stage has ready (at most embed_batch_size faces): waiting for a
       // full batch would leave the embedder idle while the decoder works, and overlap is the
       // point of the pipeline.
+      // Probes wait in `probeBuffer` until their track is complete (docs/harvest.md).
+      var ready: [GatedFace] = []
       while !isCancelled() {
-        batch = faceQueue.popAvailable(maximum: config.embedBatchSize)
-        if batch.isEmpty { break }
-        try flush()
+        let popped = faceQueue.popAvailable(maximum: config.embedBatchSize)
+        let admitted = popped.isEmpty ? probeBuffer.drain() : probeBuffer.admit(popped)
+        discard(admitted.discarded)
+        ready += admitted.embed
+        while !ready.isEmpty {
+          batch = Array(ready.prefix(config.embedBatchSize))
+          ready.removeFirst(batch.count)
+          try flush()
+        }
+        if popped.isEmpty { break }
       }
     } catch {
       failure.record(error)
@@ -527,7 +547,7 @@ public final class FacesHarvester {
         return reject(.blankCrop, quality.value)
       }
       let data = try encoder.encode(thumb, quality: config.jpegQuality)
-      let relative = DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
+      let relative = Self.cropPath(face)
       let url = staging.appendingPathComponent(String(relative.dropFirst("crops/".count)))
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -619,10 +639,15 @@ public final class FacesHarvester {
         faceID: ArtifactID.face(firstNumber + index), trackID: gated.face.trackID,
         frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
         embedding: gated.embedding, qualityScore: gated.quality,
-        cropPath: withCrops
-          ? DataLayout.cropRelativePath(
-            trackID: gated.face.trackID, frameIndex: gated.face.frameIndex) : "")
+        cropPath: withCrops ? cropPath(gated.face) : "")
     }
+  }
+
+  /// Where `face`'s crop goes, relative to `frames/{ep_id}/` (probes have their own names).
+  static func cropPath(_ face: PlannedFace) -> String {
+    face.isProbe
+      ? DataLayout.probeCropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
+      : DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
   }
 
   /// Replaces `frames/{ep_id}/crops` with the staged folder: rename the old one aside, rename the

@@ -244,7 +244,7 @@ private struct ValidationRun {
         }
       }
       run.checkTrackReference(members, at: location)
-      run.checkCropPath(members, at: location)
+      run.checkCropPath(members, at: location, probe: url == run.layout.probeFaces(run.episode))
       if let reason = members["rejection_reason"]?.stringValue, !reason.isEmpty {
         run.checker.report(
           location, field: "rejection_reason", value: JSONValue.quoted(reason),
@@ -266,12 +266,17 @@ private struct ValidationRun {
     }
   }
 
-  mutating func checkCropPath(_ members: [String: JSONValue], at location: Location) {
+  mutating func checkCropPath(
+    _ members: [String: JSONValue], at location: Location, probe: Bool
+  ) {
     guard let path = members["crop_path"]?.stringValue, !path.isEmpty,
       let trackID = members["track_id"]?.stringValue,
       let frame = members["frame_idx"]?.intValue
     else { return }
-    let expected = DataLayout.cropRelativePath(trackID: trackID, frameIndex: frame)
+    let expected =
+      probe
+      ? DataLayout.probeCropRelativePath(trackID: trackID, frameIndex: frame)
+      : DataLayout.cropRelativePath(trackID: trackID, frameIndex: frame)
     if path != expected {
       checker.report(
         location, field: "crop_path", value: JSONValue.quoted(path),

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Who is on screen and when, at default settings, from the bare video: identity F1 against the
+/// samples' exact ground truth (docs/identities.md, "Measuring it"), and coverage: every track
+/// ends in an identity or in `unidentified_tracks` (validate checks that).
+@Suite("identity accuracy and coverage, end to end", .serialized)
+struct IdentityAccuracyTests {
+  /// Runs the whole chain at defaults on `episode` and scores it.
+  static func scoreFromBareVideo(_ episode: String) throws -> (IdentityScore, URL) {
+    let root = try VideoFixtures.root(episode: episode) { url in
+      try FileManager.default.createSymbolicLink(
+        at: url,
+        withDestinationURL: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
+          "data/videos/\(episode)/episode.mp4"))
+    }
+    let outcome = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
+    ])
+    try #require(outcome.status == 0, "\(outcome.combined)")
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
+    let score = try IdentityScorer.score(
+      root: root, episode: episode,
+      truth: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
+        "data/ground_truth/\(episode)"))
+    print("identity accuracy \(episode): \(score)")
+    return (score, root)
+  }
+
+  @Test("sample-s01e01: identity F1 ≥ 0.95, every person in exactly one identity")
+  func firstSample() throws {
+    let (score, root) = try Self.scoreFromBareVideo("sample-s01e01")
+    defer { try? FileManager.default.removeItem(at: root) }
+    #expect(score.f1 >= 0.95, "\(score)")
+    #expect(score.precision >= 0.99, "\(score)")
+    #expect(score.identitiesPerPerson.count == 5)
+    #expect(score.identitiesPerPerson.values.allSatisfy { $0 == 1 }, "\(score)")
+    #expect(score.identitiesOfNobody == 0)
+  }
+
+  @Test("with no face passing the spec's gates, probe faces alone still find the five people")
+  func probesAlone() throws {
+    let episode = "sample-s01e01"
+    let root = try EpisodeRunProcess.freshSample()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let outcome = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--faces-embed", "--save-crops", "--cluster",
+      "--min-face-size", "4096",
+    ])
+    try #require(outcome.status == 0, "\(outcome.combined)")
+    #expect(outcome.standardOutput.contains("faces kept from 0/13 tracks"))
+    let manifests = root.appendingPathComponent("manifests/\(episode)")
+    #expect(try VideoFixtures.rows(manifests.appendingPathComponent("faces.jsonl")).isEmpty)
+    let probes = try VideoFixtures.rows(manifests.appendingPathComponent("probe_faces.jsonl"))
+    let perTrack = Dictionary(grouping: probes) { $0["track_id"] as? String ?? "" }
+    #expect(perTrack.count == 13 && perTrack.values.allSatisfy { (1...5).contains($0.count) })
+    for probe in probes {
+      let path = try #require(probe["crop_path"] as? String)
+      #expect(path.contains("/probe_"), "\(path)")
+      #expect(
+        FileManager.default.fileExists(
+          atPath: root.appendingPathComponent("frames/\(episode)/\(path)").path))
+    }
+    // The identities are exactly the ground truth's people.
+    let truth = try EpisodeRunProcess.trackIdentities()
+    let document = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: manifests.appendingPathComponent("identities.json")))
+        as? [String: Any])
+    let groups = try #require(document["identities"] as? [[String: Any]]).map {
+      Set($0["track_ids"] as? [String] ?? [])
+    }
+    let people = Dictionary(grouping: truth.keys, by: { truth[$0]! }).values.map(Set.init)
+    #expect(Set(groups) == Set(people))
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
+  }
+}
