@@ -21,6 +21,12 @@ public struct ClusterConfig: Sendable, Equatable {
   public var probeMargin = 0.05
   /// A probe-only track whose mean detector confidence is below this is `not_a_face`.
   public var probeMinTrackConf = 0.6
+  /// Similarity added to two tracks of one shot thread at the same place (0 turns it off).
+  public var threadBonus = 0.1
+  /// Largest colour-histogram distance between two shots of one thread.
+  public var threadMaxDistance = 0.1
+  /// Smallest IoU of the two tracks' mean boxes for the thread bonus.
+  public var threadMinIoU = 0.3
 
   /// The defaults.
   public init() {}
@@ -28,7 +34,8 @@ public struct ClusterConfig: Sendable, Equatable {
   /// The config file's keys.
   public static let keys: Set<String> = [
     "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "probe_thresh",
-    "probe_margin", "probe_min_track_conf",
+    "probe_margin", "probe_min_track_conf", "thread_bonus", "thread_max_distance",
+    "thread_min_iou",
   ]
 
   /// The default config file path.
@@ -50,6 +57,10 @@ public struct ClusterConfig: Sendable, Equatable {
     config.probeMargin = try file.double("probe_margin", in: 0...2) ?? config.probeMargin
     config.probeMinTrackConf =
       try file.double("probe_min_track_conf", in: 0...1) ?? config.probeMinTrackConf
+    config.threadBonus = try file.double("thread_bonus", in: 0...1) ?? config.threadBonus
+    config.threadMaxDistance =
+      try file.double("thread_max_distance", in: 0...1) ?? config.threadMaxDistance
+    config.threadMinIoU = try file.double("thread_min_iou", in: 0...1) ?? config.threadMinIoU
     return config
   }
 }

@@ -144,7 +144,11 @@ public final class IdentityClusterer {
     let locked = previous?.identities.filter(\.locked) ?? []
     let lockedTracks = Set(locked.flatMap(\.trackIDs))
     let free = pooled.filter { !lockedTracks.contains($0.trackID) }
-    let seeds = clusterDefining(free, inputs: inputs, threshold: threshold)
+    let threads = ShotThreads(
+      shots: inputs.shots, meanBoxes: inputs.meanBoxes, trackFirstFrames: inputs.firstFrames,
+      bonus: config.threadBonus, maxHistogramDistance: config.threadMaxDistance,
+      minBoxIoU: config.threadMinIoU)
+    let seeds = clusterDefining(free, inputs: inputs, threshold: threshold, threads: threads)
     let assigner = ProbeAssigner(
       assignThreshold: config.probeThresh ?? threshold - 0.1, margin: config.probeMargin,
       linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf)
@@ -154,7 +158,7 @@ public final class IdentityClusterer {
       evidence: ProbeAssigner.Evidence(
         vectors: pooledByTrack.mapValues(\.vector),
         cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
-        confidence: inputs.trackConfidence))
+        confidence: inputs.trackConfidence, bonus: threads.bonus))
     var groupTracks = seeds.groups
     for (group, tracks) in probes.joined { groupTracks[group] += tracks }
     groupTracks += probes.newGroups
@@ -305,9 +309,9 @@ public final class IdentityClusterer {
 
   /// The defining tracks clustered: clusters of at least `min_cluster_size` tracks, then one
   /// singleton group per remaining track.
-  private func clusterDefining(_ free: [PooledTrack], inputs: EpisodeFaces, threshold: Double)
-    -> (groups: [[String]], cannotLinkPairs: Int)
-  {
+  private func clusterDefining(
+    _ free: [PooledTrack], inputs: EpisodeFaces, threshold: Double, threads: ShotThreads
+  ) -> (groups: [[String]], cannotLinkPairs: Int) {
     let index = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1.trackID, $0) })
     let cannotLink = inputs.sharedFramePairs.compactMap { pair -> (Int, Int)? in
       guard let a = index[pair.0], let b = index[pair.1] else { return nil }
@@ -315,7 +319,7 @@ public final class IdentityClusterer {
     }
     let labels = AgglomerativeClustering.cluster(
       free.map(\.vector), linkage: config.linkage, maximumDistance: 1 - threshold,
-      cannotLink: cannotLink)
+      cannotLink: cannotLink, bonus: threads.pairBonuses(free.map(\.trackID)))
     var groups: [[String]] = []
     var groupOf: [Int: Int] = [:]
     for (position, label) in labels.enumerated() {
@@ -505,6 +509,12 @@ struct EpisodeFaces {
   var trackConfidence: [String: Double] = [:]
   /// Tracks with at least one row in `detections.jsonl`; nil when that file is absent.
   var tracksWithDetections: Set<String>?
+  /// Mean normalised box of each track's detections.
+  var meanBoxes: [String: [Double]] = [:]
+  /// First frame of each track.
+  var firstFrames: [String: Int] = [:]
+  /// `shots.jsonl`, when detect-track wrote it.
+  var shots: [Shot] = []
 
   /// Accepted faces, then probe faces, of `trackID`'s rows: the accepted ones when it has any.
   func definingRows(_ trackID: String) -> [Int] {
@@ -555,10 +565,12 @@ struct EpisodeFaces {
     // Tracks that share a frame: from detections.jsonl when present, else overlapping spans.
     var pairs = Set<[String]>()
     var withDetections: Set<String>?
+    var meanBoxes: [String: [Double]] = [:]
     let detectionsURL = layout.detections(episode)
     if FileManager.default.fileExists(atPath: detectionsURL.path) {
       var frameTracks: [Int: [String]] = [:]
       var seen = Set<String>()
+      var boxSums: [String: (sum: [Double], count: Int)] = [:]
       try JSONLReader<Detection>(
         url: detectionsURL, displayPath: layout.relativePath(detectionsURL)
       )
@@ -566,9 +578,14 @@ struct EpisodeFaces {
         if let track = detection.trackID {
           frameTracks[detection.frameIndex, default: []].append(track)
           seen.insert(track)
+          var entry = boxSums[track] ?? ([0, 0, 0, 0], 0)
+          for k in 0..<min(4, detection.bbox.count) { entry.sum[k] += detection.bbox[k] }
+          entry.count += 1
+          boxSums[track] = entry
         }
       }
       withDetections = seen
+      meanBoxes = boxSums.mapValues { entry in entry.sum.map { $0 / Double(entry.count) } }
       for members in frameTracks.values where members.count > 1 {
         let unique = Array(Set(members)).sorted()
         for i in unique.indices {
@@ -591,7 +608,18 @@ struct EpisodeFaces {
       sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
       trackConfidence: Dictionary(
         tracks.map { ($0.trackID, $0.stats.avgConf) }, uniquingKeysWith: { first, _ in first }),
-      tracksWithDetections: withDetections)
+      tracksWithDetections: withDetections, meanBoxes: meanBoxes,
+      firstFrames: Dictionary(
+        tracks.map { ($0.trackID, $0.frameSpan.first ?? 0) }, uniquingKeysWith: { first, _ in first }),
+      shots: try readShots(layout, episode))
+  }
+
+  /// `shots.jsonl`, or none when absent.
+  private static func readShots(_ layout: DataLayout, _ episode: EpisodeID) throws -> [Shot] {
+    let url = layout.shots(episode)
+    guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+    return try JSONLReader<Shot>.readAll(from: url, displayPath: layout.relativePath(url))
+      .sorted { $0.shotIndex < $1.shotIndex }
   }
 
   /// The `.npy` that is row-aligned with a faces file of `lines` lines.

@@ -1,0 +1,108 @@
+import Foundation
+import Artifacts
+import Testing
+
+@testable import Identities
+
+@Suite("Probe assignment and shot threads")
+struct ProbeAssignmentTests {
+  /// A unit vector at `degrees` in the plane of the first two axes (cosine of the angle between
+  /// two of them is their similarity).
+  static func vector(_ degrees: Double) -> [Float] {
+    let radians = degrees * .pi / 180
+    return [Float(cos(radians)), Float(sin(radians)), 0]
+  }
+
+  static let assigner = ProbeAssigner(
+    assignThreshold: 0.5, margin: 0.05, linkage: .average, minTrackConfidence: 0.6)
+
+  /// Two identities: A (tracks a1, a2 at 0°) and B (b1 at 90°).
+  static func evidence(_ probes: [String: Double], confidence: [String: Double] = [:])
+    -> ProbeAssigner.Evidence
+  {
+    var vectors = ["a1": vector(0), "a2": vector(0), "b1": vector(90)]
+    var trackConfidence: [String: Double] = [:]
+    for (track, degrees) in probes {
+      vectors[track] = vector(degrees)
+      trackConfidence[track] = confidence[track] ?? 0.8
+    }
+    return ProbeAssigner.Evidence(
+      vectors: vectors, cannotLink: [], confidence: trackConfidence)
+  }
+
+  @Test("a clear match joins; a low-confidence track is not a face; a near tie is ambiguous")
+  func placements() {
+    // p1 at 10° (cos 0.98 to A, 0.17 to B); p2 at 45° (0.71 to both: no margin); p3 low conf.
+    let evidence = Self.evidence(
+      ["p1": 10, "p2": 45, "p3": 5], confidence: ["p3": 0.55])
+    let outcome = Self.assigner.assign(
+      probes: ["p1", "p2", "p3"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.joined == [0: ["p1"]])
+    #expect(outcome.newGroups.isEmpty)
+    #expect(
+      outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [
+        ["p3", "not_a_face"], ["p2", "ambiguous"],
+      ])
+    #expect(outcome.unidentified[1].bestGroup == 0)
+  }
+
+  @Test("an identity sharing a frame with the probe is never a candidate, nor after a join")
+  func cannotLink() {
+    var evidence = Self.evidence(["p1": 5, "p2": 8])
+    // p2 shares a frame with p1: once p1 (the better match) joins A, A is closed to p2.
+    evidence.cannotLink = [["p1", "p2"]]
+    let outcome = Self.assigner.assign(
+      probes: ["p2", "p1"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.joined == [0: ["p1"]])
+    #expect(outcome.unidentified.map(\.trackID) == ["p2"])
+    #expect(outcome.unidentified.first?.reason == .ambiguous)
+  }
+
+  @Test("probe-only tracks that match each other but no identity form one; a lone one is unmatched")
+  func newIdentity() {
+    // q1, q2 at 200° and 205° (similar to each other, far from A and B); q3 on the third axis.
+    var evidence = Self.evidence(["q1": 200, "q2": 205, "q3": 0])
+    evidence.vectors["q3"] = [0, 0, 1]
+    let outcome = Self.assigner.assign(
+      probes: ["q1", "q2", "q3"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.joined.isEmpty)
+    #expect(outcome.newGroups == [["q1", "q2"]])
+    #expect(outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["q3", "unmatched"]])
+  }
+
+  @Test("the shot-thread bonus lifts a same-place pair over the threshold; a cut-apart set-up not")
+  func threads() throws {
+    let histogram = [Double](repeating: 1.0 / 64, count: 64)
+    var other = [Double](repeating: 0, count: 64)
+    other[0] = 1
+    let shots = [
+      Shot(
+        epID: "e", shotIndex: 0, frameSpan: [0, 99], startSeconds: 0, endSeconds: 3.96,
+        histogram: histogram),
+      Shot(
+        epID: "e", shotIndex: 1, frameSpan: [100, 199], startSeconds: 4, endSeconds: 7.96,
+        histogram: other),
+      Shot(
+        epID: "e", shotIndex: 2, frameSpan: [200, 299], startSeconds: 8, endSeconds: 11.96,
+        histogram: histogram),
+    ]
+    let left = [0.1, 0.2, 0.3, 0.5]
+    let threads = ShotThreads(
+      shots: shots,
+      meanBoxes: ["t0": left, "t1": left, "t2": left, "t3": [0.6, 0.2, 0.8, 0.5]],
+      trackFirstFrames: ["t0": 10, "t1": 120, "t2": 250, "t3": 260], bonus: 0.1,
+      maxHistogramDistance: 0.1, minBoxIoU: 0.3)
+    #expect(threads.bonus("t0", "t2") == 0.1, "shots 0 and 2: one set-up, same place")
+    #expect(threads.bonus("t0", "t1") == 0, "shot 1 is another set-up")
+    #expect(threads.bonus("t0", "t3") == 0, "another place in the frame")
+    #expect(threads.pairBonuses(["t0", "t1", "t2"]) == [PairBonus(first: 0, second: 2, similarity: 0.1)])
+    // 0.45 similar (below 0.5 alone), 0.55 with the bonus: one cluster.
+    let a: [Float] = [1, 0]
+    let b: [Float] = [0.45, Float((1 - 0.45 * 0.45).squareRoot())]
+    #expect(AgglomerativeClustering.cluster([a, b], linkage: .average, maximumDistance: 0.5) == [0, 1])
+    #expect(
+      AgglomerativeClustering.cluster(
+        [a, b], linkage: .average, maximumDistance: 0.5,
+        bonus: [PairBonus(first: 0, second: 1, similarity: 0.1)]) == [0, 0])
+  }
+}
