@@ -595,8 +595,9 @@ public final class FacesHarvester {
       written.append(layout.relativePath(layout.cropsDir(episode)))
       // tracks.jsonl lists each track's crops in frame order (a probe-only track's probes).
       let thumbs = Dictionary(
-        grouping: (faces + probeRows).filter { !$0.cropPath.isEmpty }, by: \.trackID)
-        .mapValues { $0.sorted { $0.frameIndex < $1.frameIndex }.map(\.cropPath) }
+        grouping: (faces + probeRows).filter { !$0.cropPath.isEmpty }, by: \.trackID
+      )
+      .mapValues { $0.sorted { $0.frameIndex < $1.frameIndex }.map(\.cropPath) }
       let updated = tracks.map { track -> Track in
         var track = track
         track.sampleThumbs = thumbs[track.trackID] ?? []

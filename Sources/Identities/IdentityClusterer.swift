@@ -610,7 +610,8 @@ struct EpisodeFaces {
         tracks.map { ($0.trackID, $0.stats.avgConf) }, uniquingKeysWith: { first, _ in first }),
       tracksWithDetections: withDetections, meanBoxes: meanBoxes,
       firstFrames: Dictionary(
-        tracks.map { ($0.trackID, $0.frameSpan.first ?? 0) }, uniquingKeysWith: { first, _ in first }),
+        tracks.map { ($0.trackID, $0.frameSpan.first ?? 0) },
+        uniquingKeysWith: { first, _ in first }),
       shots: try readShots(layout, episode))
   }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Artifacts
+import Foundation
 import Testing
 
 @testable import Identities
@@ -67,7 +67,8 @@ struct ProbeAssignmentTests {
       probes: ["q1", "q2", "q3"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
     #expect(outcome.joined.isEmpty)
     #expect(outcome.newGroups == [["q1", "q2"]])
-    #expect(outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["q3", "unmatched"]])
+    #expect(
+      outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["q3", "unmatched"]])
   }
 
   @Test("the shot-thread bonus lifts a same-place pair over the threshold; a cut-apart set-up not")
@@ -95,11 +96,13 @@ struct ProbeAssignmentTests {
     #expect(threads.bonus("t0", "t2") == 0.1, "shots 0 and 2: one set-up, same place")
     #expect(threads.bonus("t0", "t1") == 0, "shot 1 is another set-up")
     #expect(threads.bonus("t0", "t3") == 0, "another place in the frame")
-    #expect(threads.pairBonuses(["t0", "t1", "t2"]) == [PairBonus(first: 0, second: 2, similarity: 0.1)])
+    #expect(
+      threads.pairBonuses(["t0", "t1", "t2"]) == [PairBonus(first: 0, second: 2, similarity: 0.1)])
     // 0.45 similar (below 0.5 alone), 0.55 with the bonus: one cluster.
     let a: [Float] = [1, 0]
     let b: [Float] = [0.45, Float((1 - 0.45 * 0.45).squareRoot())]
-    #expect(AgglomerativeClustering.cluster([a, b], linkage: .average, maximumDistance: 0.5) == [0, 1])
+    #expect(
+      AgglomerativeClustering.cluster([a, b], linkage: .average, maximumDistance: 0.5) == [0, 1])
     #expect(
       AgglomerativeClustering.cluster(
         [a, b], linkage: .average, maximumDistance: 0.5,

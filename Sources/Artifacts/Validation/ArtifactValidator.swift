@@ -200,7 +200,8 @@ private struct ValidationRun {
     let (jsonlName, npyName) = (facesURL.lastPathComponent, npyURL.lastPathComponent)
     switch (exists(facesURL), exists(npyURL)) {
     case (true, let hasNPY):
-      validateFaces(facesURL, npyURL: npyURL, npy: hasNPY ? loadNPY(npyURL) : nil, faceIDs: &faceIDs)
+      validateFaces(
+        facesURL, npyURL: npyURL, npy: hasNPY ? loadNPY(npyURL) : nil, faceIDs: &faceIDs)
       if !hasNPY {
         checker.report(
           Location(artifact: name(npyURL)), field: "",
