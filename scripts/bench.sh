@@ -110,3 +110,11 @@ echo "Job server load benchmark (clients on the same 2 cores: latency with norma
 echo "throughput with clients at nice 19 so that their own CPU use is not charged to the server)"
 "$VPY" scripts/load_bench.py --server "$SERVER" --data-root "$root" --ep-id "$LONG_EP" --client-nice 0 --runs 2
 "$VPY" scripts/load_bench.py --server "$SERVER" --data-root "$root" --ep-id "$LONG_EP" --runs 3
+
+echo "[bench] identity accuracy on both samples (IdentityAccuracyTests, full chain at defaults)" >&2
+echo
+echo "Identity accuracy (identity F1 = 2·right frames / (ground-truth face frames + attributed frames);"
+echo "coverage / identities per person; docs/identities.md, \"Measuring it\")"
+swift build -j "$(nproc)" -Xlinker -rpath -Xlinker "$ROOT/.deps/onnxruntime/lib" --build-tests >/dev/null
+swift test -j "$(nproc)" -Xlinker -rpath -Xlinker "$ROOT/.deps/onnxruntime/lib" --skip-build \
+  --filter IdentityAccuracyTests 2>&1 | grep -E '^identity accuracy|✘' | sed 's/^/  /'
