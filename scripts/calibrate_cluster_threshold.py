@@ -12,23 +12,13 @@ lowest same-identity similarity (docs/identities.md records the result).
 """
 import argparse
 import collections
-import json
 import os
+import sys
 
 import numpy as np
 
-
-def iou(a, b):
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def rows(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from episode_builder import iou, read_jsonl as rows  # noqa: E402
 
 
 def main():
