@@ -152,14 +152,15 @@ public final class IdentityClusterer {
     let assigner = ProbeAssigner(
       assignThreshold: config.probeThresh ?? threshold - 0.1, margin: config.probeMargin,
       linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf)
+    let evidence = ProbeAssigner.Evidence(
+      vectors: pooledByTrack.mapValues(\.vector),
+      cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
+      confidence: inputs.trackConfidence, bonus: threads.bonus)
+    let seedGroups = Self.attachLoneTracks(seeds, assigner: assigner, evidence: evidence)
     let probes = assigner.assign(
       probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
-      groups: seeds.groups,
-      evidence: ProbeAssigner.Evidence(
-        vectors: pooledByTrack.mapValues(\.vector),
-        cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
-        confidence: inputs.trackConfidence, bonus: threads.bonus))
-    var groupTracks = seeds.groups
+      groups: seedGroups, evidence: evidence)
+    var groupTracks = seedGroups
     for (group, tracks) in probes.joined { groupTracks[group] += tracks }
     groupTracks += probes.newGroups
     let cannotLinkPairs = seeds.cannotLinkPairs
@@ -311,7 +312,7 @@ public final class IdentityClusterer {
   /// singleton group per remaining track.
   private func clusterDefining(
     _ free: [PooledTrack], inputs: EpisodeFaces, threshold: Double, threads: ShotThreads
-  ) -> (groups: [[String]], cannotLinkPairs: Int) {
+  ) -> DefiningGroups {
     let index = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1.trackID, $0) })
     let cannotLink = inputs.sharedFramePairs.compactMap { pair -> (Int, Int)? in
       guard let a = index[pair.0], let b = index[pair.1] else { return nil }
@@ -333,7 +334,34 @@ public final class IdentityClusterer {
     let clusters = groups.filter { $0.count >= config.minClusterSize && $0.count > 1 }
     let singletons = groups.filter { !($0.count >= config.minClusterSize && $0.count > 1) }
       .flatMap { $0.map { [$0] } }
-    return (clusters + singletons, cannotLink.count)
+    return DefiningGroups(
+      groups: clusters + singletons, clusterCount: clusters.count,
+      lone: Set(groups.filter { $0.count == 1 }.flatMap { $0 }), cannotLinkPairs: cannotLink.count)
+  }
+
+  /// The clustering of the defining tracks: clusters first, then singleton groups.
+  struct DefiningGroups {
+    var groups: [[String]]
+    var clusterCount: Int
+    /// Tracks that clustered alone (not those split off a group below `min_cluster_size`).
+    var lone: Set<String>
+    var cannotLinkPairs: Int
+  }
+
+  /// A track that clustered alone joins a cluster it matches clearly at the probe threshold
+  /// (docs/identities.md, "Coverage"): an expression or a turned head can keep a good face just
+  /// below `cluster_thresh` of its own person. The groups keep their order; joined singletons
+  /// leave theirs.
+  static func attachLoneTracks(
+    _ seeds: DefiningGroups, assigner: ProbeAssigner, evidence: ProbeAssigner.Evidence
+  ) -> [[String]] {
+    let clusters = Array(seeds.groups[..<seeds.clusterCount])
+    let lone = seeds.groups[seeds.clusterCount...].flatMap { $0 }.filter(seeds.lone.contains)
+    let joined = assigner.join(lone, groups: clusters, evidence: evidence).joined
+    var groups = clusters
+    for (cluster, tracks) in joined { groups[cluster] += tracks }
+    let moved = Set(joined.values.flatMap { $0 })
+    return groups + seeds.groups[seeds.clusterCount...].filter { !moved.contains($0[0]) }
   }
 
   /// Every track in no identity, with its reason, in `tracks.jsonl` order: the probe tracks left

@@ -66,18 +66,35 @@ struct ProbeAssigner {
         faces.append(track)
       }
     }
+    let matches = join(faces, groups: groups, evidence: evidence)
+    outcome.joined = matches.joined
+    outcome.unidentified += matches.ambiguous
+    groupLoose(matches.loose, evidence: evidence, into: &outcome)
+    return outcome
+  }
+
+  /// What `join` decided: tracks that joined group i, tracks too close to two groups (or to a
+  /// group they share a frame with), and the rest with the group each resembled most.
+  struct Matches: Equatable {
+    var joined: [Int: [String]] = [:]
+    var ambiguous: [Unassigned] = []
+    var loose: [Unassigned] = []
+  }
+
+  /// Each of `tracks` joins the group it matches clearly (≥ `assignThreshold`, `margin` ahead of
+  /// the runner-up, no cannot-link with any member, including tracks that joined before it).
+  func join(_ tracks: [String], groups: [[String]], evidence: Evidence) -> Matches {
     // Best match first, so the clearest tracks claim their identity before a track that shares
     // a frame with them is considered; ties go to the track id.
     let scores = Dictionary(
-      uniqueKeysWithValues: faces.map { track in
+      uniqueKeysWithValues: tracks.map { track in
         (track, groups.map { group in Self.mean(group.map { evidence.similarity(track, $0) }) })
       })
-    let order = faces.sorted {
+    let order = tracks.sorted {
       ((scores[$0]?.max() ?? -1), $1) > ((scores[$1]?.max() ?? -1), $0)
     }
     var members = groups
-    var loose: [String] = []
-    var looseBest: [String: (group: Int, similarity: Double)] = [:]
+    var matches = Matches()
     for track in order {
       let similarities = scores[track] ?? []
       let allowed = similarities.indices.filter { group in
@@ -85,62 +102,51 @@ struct ProbeAssigner {
       }
       let ranked = allowed.sorted { (similarities[$0], -$0) > (similarities[$1], -$1) }
       let overall = similarities.indices.max { (similarities[$0], -$0) < (similarities[$1], -$1) }
-      if let best = ranked.first, similarities[best] >= assignThreshold {
-        let runnerUp = ranked.count > 1 ? similarities[ranked[1]] : -1
-        if similarities[best] - runnerUp >= margin {
-          members[best].append(track)
-          outcome.joined[best, default: []].append(track)
-        } else {
-          outcome.unidentified.append(
-            Unassigned(
-              trackID: track, reason: .ambiguous, bestGroup: best,
-              bestSimilarity: similarities[best]))
-        }
-      } else if let overall, similarities[overall] >= assignThreshold {
-        // Its best match shares a frame with it, and nothing else is close enough.
-        outcome.unidentified.append(
+      let best = ranked.first.flatMap { similarities[$0] >= assignThreshold ? $0 : nil }
+      if let best, similarities[best] - (ranked.count > 1 ? similarities[ranked[1]] : -1) >= margin
+      {
+        members[best].append(track)
+        matches.joined[best, default: []].append(track)
+      } else if let near = best ?? overall, similarities[near] >= assignThreshold {
+        // Too close to two identities, or its match shares a frame with it.
+        matches.ambiguous.append(
           Unassigned(
-            trackID: track, reason: .ambiguous, bestGroup: overall,
-            bestSimilarity: similarities[overall]))
+            trackID: track, reason: .ambiguous, bestGroup: near, bestSimilarity: similarities[near]))
       } else {
-        loose.append(track)
-        if let overall { looseBest[track] = (overall, similarities[overall]) }
+        matches.loose.append(
+          Unassigned(
+            trackID: track, reason: .unmatched, bestGroup: overall,
+            bestSimilarity: overall.map { similarities[$0] }))
       }
     }
-    groupLoose(loose.sorted(), best: looseBest, evidence: evidence, into: &outcome)
-    return outcome
+    return matches
   }
 
   /// Probe-only tracks that match no identity: those that match each other (the same exact
   /// clustering, at `assignThreshold`) form new identities; the rest are `unmatched`.
-  private func groupLoose(
-    _ loose: [String], best: [String: (group: Int, similarity: Double)], evidence: Evidence,
-    into outcome: inout Outcome
-  ) {
-    let position = Dictionary(uniqueKeysWithValues: loose.enumerated().map { ($1, $0) })
+  private func groupLoose(_ loose: [Unassigned], evidence: Evidence, into outcome: inout Outcome) {
+    let tracks = loose.map(\.trackID).sorted()
     var cannotLink: [(Int, Int)] = []
     var bonus: [PairBonus] = []
-    for i in loose.indices {
-      for j in (i + 1)..<loose.count {
-        if evidence.linked(loose[i], loose[j]) { cannotLink.append((i, j)) }
-        let extra = evidence.bonus(loose[i], loose[j])
+    for i in tracks.indices {
+      for j in (i + 1)..<tracks.count {
+        if evidence.linked(tracks[i], tracks[j]) { cannotLink.append((i, j)) }
+        let extra = evidence.bonus(tracks[i], tracks[j])
         if extra != 0 { bonus.append(PairBonus(first: i, second: j, similarity: extra)) }
       }
     }
     let labels = AgglomerativeClustering.cluster(
-      loose.map { evidence.vectors[$0] ?? [] }, linkage: linkage,
+      tracks.map { evidence.vectors[$0] ?? [] }, linkage: linkage,
       maximumDistance: 1 - assignThreshold, cannotLink: cannotLink, bonus: bonus)
     var groups: [Int: [String]] = [:]
-    for (index, label) in labels.enumerated() { groups[label, default: []].append(loose[index]) }
+    for (index, label) in labels.enumerated() { groups[label, default: []].append(tracks[index]) }
+    let unplaced = Dictionary(uniqueKeysWithValues: loose.map { ($0.trackID, $0) })
     for label in groups.keys.sorted() {
       let group = groups[label] ?? []
       if group.count > 1 {
         outcome.newGroups.append(group)
-      } else if let track = group.first, position[track] != nil {
-        outcome.unidentified.append(
-          Unassigned(
-            trackID: track, reason: .unmatched, bestGroup: best[track]?.group,
-            bestSimilarity: best[track]?.similarity))
+      } else if let track = group.first, let entry = unplaced[track] {
+        outcome.unidentified.append(entry)
       }
     }
   }
