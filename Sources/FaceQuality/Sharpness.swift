@@ -59,6 +59,26 @@ public enum Sharpness {
     laplacianVariance(gray: luma(image), width: image.width, height: image.height)
   }
 
+  /// Share of the face region of an aligned grayscale crop (rows 21–89 %, columns 18–82 %: eyes,
+  /// nose, mouth, cheeks) whose pixels equal both their right and lower neighbours. Skin has
+  /// shading and texture everywhere; a flat-painted or printed surface (a poster, a cartoon or
+  /// on-screen graphic, a painted shape) is mostly exactly flat (docs/harvest.md).
+  public static func flatFraction(gray: [UInt8], width: Int, height: Int) -> Double {
+    precondition(gray.count == width * height)
+    let rows = (height * 21 / 100)..<(height * 89 / 100)
+    let columns = (width * 18 / 100)..<(width * 82 / 100)
+    guard !rows.isEmpty, !columns.isEmpty, rows.upperBound < height, columns.upperBound < width
+    else { return 0 }
+    var flat = 0
+    for y in rows {
+      for x in columns {
+        let value = gray[y * width + x]
+        if value == gray[y * width + x + 1] && value == gray[(y + 1) * width + x] { flat += 1 }
+      }
+    }
+    return Double(flat) / Double(rows.count * columns.count)
+  }
+
   /// Grey-level standard deviation below which a crop counts as blank (never written).
   public static let blankDeviation = 2.0
 

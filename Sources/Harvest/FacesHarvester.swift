@@ -526,6 +526,11 @@ public final class FacesHarvester {
       ? modelCrop : FaceAligner.align(image, landmarks: face.landmarkPoints, size: 112) ?? modelCrop
     let gray = Sharpness.luma(blurCrop)
     if Sharpness.lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
+    if Sharpness.flatFraction(gray: gray, width: blurCrop.width, height: blurCrop.height)
+      > config.maxFlatFraction
+    {
+      return reject(.flatCrop, nil)
+    }
     let variance = Sharpness.laplacianVariance(
       gray: gray, width: blurCrop.width, height: blurCrop.height)
     let quality = QualityScore(

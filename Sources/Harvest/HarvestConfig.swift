@@ -40,6 +40,9 @@ public struct HarvestConfig: Sendable, Equatable {
   public var embedDevice = ExecutionDevice.cpu
   /// Write JPEG crops.
   public var saveCrops = false
+  /// Faces whose aligned face region is more than this share exactly flat are `flat_crop`
+  /// (docs/harvest.md): painted or printed surfaces, not skin. 1 turns the test off.
+  public var maxFlatFraction = 0.3
   /// Probe faces embedded per track that has no accepted face; 0 turns probes off
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5
@@ -60,7 +63,7 @@ public struct HarvestConfig: Sendable, Equatable {
     "min_quality", "min_confidence", "min_face_size", "max_blur", "max_crops_per_track",
     "max_crops_per_episode", "sampling_mode", "sample_interval", "thumb_size", "jpeg_quality",
     "check_pose_quality", "max_yaw_angle", "max_pitch_angle", "embed_batch_size", "embed_model",
-    "embed_device", "save_crops", "probe_faces_per_track", "probe_min_face_size",
+    "embed_device", "save_crops", "max_flat_fraction", "probe_faces_per_track", "probe_min_face_size",
     "probe_min_confidence", "probe_max_yaw_angle", "probe_max_pitch_angle",
   ]
 
@@ -93,6 +96,8 @@ public struct HarvestConfig: Sendable, Equatable {
     config.embedDevice =
       try file.choice("embed_device", as: ExecutionDevice.self) ?? config.embedDevice
     config.saveCrops = try file.bool("save_crops") ?? config.saveCrops
+    config.maxFlatFraction =
+      try file.double("max_flat_fraction", in: 0...1) ?? config.maxFlatFraction
     config.probeFacesPerTrack =
       try file.int("probe_faces_per_track", in: 0...1000) ?? config.probeFacesPerTrack
     config.probeMinFaceSize =

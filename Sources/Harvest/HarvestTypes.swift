@@ -17,6 +17,8 @@ public enum RejectionReason: String, Sendable, CaseIterable, Codable, Comparable
   case bboxOutOfBounds = "bbox_out_of_bounds"
   /// The crop is (near) uniform.
   case blankCrop = "blank_crop"
+  /// The face region is mostly exactly flat: painted or printed, not skin (`max_flat_fraction`).
+  case flatCrop = "flat_crop"
   /// Landmarks missing, not finite or degenerate.
   case invalidLandmarks = "invalid_landmarks"
   /// The video has no such frame.

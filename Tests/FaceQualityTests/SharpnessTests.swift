@@ -70,3 +70,33 @@ struct SplitMix64 {
     return z ^ (z >> 31)
   }
 }
+
+@Suite("Flat fraction")
+struct FlatFractionTests {
+  @Test("a painted shape is mostly flat; a shaded, noisy surface is not; only the face region counts")
+  func flatVersusShaded() {
+    let size = 112
+    // A flat oval with two dots on a flat background: like a painted smiley.
+    let painted = (0..<(size * size)).map { index -> UInt8 in
+      let (x, y) = (Double(index % size), Double(index / size))
+      if (x - 40) * (x - 40) + (y - 50) * (y - 50) < 16 { return 20 }
+      if (x - 72) * (x - 72) + (y - 50) * (y - 50) < 16 { return 20 }
+      return (x - 56) * (x - 56) / 1600 + (y - 60) * (y - 60) / 2500 < 1 ? 200 : 90
+    }
+    #expect(Sharpness.flatFraction(gray: painted, width: size, height: size) > 0.9)
+    // The same oval with a smooth shading gradient and ±2 grey levels of deterministic noise.
+    var state: UInt32 = 12345
+    let shaded = painted.enumerated().map { index, value -> UInt8 in
+      state = state &* 1_664_525 &+ 1_013_904_223
+      let noise = Int(state >> 30) - 2
+      return UInt8(clamping: Int(value) + index % size / 8 + noise)
+    }
+    #expect(Sharpness.flatFraction(gray: shaded, width: size, height: size) < 0.3)
+    // A flat border outside the face region does not count.
+    var framed = shaded
+    for y in 0..<size { for x in 0..<(size * 15 / 100) { framed[y * size + x] = 0 } }
+    #expect(
+      Sharpness.flatFraction(gray: framed, width: size, height: size)
+        == Sharpness.flatFraction(gray: shaded, width: size, height: size))
+  }
+}
