@@ -63,7 +63,8 @@ public struct HarvestConfig: Sendable, Equatable {
     "min_quality", "min_confidence", "min_face_size", "max_blur", "max_crops_per_track",
     "max_crops_per_episode", "sampling_mode", "sample_interval", "thumb_size", "jpeg_quality",
     "check_pose_quality", "max_yaw_angle", "max_pitch_angle", "embed_batch_size", "embed_model",
-    "embed_device", "save_crops", "max_flat_fraction", "probe_faces_per_track", "probe_min_face_size",
+    "embed_device", "save_crops", "max_flat_fraction", "probe_faces_per_track",
+    "probe_min_face_size",
     "probe_min_confidence", "probe_max_yaw_angle", "probe_max_pitch_angle",
   ]
 

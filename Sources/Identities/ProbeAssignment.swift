@@ -111,7 +111,8 @@ struct ProbeAssigner {
         // Too close to two identities, or its match shares a frame with it.
         matches.ambiguous.append(
           Unassigned(
-            trackID: track, reason: .ambiguous, bestGroup: near, bestSimilarity: similarities[near]))
+            trackID: track, reason: .ambiguous, bestGroup: near, bestSimilarity: similarities[near])
+        )
       } else {
         matches.loose.append(
           Unassigned(

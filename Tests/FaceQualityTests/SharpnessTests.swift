@@ -73,7 +73,8 @@ struct SplitMix64 {
 
 @Suite("Flat fraction")
 struct FlatFractionTests {
-  @Test("a painted shape is mostly flat; a shaded, noisy surface is not; only the face region counts")
+  @Test(
+    "a painted shape is mostly flat; a shaded, noisy surface is not; only the face region counts")
   func flatVersusShaded() {
     let size = 112
     // A flat oval with two dots on a flat background: like a painted smiley.
