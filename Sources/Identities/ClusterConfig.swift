@@ -20,7 +20,7 @@ public struct ClusterConfig: Sendable, Equatable {
   /// ... and only when the runner-up identity is at least this much less similar.
   public var probeMargin = 0.05
   /// A probe-only track whose mean detector confidence is below this is `not_a_face`.
-  public var probeMinTrackConf = 0.5
+  public var probeMinTrackConf = 0.3
   /// Similarity added to two tracks of one shot thread at the same place (0 turns it off).
   public var threadBonus = 0.1
   /// Largest colour-histogram distance between two shots of one thread.
