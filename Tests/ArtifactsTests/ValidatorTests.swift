@@ -482,6 +482,7 @@ struct ValidatorTests {
         "manifests/\(episode)/faces.jsonl": 4, "embeds/\(episode)/faces.npy": 4,
         "embeds/\(episode)/track_embeddings.npy": 3, "manifests/\(episode)/identities.json": 1,
         "manifests/\(episode)/track_metrics.json": 1, "manifests/\(episode)/cleanup_report.json": 1,
+        "manifests/\(episode)/shots.jsonl": 2,
       ])
   }
 
@@ -493,7 +494,8 @@ struct ValidatorTests {
 
   @Test(
     "each broken rule is reported with artifact, line and field",
-    arguments: trackBreakages + detectionBreakages + faceBreakages + documentBreakages)
+    arguments: trackBreakages + detectionBreakages + faceBreakages + documentBreakages
+      + shotBreakages)
   func breakage(_ breakage: Breakage) throws {
     var fixture = try EpisodeFixture.valid()
     try breakage.edit(&fixture)
@@ -580,7 +582,7 @@ struct ValidatorTests {
     var fixture = try EpisodeFixture.valid()
     for artifact in [
       FixtureArtifact.faces, .facesNPY, .identities, .trackMetrics, .cleanupReport,
-      .trackEmbeddings,
+      .trackEmbeddings, .shots,
     ] {
       fixture.remove(artifact)
     }
@@ -591,7 +593,8 @@ struct ValidatorTests {
       report.absent == [
         "embeds/\(episode)/faces.npy", "embeds/\(episode)/track_embeddings.npy",
         "manifests/\(episode)/cleanup_report.json", "manifests/\(episode)/faces.jsonl",
-        "manifests/\(episode)/identities.json", "manifests/\(episode)/track_metrics.json",
+        "manifests/\(episode)/identities.json", "manifests/\(episode)/shots.jsonl",
+        "manifests/\(episode)/track_metrics.json",
       ])
     #expect(
       report.checked.keys.sorted() == [
@@ -618,7 +621,7 @@ struct ValidatorTests {
   func nothingThere() throws {
     let report = try EpisodeFixture().validate()
     #expect(report.isClean)
-    #expect(report.absent.count == 8)
+    #expect(report.absent.count == 9)
     #expect(report.checked.isEmpty)
   }
 

@@ -69,12 +69,32 @@ struct DetectTrackEndToEndTests {
     #expect(metrics["total_frames"] as? Int == 250)
     #expect(metrics["analyzed_fps"] as? Double == 12.5)
     #expect(metrics["detector"] as? String == "scrfd")
+    try Self.checkShots(manifests.appendingPathComponent("shots.jsonl"), stride: 2)
     let validate = try EpisodeRunProcess.run([
       "validate", "--ep-id", Self.episode, "--data-root", root.path,
     ])
     #expect(validate.status == 0, "\(validate.combined)")
     #expect(validate.standardOutput.contains("track_metrics.json"))
     #expect(validate.standardOutput.contains("identities.json"))
+    #expect(validate.standardOutput.contains("shots.jsonl: 9"))
+  }
+
+  /// The sample's nine shots (cuts at frames 60, 120, 170, 230, 280, 340, 395, 450): each starts
+  /// at the first analysed frame after its cut and ends the frame before the next one starts.
+  static func checkShots(_ url: URL, stride: Int) throws {
+    let cuts = [60, 120, 170, 230, 280, 340, 395, 450]
+    let starts = [0] + cuts.map { ($0 + stride - 1) / stride * stride }
+    let ends = starts.dropFirst().map { $0 - 1 } + [499]
+    let shots = try VideoFixtures.rows(url)
+    #expect(shots.map { $0["shot_idx"] as? Int } == Array(0..<9))
+    #expect(shots.map { $0["frame_span"] as? [Int] ?? [] } == zip(starts, ends).map { [$0, $1] })
+    for (shot, (start, end)) in zip(shots, zip(starts, ends)) {
+      #expect(abs((shot["start_s"] as? Double ?? -1) - Double(start) / 25) < 1e-6, "\(shot)")
+      #expect(abs((shot["end_s"] as? Double ?? -1) - Double(end) / 25) < 1e-6, "\(shot)")
+      let histogram = try #require(shot["histogram"] as? [Double])
+      #expect(histogram.count == 64 && abs(histogram.reduce(0, +) - 1) < 1e-9)
+      #expect(shot["schema_version"] as? String == "shot_v1")
+    }
   }
 
   @Test("a video without faces gives empty but valid artifacts")

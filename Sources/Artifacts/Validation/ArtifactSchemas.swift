@@ -36,6 +36,17 @@ enum ArtifactSchemas {
     FieldRule("schema_version", .string, [.equals(SchemaVersion.track)]),
   ]
 
+  /// `shots.jsonl` (shot_v1).
+  static let shot: [FieldRule] = [
+    FieldRule("ep_id", .string, [.episode]),
+    FieldRule("shot_idx", .integer, nonNegativeInteger),
+    FieldRule("frame_span", .array(.integer, count: 2), [.atLeast(0), .orderedPair]),
+    FieldRule("start_s", .number, [.atLeast(0)]),
+    FieldRule("end_s", .number, [.atLeast(0)]),
+    FieldRule("histogram", .array(.number, count: 64), [.unitInterval]),
+    FieldRule("schema_version", .string, [.equals(SchemaVersion.shot)]),
+  ]
+
   /// `faces.jsonl`.
   static let face: [FieldRule] = [
     FieldRule("face_id", .string, [.identifier(.face)]),

@@ -48,8 +48,8 @@ public struct ArtifactValidator: Sendable {
   }
 }
 
-/// The state of one validation pass.
-private struct ValidationRun {
+/// The state of one validation pass (`shots.jsonl` is checked in `ShotsValidation.swift`).
+struct ValidationRun {
   struct KnownTrack {
     var line: Int
     var frameSpan: ClosedRange<Int>?
@@ -82,6 +82,7 @@ private struct ValidationRun {
     } else {
       absent.append(name(tracksURL))
     }
+    validateShots(layout.shots(episode))
 
     let detectionsURL = layout.detections(episode)
     if exists(detectionsURL) {
@@ -159,13 +160,7 @@ private struct ValidationRun {
           "duplicate track_id (first on line \(first.line))")
         return
       }
-      var span: ClosedRange<Int>?
-      if let pair = members["frame_span"]?.arrayValue, pair.count == 2,
-        let first = pair[0].intValue, let last = pair[1].intValue, first <= last
-      {
-        span = first...last
-      }
-      known[id] = KnownTrack(line: location.line ?? 0, frameSpan: span)
+      known[id] = KnownTrack(line: location.line ?? 0, frameSpan: Self.frameSpan(members))
     }
     tracks = known
   }

@@ -66,6 +66,16 @@ enum Samples {
         minClusterSize: 2, algorithm: "agglomerative", linkage: "average", createdAt: timestamp))
   }
 
+  /// Shots of frames 0–50 (all three tracks) and 51–60, at 24 frames per second.
+  static func shots() -> [Shot] {
+    [(0, 0...50), (1, 51...60)].map { index, frames in
+      Shot(
+        epID: episode, shotIndex: index, frameSpan: [frames.lowerBound, frames.upperBound],
+        startSeconds: Double(frames.lowerBound) / 24, endSeconds: Double(frames.upperBound) / 24,
+        histogram: (0..<64).map { $0 == index ? 0.75 : 0.25 / 63 })
+    }
+  }
+
   static func cleanupReport(withSummaries: Bool = true) -> CleanupReport {
     CleanupReport(
       epID: episode, actionsRun: withSummaries ? ["split_tracks", "reembed", "recluster"] : [],
