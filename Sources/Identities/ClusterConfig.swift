@@ -14,13 +14,16 @@ public struct ClusterConfig: Sendable, Equatable {
   /// Faces whose similarity to the track's median is this far below the closest face's are
   /// left out of the track's pooled embedding.
   public var trimDistance = 0.25
+  /// Screen time bridges a gap of at most this many seconds between two spans of one identity
+  /// inside one shot (docs/screentime.md).
+  public var screentimeGapSeconds = 0.5
 
   /// The defaults.
   public init() {}
 
   /// The config file's keys.
   public static let keys: Set<String> = [
-    "cluster_thresh", "min_cluster_size", "linkage", "trim_distance",
+    "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "screentime_gap_seconds",
   ]
 
   /// The default config file path.
@@ -38,6 +41,8 @@ public struct ClusterConfig: Sendable, Equatable {
       try file.int("min_cluster_size", in: 1...1_000_000) ?? config.minClusterSize
     config.linkage = try file.choice("linkage", as: Linkage.self) ?? config.linkage
     config.trimDistance = try file.double("trim_distance", in: 0...2) ?? config.trimDistance
+    config.screentimeGapSeconds =
+      try file.double("screentime_gap_seconds", in: 0...3600) ?? config.screentimeGapSeconds
     return config
   }
 }

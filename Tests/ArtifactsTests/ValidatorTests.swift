@@ -482,7 +482,8 @@ struct ValidatorTests {
         "manifests/\(episode)/faces.jsonl": 4, "embeds/\(episode)/faces.npy": 4,
         "embeds/\(episode)/track_embeddings.npy": 3, "manifests/\(episode)/identities.json": 1,
         "manifests/\(episode)/track_metrics.json": 1, "manifests/\(episode)/cleanup_report.json": 1,
-        "manifests/\(episode)/shots.jsonl": 2,
+        "manifests/\(episode)/shots.jsonl": 2, "analytics/\(episode)/screentime.json": 1,
+        "analytics/\(episode)/screentime.csv": 1,
       ])
   }
 
@@ -495,7 +496,7 @@ struct ValidatorTests {
   @Test(
     "each broken rule is reported with artifact, line and field",
     arguments: trackBreakages + detectionBreakages + faceBreakages + documentBreakages
-      + shotBreakages)
+      + shotBreakages + screenTimeBreakages)
   func breakage(_ breakage: Breakage) throws {
     var fixture = try EpisodeFixture.valid()
     try breakage.edit(&fixture)
@@ -582,7 +583,7 @@ struct ValidatorTests {
     var fixture = try EpisodeFixture.valid()
     for artifact in [
       FixtureArtifact.faces, .facesNPY, .identities, .trackMetrics, .cleanupReport,
-      .trackEmbeddings, .shots,
+      .trackEmbeddings, .shots, .screenTime, .screenTimeCSV,
     ] {
       fixture.remove(artifact)
     }
@@ -591,6 +592,7 @@ struct ValidatorTests {
     let episode = EpisodeFixture.episode
     #expect(
       report.absent == [
+        "analytics/\(episode)/screentime.csv", "analytics/\(episode)/screentime.json",
         "embeds/\(episode)/faces.npy", "embeds/\(episode)/track_embeddings.npy",
         "manifests/\(episode)/cleanup_report.json", "manifests/\(episode)/faces.jsonl",
         "manifests/\(episode)/identities.json", "manifests/\(episode)/shots.jsonl",
@@ -621,7 +623,7 @@ struct ValidatorTests {
   func nothingThere() throws {
     let report = try EpisodeFixture().validate()
     #expect(report.isClean)
-    #expect(report.absent.count == 9)
+    #expect(report.absent.count == 11)
     #expect(report.checked.isEmpty)
   }
 

@@ -48,7 +48,8 @@ public struct ArtifactValidator: Sendable {
   }
 }
 
-/// The state of one validation pass (`shots.jsonl` is checked in `ShotsValidation.swift`).
+/// The state of one validation pass (`shots.jsonl` and the screen-time files are checked in
+/// their own files, `ShotsValidation.swift` and `ScreenTimeValidation.swift`).
 struct ValidationRun {
   struct KnownTrack {
     var line: Int
@@ -113,7 +114,8 @@ struct ValidationRun {
     }
 
     let identitiesURL = layout.identities(episode)
-    if let document = readDocument(identitiesURL) {
+    let identities = readDocument(identitiesURL)
+    if let document = identities {
       validateIdentities(document, at: Location(artifact: name(identitiesURL)))
       needsTracks.append(name(identitiesURL))
     }
@@ -128,6 +130,7 @@ struct ValidationRun {
         at: Location(artifact: name(layout.cleanupReport(episode))))
     }
     validateTrackEmbeddings(layout.trackEmbeddingsNPY(episode))
+    validateScreenTime(identities: identities)
 
     if tracks == nil, !needsTracks.isEmpty {
       checker.report(

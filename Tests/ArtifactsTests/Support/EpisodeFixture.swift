@@ -5,7 +5,7 @@ import Foundation
 /// The artifacts of the fixture episode.
 enum FixtureArtifact: String, Sendable, CaseIterable {
   case tracks, detections, faces, identities, trackMetrics, cleanupReport, facesNPY,
-    trackEmbeddings, shots
+    trackEmbeddings, shots, screenTime, screenTimeCSV
 
   var relativePath: String {
     let episode = EpisodeFixture.episode
@@ -19,6 +19,8 @@ enum FixtureArtifact: String, Sendable, CaseIterable {
     case .facesNPY: return "embeds/\(episode)/faces.npy"
     case .trackEmbeddings: return "embeds/\(episode)/track_embeddings.npy"
     case .shots: return "manifests/\(episode)/shots.jsonl"
+    case .screenTime: return "analytics/\(episode)/screentime.json"
+    case .screenTimeCSV: return "analytics/\(episode)/screentime.csv"
     }
   }
 }
@@ -27,7 +29,7 @@ enum FixtureArtifact: String, Sendable, CaseIterable {
 ///
 /// Tracks 1–3 (frames 0–20, 10–40, 30–50); six detections with `track_id`; four faces of width 8
 /// with `faces.npy`; two identities (tracks 1+2, and 3); track metrics; a clean-up report;
-/// `track_embeddings.npy`; two shots (frames 0–50, 51–60).
+/// `track_embeddings.npy`; two shots (frames 0–50, 51–60); screen time (JSON and CSV).
 struct EpisodeFixture: Sendable {
   static let episode = Samples.episode
   static let width = 8
@@ -65,6 +67,8 @@ struct EpisodeFixture: Sendable {
     fixture.documents[.trackMetrics] = .value(try value(of: Samples.trackMetrics()))
     fixture.documents[.cleanupReport] = .value(try value(of: Samples.cleanupReport()))
     fixture.lines[.shots] = try Samples.shots().map { .value(try value(of: $0)) }
+    fixture.documents[.screenTime] = .value(try value(of: Samples.screenTime()))
+    fixture.documents[.screenTimeCSV] = .raw(ScreenTimeCSV.text(Samples.screenTime()))
     fixture.facesNPY = faceModels.map(\.embedding)
     fixture.trackEmbeddings = trackEmbeddingRows
     return fixture
@@ -84,6 +88,13 @@ struct EpisodeFixture: Sendable {
     try AtomicFile.writeJSON(Samples.trackMetrics(), to: layout.trackMetrics(episode))
     try AtomicFile.writeJSON(Samples.cleanupReport(), to: layout.cleanupReport(episode))
     try JSONLWriter.write(Samples.shots(), to: layout.shots(episode))
+    try AtomicFile.write([
+      (
+        try AtomicFile.jsonData(Samples.screenTime(), displayPath: "screentime.json"),
+        layout.screentimeJSON(episode), "screentime.json"
+      ),
+      (Data(ScreenTimeCSV.text(Samples.screenTime()).utf8), layout.screentimeCSV(episode), "csv"),
+    ])
   }
 
   static func value<T: Encodable>(of model: T) throws -> JSONValue {
@@ -140,7 +151,8 @@ struct EpisodeFixture: Sendable {
     case .facesNPY: facesNPY = nil
     case .trackEmbeddings: trackEmbeddings = nil
     case .tracks, .detections, .faces, .shots: lines[artifact] = nil
-    case .identities, .trackMetrics, .cleanupReport: documents[artifact] = nil
+    case .identities, .trackMetrics, .cleanupReport, .screenTime, .screenTimeCSV:
+      documents[artifact] = nil
     }
   }
 
@@ -159,7 +171,7 @@ struct EpisodeFixture: Sendable {
           }
         }
         try writeText(text.map { $0 + "\n" }.joined(), to: url)
-      case .identities, .trackMetrics, .cleanupReport:
+      case .identities, .trackMetrics, .cleanupReport, .screenTime, .screenTimeCSV:
         switch documents[artifact] {
         case .value(let value)?: try writeText(try value.jsonText(), to: url)
         case .raw(let text)?: try writeText(text, to: url)

@@ -76,6 +76,22 @@ enum Samples {
     }
   }
 
+  /// Screen time of `identities()`, a name with a comma and a quote.
+  static func screenTime() -> ScreenTimeReport {
+    ScreenTimeReport(
+      epID: episode, durationSeconds: 2.5, frameStepSeconds: 1.0 / 24, gapSeconds: 0.5,
+      cutsKnown: true, timingSource: "track_metrics.json",
+      identities: [
+        ScreenTimeEntry(
+          identityID: "identity-00001", name: "Vanderpump, \"Lisa\"", personID: "lisa-vanderpump",
+          seconds: 1.75, share: 0.7, numTracks: 2, firstSeenSeconds: 0, lastSeenSeconds: 40.0 / 24),
+        ScreenTimeEntry(
+          identityID: "identity-00002", name: nil, personID: nil, seconds: 0.9, share: 0.36,
+          numTracks: 1, firstSeenSeconds: 30.0 / 24, lastSeenSeconds: 50.0 / 24),
+      ],
+      unidentified: UnidentifiedScreenTime(seconds: 0, share: 0, numTracks: 0))
+  }
+
   static func cleanupReport(withSummaries: Bool = true) -> CleanupReport {
     CleanupReport(
       epID: episode, actionsRun: withSummaries ? ["split_tracks", "reembed", "recluster"] : [],
