@@ -72,6 +72,7 @@ struct DetectTrackEndToEndTests {
     try Self.checkShots(manifests.appendingPathComponent("shots.jsonl"), stride: 2)
     try Self.checkScreenTime(
       root.appendingPathComponent("analytics/\(Self.episode)"), tracks: 13)
+    #expect(outcome.standardOutput.contains("screen time \(Self.episode): episode 20.00 s"))
     let validate = try EpisodeRunProcess.run([
       "validate", "--ep-id", Self.episode, "--data-root", root.path,
     ])
