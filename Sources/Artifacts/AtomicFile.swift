@@ -18,6 +18,31 @@ public enum AtomicFile {
     }
   }
 
+  /// Writes several files that belong together: each goes to a temporary file beside its
+  /// destination, and all are written and fsynced before the first is renamed into place. A
+  /// failure before the renames replaces nothing; only a failing rename itself (after the
+  /// earlier ones) can leave the files from two runs side by side.
+  public static func write(_ files: [(data: Data, url: URL, displayPath: String)]) throws {
+    var staged: [TemporaryFile] = []
+    defer {
+      for index in staged.indices { staged[index].discard() }
+    }
+    for file in files {
+      staged.append(try TemporaryFile(beside: file.url, displayPath: file.displayPath))
+      try file.data.withUnsafeBytes { try staged[staged.count - 1].write($0) }
+    }
+    for file in staged { try FileIO.sync(file.descriptor, displayPath: file.displayPath) }
+    while !staged.isEmpty {
+      var file = staged.removeFirst()
+      do {
+        try file.commit()
+      } catch {
+        file.discard()
+        throw error
+      }
+    }
+  }
+
   /// Writes `value` as pretty-printed JSON with sorted keys (and a final newline), atomically.
   ///
   /// - Throws: `ArtifactError.nonFiniteValue` naming the field for a NaN or infinite number.
@@ -25,10 +50,17 @@ public enum AtomicFile {
     throws
   {
     let name = displayPath ?? url.path
+    try write(jsonData(value, displayPath: name), to: url, displayPath: name)
+  }
+
+  /// `value` as `writeJSON` writes it: pretty-printed JSON with sorted keys and a final newline.
+  ///
+  /// - Throws: `ArtifactError.nonFiniteValue` naming the field for a NaN or infinite number.
+  public static func jsonData<T: Encodable>(_ value: T, displayPath: String) throws -> Data {
     var data = try ArtifactJSON.encode(
-      value, with: ArtifactJSON.documentEncoder(), file: name, line: nil)
+      value, with: ArtifactJSON.documentEncoder(), file: displayPath, line: nil)
     data.append(UInt8(ascii: "\n"))
-    try write(data, to: url, displayPath: name)
+    return data
   }
 
   /// Reads and decodes a single-document JSON artifact.

@@ -320,6 +320,7 @@ public final class EpisodeCleanup {
     if let identities {
       try AtomicFile.writeJSON(
         identities, to: identitiesURL, displayPath: layout.relativePath(identitiesURL))
+      try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger).write()
     }
     for move in moves { try? FileManager.default.removeItem(at: move.from) }
     for old in newIDs.keys {

@@ -82,7 +82,7 @@ public enum DetectTrackError: Error, CustomStringConvertible, LocalizedError {
 
 /// The detect-track stage: one decode pass of `episode.mp4`, face detection on every
 /// `stride`-th frame, scene cuts, ByteTrack; writes `detections.jsonl` (det_v1 + `track_id`),
-/// `tracks.jsonl` (track_v1) and `track_metrics.json`.
+/// `tracks.jsonl` (track_v1), `shots.jsonl` (shot_v1) and `track_metrics.json`.
 ///
 /// Decoding runs on its own thread ahead of detection (a bounded queue between them). Nothing
 /// replaces an existing artifact until the whole video is processed; each file is then renamed
@@ -119,6 +119,8 @@ public final class DetectTrackStage {
     let index: Int
     let timestamp: Double
     let image: BGRImage
+    /// The last frame decoded before this one (analysed or not): dates the end of a shot.
+    let previous: FrameTime?
   }
 
   final class DecodeTally: @unchecked Sendable {
@@ -168,14 +170,19 @@ public final class DetectTrackStage {
       defer { queue.finish() }
       do {
         var busySince = Date()
+        var previous: FrameTime?
         tally.total = try confinedDecoder.value.decode(images: .every(stride)) { frame in
           tally.framesSeen = frame.index + 1
           tally.lastTimestamp = max(tally.lastTimestamp, frame.timestamp)
+          let seen = previous
+          previous = FrameTime(index: frame.index, timestamp: max(0, frame.timestamp))
           guard let image = frame.image else { return true }
           tally.busySeconds += Date().timeIntervalSince(busySince)
           defer { busySince = Date() }
           return queue.push(
-            AnalysedFrame(index: frame.index, timestamp: max(0, frame.timestamp), image: image))
+            AnalysedFrame(
+              index: frame.index, timestamp: max(0, frame.timestamp), image: image,
+              previous: seen))
         }
         tally.busySeconds += Date().timeIntervalSince(busySince)
       } catch {
@@ -197,6 +204,8 @@ public final class DetectTrackStage {
     let tracker = ByteTracker(config: trackerConfig)
     var cuts = SceneCutDetector(
       threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
+    let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
+    var shotBuilder = ShotBuilder(episode: episode.rawValue, frameSeconds: frameSeconds)
     var records: [Int: TrackRecord] = [:]
     var shot = 0
     var firstFrameOfShot = true
@@ -224,7 +233,12 @@ public final class DetectTrackStage {
       let trackStart = Date()
       detectSeconds += trackStart.timeIntervalSince(detectStart)
       for (frame, detections) in zip(batch, faces) {
-        if cuts.isCut(before: frame.image) {
+        let histogram = cuts.histogram(frame.image)
+        let isCut = cuts.isCut(before: histogram)
+        shotBuilder.add(
+          FrameTime(index: frame.index, timestamp: frame.timestamp), histogram: histogram,
+          cut: isCut, previous: frame.previous)
+        if isCut {
           tracker.reset()
           shot += 1
           sceneCuts += 1
@@ -295,7 +309,10 @@ public final class DetectTrackStage {
         path: videoURL.path, decoded: tally.total, declared: declared)
     }
 
-    // Write: tracks and metrics first to temporary files, then everything into place.
+    // Write: tracks, shots and metrics first to temporary files, then everything into place.
+    // A trailing frame the decoder skipped is dated from the last one it delivered.
+    let lastFrameSeconds = FrameTime(index: tally.framesSeen - 1, timestamp: tally.lastTimestamp)
+      .time(of: tally.total - 1, frameSeconds: frameSeconds)
     let tracks = records.values.sorted { $0.number < $1.number }
     let rows = tracks.map { record in
       Track(
@@ -309,11 +326,16 @@ public final class DetectTrackStage {
       destination: layout.tracks(episode), displayPath: layout.relativePath(layout.tracks(episode)))
     defer { tracksWriter.abort() }
     try tracksWriter.write(contentsOf: rows)
-    let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
+    let shotsWriter = try JSONLWriter<Shot>(
+      destination: layout.shots(episode), displayPath: layout.relativePath(layout.shots(episode)))
+    defer { shotsWriter.abort() }
+    try shotsWriter.write(
+      contentsOf: shotBuilder.finish(
+        last: FrameTime(index: tally.total - 1, timestamp: lastFrameSeconds)))
     let elapsed = Date().timeIntervalSince(started)
     let builder = TrackMetricsBuilder(
       episode: episode.rawValue, analysedFrames: analysed,
-      durationSeconds: tally.total > 0 ? tally.lastTimestamp + frameSeconds : 0,
+      durationSeconds: tally.total > 0 ? lastFrameSeconds + frameSeconds : 0,
       frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
       lastAnalysedFrame: lastAnalysedFrame,
       lostFramesKept: trackerConfig.lostFramesKept,
@@ -323,6 +345,7 @@ public final class DetectTrackStage {
     let detectionRows = detectionsWriter.rowsWritten
     try detectionsWriter.commit()
     try tracksWriter.commit()
+    try shotsWriter.commit()
     try AtomicFile.writeJSON(
       metrics, to: layout.trackMetrics(episode),
       displayPath: layout.relativePath(layout.trackMetrics(episode)))
@@ -340,8 +363,10 @@ public final class DetectTrackStage {
         "decode": tally.busySeconds, "detect": detectSeconds, "track": trackSeconds,
         "total": Date().timeIntervalSince(started),
       ],
-      artifacts: [layout.detections(episode), layout.tracks(episode), layout.trackMetrics(episode)]
-        .map(layout.relativePath))
+      artifacts: [
+        layout.detections(episode), layout.tracks(episode), layout.shots(episode),
+        layout.trackMetrics(episode),
+      ].map(layout.relativePath))
   }
 
   private static func unit(_ value: Double) -> Double { min(1, max(0, value)) }

@@ -55,7 +55,12 @@ public struct SceneCutDetector: Sendable {
 
   /// Feeds the next analysed frame; true when a cut lies between it and the previous frame.
   public mutating func isCut(before image: BGRImage) -> Bool {
-    let current = histogram(image)
+    isCut(before: histogram(image))
+  }
+
+  /// Feeds the next analysed frame by its `histogram(_:)`, for a caller that keeps the
+  /// histogram too (the shots of `shots.jsonl`); true when a cut lies before it.
+  public mutating func isCut(before current: [Double]) -> Bool {
     defer { previous = current }
     framesSinceCut += 1
     guard let previous else { return false }

@@ -66,6 +66,7 @@ struct EpisodeRun: ParsableCommand {
         logger: episode.logger("faceharvest.identities"))
       clusterer.force = cluster.force
       print(try clusterer.run().text())
+      print(try ScreenTimeSummary.text(layout: episode.layout(), episode: episodeID))
     }
     if let cleanupActions, let clusterConfig {
       let pass = EpisodeCleanup(

@@ -27,6 +27,9 @@ public struct ClusterConfig: Sendable, Equatable {
   public var threadMaxDistance = 0.1
   /// Smallest IoU of the two tracks' mean boxes for the thread bonus.
   public var threadMinIoU = 0.3
+  /// Screen time bridges a gap of at most this many seconds between two spans of one identity
+  /// inside one shot (docs/screentime.md).
+  public var screentimeGapSeconds = 0.5
 
   /// The defaults.
   public init() {}
@@ -35,7 +38,7 @@ public struct ClusterConfig: Sendable, Equatable {
   public static let keys: Set<String> = [
     "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "probe_thresh",
     "probe_margin", "probe_min_track_conf", "thread_bonus", "thread_max_distance",
-    "thread_min_iou",
+    "thread_min_iou", "screentime_gap_seconds",
   ]
 
   /// The default config file path.
@@ -61,6 +64,8 @@ public struct ClusterConfig: Sendable, Equatable {
     config.threadMaxDistance =
       try file.double("thread_max_distance", in: 0...1) ?? config.threadMaxDistance
     config.threadMinIoU = try file.double("thread_min_iou", in: 0...1) ?? config.threadMinIoU
+    config.screentimeGapSeconds =
+      try file.double("screentime_gap_seconds", in: 0...3600) ?? config.screentimeGapSeconds
     return config
   }
 }

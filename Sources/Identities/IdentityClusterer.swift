@@ -272,6 +272,7 @@ public final class IdentityClusterer {
     ThumbnailRenderer(layout: layout, episode: episode, logger: logger).removeStale(
       keeping: Set(identities.map(\.identityID)))
 
+    try ScreenTimeWriter(layout: layout, episode: episode, config: config, logger: logger).write()
     return ClusterSummary(
       episode: episode.rawValue,
       identities: identities.map {
@@ -285,7 +286,7 @@ public final class IdentityClusterer {
       seconds: Date().timeIntervalSince(started),
       artifacts: [
         layout.trackEmbeddingsNPY(episode), layout.trackEmbeddingsIndex(episode),
-        layout.identities(episode),
+        layout.identities(episode), layout.screentimeJSON(episode), layout.screentimeCSV(episode),
       ].map(layout.relativePath))
   }
 

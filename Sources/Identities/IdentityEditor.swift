@@ -6,7 +6,8 @@ import Logging
 /// into its own identity. Every edit checks the file first (unknown tracks, a track in two
 /// identities), refuses to change a locked identity's tracks, refuses to put two tracks that
 /// share a frame into one identity (unless `force`), bumps `updated_at` of what it changed,
-/// recomputes embedding statistics and metadata, and writes the file atomically.
+/// recomputes embedding statistics and metadata, and writes the file atomically; then screen
+/// time is recomputed (docs/screentime.md).
 public struct IdentityEditor {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -199,6 +200,7 @@ public struct IdentityEditor {
       document.identities.filter { changed.contains($0.identityID) }, inputs: inputs)
     try AtomicFile.writeJSON(document, to: url, displayPath: path)
     renderer.removeStale(keeping: Set(document.identities.map(\.identityID)))
+    try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger).write()
   }
 
   /// Pooled track vectors from `track_embeddings.npy` and its index.

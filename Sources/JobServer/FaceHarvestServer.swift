@@ -7,8 +7,8 @@ import Logging
 import NIOCore
 
 /// The HTTP API of the pipeline (spec §4; `docs/openapi.yaml`): jobs with Server-Sent-Events
-/// progress, and read access to an episode's faces, identities and crops. Jobs run in this
-/// process through the same library code as the CLI.
+/// progress, and read access to an episode's faces, identities, screen time and crops. Jobs run
+/// in this process through the same library code as the CLI.
 public enum FaceHarvestServer {
   /// Largest request body accepted (413 beyond it).
   public static let maximumBodyBytes = 64 * 1024
@@ -58,19 +58,10 @@ public enum FaceHarvestServer {
       try faces(request, context: context, factory: factory, layout: layout)
     }
     router.get("/episodes/:ep/identities") { _, context in
-      let episode: EpisodeID
-      do {
-        episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
-      } catch {
-        return problem(.badRequest, "invalid ep_id", "\(error)")
-      }
-      let url = layout.identities(episode)
-      guard let data = FileManager.default.contents(atPath: url.path) else {
-        return problem(.notFound, "not found", "\(episode) has no identities.json")
-      }
-      return Response(
-        status: .ok, headers: [.contentType: "application/json"],
-        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+      jsonFile(context, named: "identities.json", at: layout.identities)
+    }
+    router.get("/episodes/:ep/screentime") { _, context in
+      jsonFile(context, named: "screentime.json", at: layout.screentimeJSON)
     }
     router.get("/episodes/:ep/crops/:track/:file") { _, context in
       let episode: EpisodeID
@@ -192,6 +183,24 @@ public enum FaceHarvestServer {
         "total": .integer(total), "offset": .integer(offset), "limit": .integer(limit),
         "faces": .array(rows),
       ])
+  }
+
+  /// The episode's JSON artifact at `url(episode)` as written; 404 when it is absent.
+  static func jsonFile(
+    _ context: BasicRequestContext, named name: String, at url: (EpisodeID) -> URL
+  ) -> Response {
+    let episode: EpisodeID
+    do {
+      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
+    } catch {
+      return problem(.badRequest, "invalid ep_id", "\(error)")
+    }
+    guard let data = FileManager.default.contents(atPath: url(episode).path) else {
+      return problem(.notFound, "not found", "\(episode) has no \(name)")
+    }
+    return Response(
+      status: .ok, headers: [.contentType: "application/json"],
+      body: .init(byteBuffer: ByteBuffer(bytes: data)))
   }
 
   static func eventStream(_ job: Job, after: Int) -> Response {

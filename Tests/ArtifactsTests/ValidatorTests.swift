@@ -532,6 +532,8 @@ struct ValidatorTests {
         "embeds/\(episode)/track_embeddings.npy": 3, "manifests/\(episode)/identities.json": 1,
         "manifests/\(episode)/track_metrics.json": 1, "manifests/\(episode)/cleanup_report.json": 1,
         "manifests/\(episode)/probe_faces.jsonl": 0, "embeds/\(episode)/probe_faces.npy": 0,
+        "manifests/\(episode)/shots.jsonl": 2, "analytics/\(episode)/screentime.json": 1,
+        "analytics/\(episode)/screentime.csv": 1,
       ])
   }
 
@@ -568,7 +570,8 @@ struct ValidatorTests {
 
   @Test(
     "each broken rule is reported with artifact, line and field",
-    arguments: trackBreakages + detectionBreakages + faceBreakages + documentBreakages)
+    arguments: trackBreakages + detectionBreakages + faceBreakages + documentBreakages
+      + shotBreakages + screenTimeBreakages)
   func breakage(_ breakage: Breakage) throws {
     var fixture = try EpisodeFixture.valid()
     try breakage.edit(&fixture)
@@ -655,7 +658,7 @@ struct ValidatorTests {
     var fixture = try EpisodeFixture.valid()
     for artifact in [
       FixtureArtifact.faces, .facesNPY, .identities, .trackMetrics, .cleanupReport,
-      .trackEmbeddings,
+      .trackEmbeddings, .shots, .screenTime, .screenTimeCSV,
     ] {
       fixture.remove(artifact)
     }
@@ -664,10 +667,12 @@ struct ValidatorTests {
     let episode = EpisodeFixture.episode
     #expect(
       report.absent == [
+        "analytics/\(episode)/screentime.csv", "analytics/\(episode)/screentime.json",
         "embeds/\(episode)/faces.npy", "embeds/\(episode)/probe_faces.npy",
         "embeds/\(episode)/track_embeddings.npy", "manifests/\(episode)/cleanup_report.json",
         "manifests/\(episode)/faces.jsonl", "manifests/\(episode)/identities.json",
-        "manifests/\(episode)/probe_faces.jsonl", "manifests/\(episode)/track_metrics.json",
+        "manifests/\(episode)/probe_faces.jsonl", "manifests/\(episode)/shots.jsonl",
+        "manifests/\(episode)/track_metrics.json",
       ])
     #expect(
       report.checked.keys.sorted() == [
@@ -694,7 +699,7 @@ struct ValidatorTests {
   func nothingThere() throws {
     let report = try EpisodeFixture().validate()
     #expect(report.isClean)
-    #expect(report.absent.count == 10)
+    #expect(report.absent.count == 13)
     #expect(report.checked.isEmpty)
   }
 

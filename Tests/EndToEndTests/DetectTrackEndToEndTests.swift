@@ -69,12 +69,59 @@ struct DetectTrackEndToEndTests {
     #expect(metrics["total_frames"] as? Int == 250)
     #expect(metrics["analyzed_fps"] as? Double == 12.5)
     #expect(metrics["detector"] as? String == "scrfd")
+    try Self.checkShots(manifests.appendingPathComponent("shots.jsonl"), stride: 2)
+    try Self.checkScreenTime(
+      root.appendingPathComponent("analytics/\(Self.episode)"), tracks: 13)
+    #expect(outcome.standardOutput.contains("screen time \(Self.episode): episode 20.00 s"))
     let validate = try EpisodeRunProcess.run([
       "validate", "--ep-id", Self.episode, "--data-root", root.path,
     ])
     #expect(validate.status == 0, "\(validate.combined)")
     #expect(validate.standardOutput.contains("track_metrics.json"))
     #expect(validate.standardOutput.contains("identities.json"))
+    #expect(validate.standardOutput.contains("shots.jsonl: 9"))
+    #expect(validate.standardOutput.contains("screentime.json"))
+  }
+
+  /// The sample's nine shots (cuts at frames 60, 120, 170, 230, 280, 340, 395, 450): each starts
+  /// at the first analysed frame after its cut and ends the frame before the next one starts.
+  static func checkShots(_ url: URL, stride: Int) throws {
+    let cuts = [60, 120, 170, 230, 280, 340, 395, 450]
+    let starts = [0] + cuts.map { ($0 + stride - 1) / stride * stride }
+    let ends = starts.dropFirst().map { $0 - 1 } + [499]
+    let shots = try VideoFixtures.rows(url)
+    #expect(shots.map { $0["shot_idx"] as? Int } == Array(0..<9))
+    #expect(shots.map { $0["frame_span"] as? [Int] ?? [] } == zip(starts, ends).map { [$0, $1] })
+    for (shot, (start, end)) in zip(shots, zip(starts, ends)) {
+      #expect(abs((shot["start_s"] as? Double ?? -1) - Double(start) / 25) < 1e-6, "\(shot)")
+      #expect(abs((shot["end_s"] as? Double ?? -1) - Double(end) / 25) < 1e-6, "\(shot)")
+      let histogram = try #require(shot["histogram"] as? [Double])
+      #expect(histogram.count == 64 && abs(histogram.reduce(0, +) - 1) < 1e-9)
+      #expect(shot["schema_version"] as? String == "shot_v1")
+    }
+  }
+
+  /// Screen time for the five identities and the tracks in none: every track counted once, every
+  /// identity on screen for part of the 20 s. (Seconds against the ground truth:
+  /// `IdentitiesEndToEndTests`, where every track reaches an identity.)
+  static func checkScreenTime(_ folder: URL, tracks: Int) throws {
+    let report = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: folder.appendingPathComponent("screentime.json")))
+        as? [String: Any])
+    let identities = try #require(report["identities"] as? [[String: Any]])
+    let unidentified = try #require(report["unidentified"] as? [String: Any])
+    #expect(identities.count == 5)
+    let counted = identities.compactMap { $0["num_tracks"] as? Int }.reduce(0, +)
+    #expect(counted + (unidentified["num_tracks"] as? Int ?? -1) == tracks)
+    let seconds = identities.compactMap { $0["seconds"] as? Double }
+    #expect(seconds.count == 5 && seconds.allSatisfy { $0 > 0 && $0 <= 20 }, "\(seconds)")
+    #expect(seconds == seconds.sorted(by: >), "longest first")
+    #expect(report["duration_s"] as? Double == 20 && report["frame_step_s"] as? Double == 0.08)
+    #expect(report["cuts_known"] as? Bool == true)
+    let csv = try String(
+      contentsOf: folder.appendingPathComponent("screentime.csv"), encoding: .utf8)
+    #expect(csv.split(separator: "\r\n").count == 7, "header, five identities, unidentified")
   }
 
   @Test("a video without faces gives empty but valid artifacts")

@@ -25,6 +25,19 @@ struct IdentitiesEndToEndTests {
       try run(["identities"] + arguments + ["--ep-id", IdentitiesEndToEndTests.episode])
     }
 
+    /// `screentime.json`'s entries by identity id.
+    func screenTime() throws -> [String: [String: Any]] {
+      let url = root.appendingPathComponent(
+        "analytics/\(IdentitiesEndToEndTests.episode)/screentime.json")
+      let document = try #require(
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+      let entries = try #require(document["identities"] as? [[String: Any]])
+      return Dictionary(
+        uniqueKeysWithValues: try entries.map {
+          (try #require($0["identity_id"] as? String), $0)
+        })
+    }
+
     func identities() throws -> [[String: Any]] {
       let document = try #require(
         try JSONSerialization.jsonObject(with: Data(contentsOf: identitiesURL)) as? [String: Any])
@@ -113,8 +126,35 @@ struct IdentitiesEndToEndTests {
           contentsOf: prepared.root.appendingPathComponent("frames/\(Self.episode)/\(path)")))
       #expect(image.width == 224 && Set(image.pixels).count > 50, "\(path)")
     }
+    try Self.checkScreenTime(prepared, truth: truth)
     let validate = try prepared.run(["validate", "--ep-id", Self.episode])
     #expect(validate.status == 0, "\(validate.combined)")
+  }
+
+  /// Each person's screen time is exactly their frames in the generator's shot list ÷ 25 fps
+  /// (timed from the video: the oracle tracks come without track metrics or shots).
+  static func checkScreenTime(_ prepared: Prepared, truth: [String: String]) throws {
+    let url = EpisodeRunProcess.repositoryRoot.appendingPathComponent(
+      "data/ground_truth/\(episode)/shots.json")
+    let shots = try #require(
+      (try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])?["shots"]
+        as? [[String: Any]])
+    var expected: [String: Double] = [:]
+    for shot in shots {
+      let frames = (shot["end_frame"] as? Int ?? 0) - (shot["start_frame"] as? Int ?? 0) + 1
+      for person in shot["people"] as? [String] ?? [] {
+        expected[person, default: 0] += Double(frames) / 25
+      }
+    }
+    let identities = try prepared.identities()
+    let screenTime = try prepared.screenTime()
+    #expect(screenTime.count == identities.count)
+    for identity in identities {
+      let id = try #require(identity["identity_id"] as? String)
+      let person = try #require((identity["track_ids"] as? [String])?.first.flatMap { truth[$0] })
+      let seconds = try #require(screenTime[id]?["seconds"] as? Double)
+      #expect(abs(seconds - (expected[person] ?? -1)) < 1e-6, "\(person): \(seconds)")
+    }
   }
 
   @Test("label (any Unicode), merge, lock, re-run: the locked identity stays byte for byte")
@@ -150,6 +190,17 @@ struct IdentitiesEndToEndTests {
     #expect(
       Set(lockedBefore["track_ids"] as? [String] ?? [])
         == Set(tracksOf[kept]! + tracksOf[absorbed]!))
+    // Screen time followed the edits: the label, and the merged identity's tracks.
+    let screenTime = try prepared.screenTime()
+    #expect(screenTime[labelled]?["name"] as? String == name)
+    #expect(screenTime[labelled]?["person_id"] as? String == "p-1")
+    #expect(
+      screenTime[kept]?["num_tracks"] as? Int == tracksOf[kept]!.count + tracksOf[absorbed]!.count)
+    #expect(screenTime[absorbed] == nil)
+    let csv = try String(
+      contentsOf: prepared.root.appendingPathComponent("analytics/\(Self.episode)/screentime.csv"),
+      encoding: .utf8)
+    #expect(csv.contains(",\"Zoë Ōtsuka-李小龍 🎬 \"\"quoted\"\"\",p-1,"), "\(csv)")
 
     let rerun = try prepared.cluster()
     #expect(rerun.status == 0, "\(rerun.combined)")

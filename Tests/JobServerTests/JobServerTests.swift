@@ -109,7 +109,10 @@ struct JobServerTests {
           #expect(problem["error"] is String && problem["detail"] is String)
         }
       }
-      for path in ["/episodes/..%2F..%2Fetc/faces", "/episodes/%2e%2e/identities"] {
+      for path in [
+        "/episodes/..%2F..%2Fetc/faces", "/episodes/%2e%2e/identities",
+        "/episodes/%2e%2e/screentime",
+      ] {
         try await client.execute(uri: path, method: .get) { response in
           #expect(response.status == .badRequest, "\(path)")
         }
@@ -149,6 +152,32 @@ struct JobServerTests {
         #expect(response.status == .ok)
         let reply = try object(response.body)
         #expect((reply["jobs"] as? [Any])?.isEmpty == true)
+      }
+    }
+  }
+
+  @Test("screen time is served as written; absent, it is a 404 JSON error")
+  func screenTime() async throws {
+    let fixture = try ServerFixture(withTracks: false)
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    let uri = "/episodes/\(ServerFixture.episode)/screentime"
+    try await app.test(.router) { client in
+      try await client.execute(uri: uri, method: .get) { response in
+        #expect(response.status == .notFound)
+        #expect(response.headers[.contentType] == "application/json")
+        let reply = try object(response.body)
+        #expect(reply["detail"] as? String == "\(ServerFixture.episode) has no screentime.json")
+      }
+      let written = Data("{\"ep_id\": \"\(ServerFixture.episode)\", \"name\": \"Zoë\"}\n".utf8)
+      let url = fixture.layout.screentimeJSON(try EpisodeID(ServerFixture.episode))
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try written.write(to: url)
+      try await client.execute(uri: uri, method: .get) { response in
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "application/json")
+        #expect(Data(response.body.readableBytesView) == written)
       }
     }
   }
@@ -383,7 +412,7 @@ struct OpenAPIDocumentTests {
       [
         ("get", "/healthz"), ("get", "/jobs"), ("get", "/jobs/{id}"), ("get", "/jobs/{id}/events"),
         ("post", "/jobs/{id}/cancel"), ("get", "/episodes/{ep_id}/faces"),
-        ("get", "/episodes/{ep_id}/identities"),
+        ("get", "/episodes/{ep_id}/identities"), ("get", "/episodes/{ep_id}/screentime"),
         ("get", "/episodes/{ep_id}/crops/{track_id}/{file}"),
       ]
       + JobKind.allCases.map { ("post", "/jobs/\($0.rawValue)") }

@@ -36,6 +36,17 @@ enum ArtifactSchemas {
     FieldRule("schema_version", .string, [.equals(SchemaVersion.track)]),
   ]
 
+  /// `shots.jsonl` (shot_v1).
+  static let shot: [FieldRule] = [
+    FieldRule("ep_id", .string, [.episode]),
+    FieldRule("shot_idx", .integer, nonNegativeInteger),
+    FieldRule("frame_span", .array(.integer, count: 2), [.atLeast(0), .orderedPair]),
+    FieldRule("start_s", .number, [.atLeast(0)]),
+    FieldRule("end_s", .number, [.atLeast(0)]),
+    FieldRule("histogram", .array(.number, count: 64), [.unitInterval]),
+    FieldRule("schema_version", .string, [.equals(SchemaVersion.shot)]),
+  ]
+
   /// `faces.jsonl`.
   static let face: [FieldRule] = [
     FieldRule("face_id", .string, [.identifier(.face)]),
@@ -113,6 +124,37 @@ enum ArtifactSchemas {
         FieldRule("linkage", .string, [.nonEmpty]),
         FieldRule("created_at", .string, [.timestamp]),
       ])),
+  ]
+
+  /// One entry of `identities` in `screentime.json`.
+  static let screenTimeEntry: [FieldRule] = [
+    FieldRule("identity_id", .string, [.identifier(.identity)]),
+    FieldRule("name", .nullable(.string)),
+    FieldRule("person_id", .nullable(.string)),
+    FieldRule("seconds", .number, [.atLeast(0)]),
+    FieldRule("share", .number, [.unitInterval]),
+    FieldRule("num_tracks", .integer, [.atLeast(1)]),
+    FieldRule("first_seen_s", .number, [.atLeast(0)]),
+    FieldRule("last_seen_s", .number, [.atLeast(0)]),
+  ]
+
+  /// `analytics/{ep_id}/screentime.json` (screentime_v1).
+  static let screenTime: [FieldRule] = [
+    FieldRule("ep_id", .string, [.episode]),
+    FieldRule("duration_s", .number, [.atLeast(0)]),
+    FieldRule("frame_step_s", .number, [.atLeast(0)]),
+    FieldRule("gap_seconds", .number, [.atLeast(0)]),
+    FieldRule("cuts_known", .boolean),
+    FieldRule("timing_source", .string, [.nonEmpty]),
+    FieldRule("identities", .array(.object(screenTimeEntry), count: nil)),
+    FieldRule(
+      "unidentified",
+      .object([
+        FieldRule("seconds", .number, [.atLeast(0)]),
+        FieldRule("share", .number, [.unitInterval]),
+        FieldRule("num_tracks", .integer, nonNegativeInteger),
+      ])),
+    FieldRule("schema_version", .string, [.equals(SchemaVersion.screenTime)]),
   ]
 
   static let cleanupCounts: FieldType = .object([

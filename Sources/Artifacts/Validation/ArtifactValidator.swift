@@ -48,8 +48,9 @@ public struct ArtifactValidator: Sendable {
   }
 }
 
-/// The state of one validation pass.
-private struct ValidationRun {
+/// The state of one validation pass (`shots.jsonl` and the screen-time files are checked in
+/// their own files, `ShotsValidation.swift` and `ScreenTimeValidation.swift`).
+struct ValidationRun {
   struct KnownTrack {
     var line: Int
     var frameSpan: ClosedRange<Int>?
@@ -82,6 +83,7 @@ private struct ValidationRun {
     } else {
       absent.append(name(tracksURL))
     }
+    validateShots(layout.shots(episode))
 
     let detectionsURL = layout.detections(episode)
     if exists(detectionsURL) {
@@ -99,7 +101,8 @@ private struct ValidationRun {
     }
 
     let identitiesURL = layout.identities(episode)
-    if let document = readDocument(identitiesURL) {
+    let identities = readDocument(identitiesURL)
+    if let document = identities {
       validateIdentities(document, at: Location(artifact: name(identitiesURL)))
       needsTracks.append(name(identitiesURL))
     }
@@ -114,6 +117,7 @@ private struct ValidationRun {
         at: Location(artifact: name(layout.cleanupReport(episode))))
     }
     validateTrackEmbeddings(layout.trackEmbeddingsNPY(episode))
+    validateScreenTime(identities: identities)
 
     if tracks == nil, !needsTracks.isEmpty {
       checker.report(
@@ -146,13 +150,7 @@ private struct ValidationRun {
           "duplicate track_id (first on line \(first.line))")
         return
       }
-      var span: ClosedRange<Int>?
-      if let pair = members["frame_span"]?.arrayValue, pair.count == 2,
-        let first = pair[0].intValue, let last = pair[1].intValue, first <= last
-      {
-        span = first...last
-      }
-      known[id] = KnownTrack(line: location.line ?? 0, frameSpan: span)
+      known[id] = KnownTrack(line: location.line ?? 0, frameSpan: Self.frameSpan(members))
     }
     tracks = known
   }

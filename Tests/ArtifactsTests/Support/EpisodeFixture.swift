@@ -5,7 +5,7 @@ import Foundation
 /// The artifacts of the fixture episode.
 enum FixtureArtifact: String, Sendable, CaseIterable {
   case tracks, detections, faces, identities, trackMetrics, cleanupReport, facesNPY,
-    trackEmbeddings
+    trackEmbeddings, shots, screenTime, screenTimeCSV
 
   var relativePath: String {
     let episode = EpisodeFixture.episode
@@ -18,6 +18,9 @@ enum FixtureArtifact: String, Sendable, CaseIterable {
     case .cleanupReport: return "manifests/\(episode)/cleanup_report.json"
     case .facesNPY: return "embeds/\(episode)/faces.npy"
     case .trackEmbeddings: return "embeds/\(episode)/track_embeddings.npy"
+    case .shots: return "manifests/\(episode)/shots.jsonl"
+    case .screenTime: return "analytics/\(episode)/screentime.json"
+    case .screenTimeCSV: return "analytics/\(episode)/screentime.csv"
     }
   }
 }
@@ -26,7 +29,7 @@ enum FixtureArtifact: String, Sendable, CaseIterable {
 ///
 /// Tracks 1–3 (frames 0–20, 10–40, 30–50); six detections with `track_id`; four faces of width 8
 /// with `faces.npy`; two identities (tracks 1+2, and 3); track metrics; a clean-up report;
-/// `track_embeddings.npy`.
+/// `track_embeddings.npy`; two shots (frames 0–50, 51–60); screen time (JSON and CSV).
 struct EpisodeFixture: Sendable {
   static let episode = Samples.episode
   static let width = 8
@@ -63,6 +66,9 @@ struct EpisodeFixture: Sendable {
     fixture.documents[.identities] = .value(try value(of: Samples.identities()))
     fixture.documents[.trackMetrics] = .value(try value(of: Samples.trackMetrics()))
     fixture.documents[.cleanupReport] = .value(try value(of: Samples.cleanupReport()))
+    fixture.lines[.shots] = try Samples.shots().map { .value(try value(of: $0)) }
+    fixture.documents[.screenTime] = .value(try value(of: Samples.screenTime()))
+    fixture.documents[.screenTimeCSV] = .raw(ScreenTimeCSV.text(Samples.screenTime()))
     fixture.facesNPY = faceModels.map(\.embedding)
     fixture.trackEmbeddings = trackEmbeddingRows
     return fixture
@@ -83,6 +89,14 @@ struct EpisodeFixture: Sendable {
     try AtomicFile.writeJSON(Samples.identities(), to: layout.identities(episode))
     try AtomicFile.writeJSON(Samples.trackMetrics(), to: layout.trackMetrics(episode))
     try AtomicFile.writeJSON(Samples.cleanupReport(), to: layout.cleanupReport(episode))
+    try JSONLWriter.write(Samples.shots(), to: layout.shots(episode))
+    try AtomicFile.write([
+      (
+        try AtomicFile.jsonData(Samples.screenTime(), displayPath: "screentime.json"),
+        layout.screentimeJSON(episode), "screentime.json"
+      ),
+      (Data(ScreenTimeCSV.text(Samples.screenTime()).utf8), layout.screentimeCSV(episode), "csv"),
+    ])
   }
 
   static func value<T: Encodable>(of model: T) throws -> JSONValue {
@@ -138,8 +152,9 @@ struct EpisodeFixture: Sendable {
     switch artifact {
     case .facesNPY: facesNPY = nil
     case .trackEmbeddings: trackEmbeddings = nil
-    case .tracks, .detections, .faces: lines[artifact] = nil
-    case .identities, .trackMetrics, .cleanupReport: documents[artifact] = nil
+    case .tracks, .detections, .faces, .shots: lines[artifact] = nil
+    case .identities, .trackMetrics, .cleanupReport, .screenTime, .screenTimeCSV:
+      documents[artifact] = nil
     }
   }
 
@@ -149,7 +164,7 @@ struct EpisodeFixture: Sendable {
     for artifact in FixtureArtifact.allCases {
       let url = root.appendingPathComponent(artifact.relativePath)
       switch artifact {
-      case .tracks, .detections, .faces:
+      case .tracks, .detections, .faces, .shots:
         guard let rows = lines[artifact] else { continue }
         let text = try rows.map { row -> String in
           switch row {
@@ -158,7 +173,7 @@ struct EpisodeFixture: Sendable {
           }
         }
         try writeText(text.map { $0 + "\n" }.joined(), to: url)
-      case .identities, .trackMetrics, .cleanupReport:
+      case .identities, .trackMetrics, .cleanupReport, .screenTime, .screenTimeCSV:
         switch documents[artifact] {
         case .value(let value)?: try writeText(try value.jsonText(), to: url)
         case .raw(let text)?: try writeText(text, to: url)

@@ -67,6 +67,32 @@ enum Samples {
         unidentifiedTracks: []))
   }
 
+  /// Shots of frames 0–50 (all three tracks) and 51–60, at 24 frames per second.
+  static func shots() -> [Shot] {
+    [(0, 0...50), (1, 51...60)].map { index, frames in
+      Shot(
+        epID: episode, shotIndex: index, frameSpan: [frames.lowerBound, frames.upperBound],
+        startSeconds: Double(frames.lowerBound) / 24, endSeconds: Double(frames.upperBound) / 24,
+        histogram: (0..<64).map { $0 == index ? 0.75 : 0.25 / 63 })
+    }
+  }
+
+  /// Screen time of `identities()`, a name with a comma and a quote.
+  static func screenTime() -> ScreenTimeReport {
+    ScreenTimeReport(
+      epID: episode, durationSeconds: 2.5, frameStepSeconds: 1.0 / 24, gapSeconds: 0.5,
+      cutsKnown: true, timingSource: "track_metrics.json",
+      identities: [
+        ScreenTimeEntry(
+          identityID: "identity-00001", name: "Vanderpump, \"Lisa\"", personID: "lisa-vanderpump",
+          seconds: 1.75, share: 0.7, numTracks: 2, firstSeenSeconds: 0, lastSeenSeconds: 40.0 / 24),
+        ScreenTimeEntry(
+          identityID: "identity-00002", name: nil, personID: nil, seconds: 0.9, share: 0.36,
+          numTracks: 1, firstSeenSeconds: 30.0 / 24, lastSeenSeconds: 50.0 / 24),
+      ],
+      unidentified: UnidentifiedScreenTime(seconds: 0, share: 0, numTracks: 0))
+  }
+
   static func cleanupReport(withSummaries: Bool = true) -> CleanupReport {
     CleanupReport(
       epID: episode, actionsRun: withSummaries ? ["split_tracks", "reembed", "recluster"] : [],

@@ -135,18 +135,21 @@ enum PythonLocator {
 
   /// The first candidate that runs and imports NumPy, or `nil` with what was tried.
   static func pythonWithNumPy() -> (path: String?, tried: [String]) {
+    python(importing: "numpy")
+  }
+
+  /// The first candidate that runs and imports `module`, or `nil` with what was tried.
+  static func python(importing module: String) -> (path: String?, tried: [String]) {
     var tried: [String] = []
     for candidate in candidates {
       guard FileManager.default.isExecutableFile(atPath: candidate) else {
         tried.append("\(candidate) (not found)")
         continue
       }
-      if let result = try? run(candidate, script: "import numpy; print(numpy.__version__)"),
-        result.status == 0
-      {
+      if let result = try? run(candidate, script: "import \(module)"), result.status == 0 {
         return (candidate, tried)
       }
-      tried.append("\(candidate) (cannot import numpy)")
+      tried.append("\(candidate) (cannot import \(module))")
     }
     return (nil, tried)
   }
