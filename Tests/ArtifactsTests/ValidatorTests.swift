@@ -546,6 +546,7 @@ struct ValidatorTests {
     let episode = try EpisodeID(EpisodeFixture.episode)
     // face-00001 is already the first line of faces.jsonl; the .npy still has no rows.
     var probe = Samples.face(1, track: 3, frame: 35, width: EpisodeFixture.width)
+    probe.cropPath = DataLayout.probeCropRelativePath(trackID: probe.trackID, frameIndex: 35)
     try JSONLWriter<Face>.write([probe], to: layout.probeFaces(episode))
     var report = ArtifactValidator(layout: layout, episode: episode).validate()
     #expect(

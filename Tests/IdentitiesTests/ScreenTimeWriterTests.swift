@@ -30,7 +30,9 @@ struct ScreenTimeWriterTests {
             epID: episode.rawValue, numTracks: 2, numClusters: 1, numSingletons: 0,
             singletonFraction: 0, largestClusterSize: 2, largestClusterFraction: 1,
             clusterThresh: 0.4, minClusterSize: 2, algorithm: "agglomerative",
-            linkage: "average", createdAt: "2026-01-01T00:00:00Z")),
+            linkage: "average", createdAt: "2026-01-01T00:00:00Z",
+            unidentifiedTracks: [UnidentifiedTrack(trackID: tracks[2].trackID, reason: .unmatched)])
+        ),
         to: layout.identities(episode))
       if metrics {
         try AtomicFile.writeJSON(
