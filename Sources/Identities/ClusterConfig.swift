@@ -21,6 +21,13 @@ public struct ClusterConfig: Sendable, Equatable {
   public var probeMargin = 0.05
   /// A probe-only track whose mean detector confidence is below this is `not_a_face`.
   public var probeMinTrackConf = 0.3
+  /// A lone probe-only track that matches nothing is an identity of its own when its mean
+  /// detector confidence is at least this ...
+  public var probeSoloMinConf = 0.8
+  /// ... it lasts at least this many seconds ...
+  public var probeSoloMinSeconds = 1.0
+  /// ... and no identity is even this similar to it.
+  public var probeSoloMaxSimilarity = 0.15
   /// Similarity added to two tracks of one shot thread at the same place (0 turns it off).
   public var threadBonus = 0.1
   /// Largest colour-histogram distance between two shots of one thread.
@@ -38,7 +45,8 @@ public struct ClusterConfig: Sendable, Equatable {
   public static let keys: Set<String> = [
     "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "probe_thresh",
     "probe_margin", "probe_min_track_conf", "thread_bonus", "thread_max_distance",
-    "thread_min_iou", "screentime_gap_seconds",
+    "thread_min_iou", "screentime_gap_seconds", "probe_solo_min_conf", "probe_solo_min_seconds",
+    "probe_solo_max_similarity",
   ]
 
   /// The default config file path.
@@ -60,6 +68,12 @@ public struct ClusterConfig: Sendable, Equatable {
     config.probeMargin = try file.double("probe_margin", in: 0...2) ?? config.probeMargin
     config.probeMinTrackConf =
       try file.double("probe_min_track_conf", in: 0...1) ?? config.probeMinTrackConf
+    config.probeSoloMinConf =
+      try file.double("probe_solo_min_conf", in: 0...1) ?? config.probeSoloMinConf
+    config.probeSoloMinSeconds =
+      try file.double("probe_solo_min_seconds", in: 0...86_400) ?? config.probeSoloMinSeconds
+    config.probeSoloMaxSimilarity =
+      try file.double("probe_solo_max_similarity", in: -1...1) ?? config.probeSoloMaxSimilarity
     config.threadBonus = try file.double("thread_bonus", in: 0...1) ?? config.threadBonus
     config.threadMaxDistance =
       try file.double("thread_max_distance", in: 0...1) ?? config.threadMaxDistance

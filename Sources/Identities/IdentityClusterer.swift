@@ -151,11 +151,14 @@ public final class IdentityClusterer {
     let seeds = clusterDefining(free, inputs: inputs, threshold: threshold, threads: threads)
     let assigner = ProbeAssigner(
       assignThreshold: config.probeThresh ?? threshold - 0.1, margin: config.probeMargin,
-      linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf)
+      linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
+      solo: ProbeAssigner.Solo(
+        minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
+        maxSimilarity: config.probeSoloMaxSimilarity))
     let evidence = ProbeAssigner.Evidence(
       vectors: pooledByTrack.mapValues(\.vector),
       cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
-      confidence: inputs.trackConfidence, bonus: threads.bonus)
+      confidence: inputs.trackConfidence, seconds: inputs.trackSeconds, bonus: threads.bonus)
     let seedGroups = Self.attachLoneTracks(seeds, assigner: assigner, evidence: evidence)
     let probes = assigner.assign(
       probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
@@ -536,6 +539,8 @@ struct EpisodeFaces {
   var sharedFramePairs: [(String, String)]
   /// Mean detector confidence of each track.
   var trackConfidence: [String: Double] = [:]
+  /// Length of each track in seconds.
+  var trackSeconds: [String: Double] = [:]
   /// Tracks with at least one row in `detections.jsonl`; nil when that file is absent.
   var tracksWithDetections: Set<String>?
   /// Mean normalised box of each track's detections.
@@ -637,6 +642,9 @@ struct EpisodeFaces {
       sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
       trackConfidence: Dictionary(
         tracks.map { ($0.trackID, $0.stats.avgConf) }, uniquingKeysWith: { first, _ in first }),
+      trackSeconds: Dictionary(
+        tracks.map { ($0.trackID, $0.endSeconds - $0.startSeconds) },
+        uniquingKeysWith: { first, _ in first }),
       tracksWithDetections: withDetections, meanBoxes: meanBoxes,
       firstFrames: Dictionary(
         tracks.map { ($0.trackID, $0.frameSpan.first ?? 0) },

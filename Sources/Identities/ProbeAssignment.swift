@@ -13,6 +13,16 @@ struct ProbeAssigner {
   var linkage: Linkage
   /// A probe-only track whose mean detector confidence is below this is not a face.
   var minTrackConfidence: Double
+  /// A lone probe-only track that matches nothing becomes its own identity when it is this
+  /// confident, this long, and resembles no identity even this much (docs/identities.md).
+  var solo = Solo(minConfidence: 0.8, minSeconds: 1, maxSimilarity: 0.15)
+
+  /// When a lone probe-only track is a person of its own.
+  struct Solo: Equatable {
+    var minConfidence: Double
+    var minSeconds: Double
+    var maxSimilarity: Double
+  }
 
   /// What became of the probe tracks.
   struct Outcome: Equatable {
@@ -40,6 +50,8 @@ struct ProbeAssigner {
     var cannotLink: Set<[String]>
     /// Mean detector confidence of each track (`tracks.jsonl` `stats.avg_conf`).
     var confidence: [String: Double]
+    /// Length of each track in seconds (`end_s` − `start_s`).
+    var seconds: [String: Double] = [:]
     /// Similarity added for a pair (the shot-thread prior); 0 when none.
     var bonus: (String, String) -> Double = { _, _ in 0 }
 
@@ -124,7 +136,8 @@ struct ProbeAssigner {
   }
 
   /// Probe-only tracks that match no identity: those that match each other (the same exact
-  /// clustering, at `assignThreshold`) form new identities; the rest are `unmatched`.
+  /// clustering, at `assignThreshold`) form new identities; a lone one that is confident, long
+  /// and unlike every identity is a person of its own; the rest are `unmatched`.
   private func groupLoose(_ loose: [Unassigned], evidence: Evidence, into outcome: inout Outcome) {
     let tracks = loose.map(\.trackID).sorted()
     var cannotLink: [(Int, Int)] = []
@@ -147,7 +160,14 @@ struct ProbeAssigner {
       if group.count > 1 {
         outcome.newGroups.append(group)
       } else if let track = group.first, let entry = unplaced[track] {
-        outcome.unidentified.append(entry)
+        if (evidence.confidence[track] ?? 0) >= solo.minConfidence
+          && (evidence.seconds[track] ?? 0) >= solo.minSeconds
+          && (entry.bestSimilarity ?? -1) < solo.maxSimilarity
+        {
+          outcome.newGroups.append([track])
+        } else {
+          outcome.unidentified.append(entry)
+        }
       }
     }
   }

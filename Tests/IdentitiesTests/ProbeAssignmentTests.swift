@@ -71,6 +71,26 @@ struct ProbeAssignmentTests {
       outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["q3", "unmatched"]])
   }
 
+  @Test("a lone probe-only track is a person of its own only when confident, long and unlike all")
+  func soloIdentity() {
+    var evidence = Self.evidence(["q": 0, "weak": 0, "near": 60], confidence: ["weak": 0.6])
+    evidence.vectors["q"] = [0, 0, 1]
+    evidence.vectors["weak"] = [0, 0, -1]
+    evidence.seconds = ["q": 2, "weak": 2, "near": 2]
+    // "near" (60°) resembles A at 0.5: with the join bar at 0.9 it joins nothing, and it stays
+    // unmatched because it resembles A (0.5 ≥ 0.15); "weak" is not confident enough (0.6).
+    var assigner = Self.assigner
+    assigner.assignThreshold = 0.9
+    let outcome = assigner.assign(
+      probes: ["q", "weak", "near"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.newGroups == [["q"]])
+    #expect(outcome.unidentified.map(\.trackID).sorted() == ["near", "weak"])
+    evidence.seconds["q"] = 0.5
+    #expect(
+      assigner.assign(probes: ["q"], groups: [["a1", "a2"]], evidence: evidence).newGroups.isEmpty,
+      "too short to stand alone")
+  }
+
   @Test("the shot-thread bonus lifts a same-place pair over the threshold; a cut-apart set-up not")
   func threads() throws {
     let histogram = [Double](repeating: 1.0 / 64, count: 64)
