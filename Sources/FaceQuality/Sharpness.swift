@@ -60,23 +60,41 @@ public enum Sharpness {
   }
 
   /// Share of the face region of an aligned grayscale crop (rows 21–89 %, columns 18–82 %: eyes,
-  /// nose, mouth, cheeks) whose pixels equal both their right and lower neighbours. Skin has
-  /// shading and texture everywhere; a flat-painted or printed surface (a poster, a cartoon or
-  /// on-screen graphic, a painted shape) is mostly exactly flat (docs/harvest.md).
+  /// nose, mouth, cheeks) that is flat for its contrast: pixels whose differences to their right
+  /// and lower neighbours are both at most 5 % of the region's grey-level standard deviation.
+  /// Skin has shading and texture everywhere, in the dark too; a painted or printed surface, a
+  /// lamp shade, a cartoon or an on-screen graphic is smooth areas between sharp contours
+  /// (docs/harvest.md).
   public static func flatFraction(gray: [UInt8], width: Int, height: Int) -> Double {
     precondition(gray.count == width * height)
     let rows = (height * 21 / 100)..<(height * 89 / 100)
     let columns = (width * 18 / 100)..<(width * 82 / 100)
     guard !rows.isEmpty, !columns.isEmpty, rows.upperBound < height, columns.upperBound < width
     else { return 0 }
+    var sum = 0.0
+    var sumOfSquares = 0.0
+    for y in rows {
+      for x in columns {
+        let value = Double(gray[y * width + x])
+        sum += value
+        sumOfSquares += value * value
+      }
+    }
+    let count = Double(rows.count * columns.count)
+    let mean = sum / count
+    let tolerance = 0.05 * max(0, sumOfSquares / count - mean * mean).squareRoot()
     var flat = 0
     for y in rows {
       for x in columns {
-        let value = gray[y * width + x]
-        if value == gray[y * width + x + 1] && value == gray[(y + 1) * width + x] { flat += 1 }
+        let value = Int(gray[y * width + x])
+        if Double(abs(value - Int(gray[y * width + x + 1]))) <= tolerance
+          && Double(abs(value - Int(gray[(y + 1) * width + x]))) <= tolerance
+        {
+          flat += 1
+        }
       }
     }
-    return Double(flat) / Double(rows.count * columns.count)
+    return Double(flat) / count
   }
 
   /// Grey-level standard deviation below which a crop counts as blank (never written).

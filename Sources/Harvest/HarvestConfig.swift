@@ -42,7 +42,7 @@ public struct HarvestConfig: Sendable, Equatable {
   public var saveCrops = false
   /// Faces whose aligned face region is more than this share exactly flat are `flat_crop`
   /// (docs/harvest.md): painted or printed surfaces, not skin. 1 turns the test off.
-  public var maxFlatFraction = 0.3
+  public var maxFlatFraction = 0.4
   /// Probe faces embedded per track that has no accepted face; 0 turns probes off
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5

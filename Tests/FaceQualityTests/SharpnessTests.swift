@@ -73,31 +73,44 @@ struct SplitMix64 {
 
 @Suite("Flat fraction")
 struct FlatFractionTests {
-  @Test(
-    "a painted shape is mostly flat; a shaded, noisy surface is not; only the face region counts")
-  func flatVersusShaded() {
-    let size = 112
-    // A flat oval with two dots on a flat background: like a painted smiley.
-    let painted = (0..<(size * size)).map { index -> UInt8 in
-      let (x, y) = (Double(index % size), Double(index / size))
-      if (x - 40) * (x - 40) + (y - 50) * (y - 50) < 16 { return 20 }
-      if (x - 72) * (x - 72) + (y - 50) * (y - 50) < 16 { return 20 }
-      return (x - 56) * (x - 56) / 1600 + (y - 60) * (y - 60) / 2500 < 1 ? 200 : 90
-    }
-    #expect(Sharpness.flatFraction(gray: painted, width: size, height: size) > 0.9)
-    // The same oval with a smooth shading gradient and ±2 grey levels of deterministic noise.
+  static let size = 112
+
+  /// A flat oval with two dots on a flat background: like a painted smiley or a lamp shade.
+  static let painted = (0..<(size * size)).map { index -> UInt8 in
+    let (x, y) = (Double(index % size), Double(index / size))
+    if (x - 40) * (x - 40) + (y - 50) * (y - 50) < 16 { return 20 }
+    if (x - 72) * (x - 72) + (y - 50) * (y - 50) < 16 { return 20 }
+    return (x - 56) * (x - 56) / 1600 + (y - 60) * (y - 60) / 2500 < 1 ? 200 : 90
+  }
+
+  /// Smooth shading with texture everywhere (deterministic noise of ±4 grey levels), at
+  /// `contrast` (1: bright, 0.3: a dark scene).
+  static func textured(contrast: Double) -> [UInt8] {
     var state: UInt32 = 12345
-    let shaded = painted.enumerated().map { index, value -> UInt8 in
+    return (0..<(size * size)).map { index -> UInt8 in
       state = state &* 1_664_525 &+ 1_013_904_223
-      let noise = Int(state >> 30) - 2
-      return UInt8(clamping: Int(value) + index % size / 8 + noise)
+      let shading = 60 * sin(Double(index % size) / 20) + 40 * cos(Double(index / size) / 15)
+      let noise = Double(Int(state >> 29) - 4)
+      return UInt8(clamping: Int((110 + shading + noise) * contrast))
     }
-    #expect(Sharpness.flatFraction(gray: shaded, width: size, height: size) < 0.3)
-    // A flat border outside the face region does not count.
-    var framed = shaded
-    for y in 0..<size { for x in 0..<(size * 15 / 100) { framed[y * size + x] = 0 } }
+  }
+
+  @Test("painted surfaces are flat for their contrast; textured skin is not, bright or dark")
+  func flatVersusTextured() {
+    let size = Self.size
+    #expect(Sharpness.flatFraction(gray: Self.painted, width: size, height: size) > 0.9)
     #expect(
-      Sharpness.flatFraction(gray: framed, width: size, height: size)
-        == Sharpness.flatFraction(gray: shaded, width: size, height: size))
+      Sharpness.flatFraction(gray: Self.textured(contrast: 1), width: size, height: size) < 0.4)
+    #expect(
+      Sharpness.flatFraction(gray: Self.textured(contrast: 0.3), width: size, height: size) < 0.4)
+  }
+
+  @Test("only the face region counts: a flat border changes nothing")
+  func borderIgnored() {
+    let size = Self.size
+    var framed = Self.textured(contrast: 1)
+    let plain = Sharpness.flatFraction(gray: framed, width: size, height: size)
+    for y in 0..<size { for x in 0..<(size * 15 / 100) { framed[y * size + x] = 0 } }
+    #expect(Sharpness.flatFraction(gray: framed, width: size, height: size) == plain)
   }
 }
