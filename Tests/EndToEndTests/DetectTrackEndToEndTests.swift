@@ -26,6 +26,26 @@ enum VideoFixtures {
     return root
   }
 
+  /// A data root with the repository's `data/videos/{episode}` video, after the whole chain
+  /// (`--detect-track --faces-embed --cluster`) at defaults; `validate` must be clean.
+  static func chainAtDefaults(episode: String) throws -> URL {
+    let root = try Self.root(episode: episode) { url in
+      try FileManager.default.createSymbolicLink(
+        at: url,
+        withDestinationURL: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
+          "data/videos/\(episode)/episode.mp4"))
+    }
+    let outcome = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
+    ])
+    try #require(outcome.status == 0, "\(outcome.combined)")
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
+    return root
+  }
+
   static func rows(_ url: URL) throws -> [[String: Any]] {
     try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
       try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])

@@ -8,20 +8,7 @@ import Testing
 struct IdentityAccuracyTests {
   /// Runs the whole chain at defaults on `episode` and scores it.
   static func scoreFromBareVideo(_ episode: String) throws -> (IdentityScore, URL) {
-    let root = try VideoFixtures.root(episode: episode) { url in
-      try FileManager.default.createSymbolicLink(
-        at: url,
-        withDestinationURL: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
-          "data/videos/\(episode)/episode.mp4"))
-    }
-    let outcome = try EpisodeRunProcess.run([
-      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
-    ])
-    try #require(outcome.status == 0, "\(outcome.combined)")
-    let validate = try EpisodeRunProcess.run([
-      "validate", "--ep-id", episode, "--data-root", root.path,
-    ])
-    #expect(validate.status == 0, "\(validate.combined)")
+    let root = try VideoFixtures.chainAtDefaults(episode: episode)
     let score = try IdentityScorer.score(
       root: root, episode: episode,
       truth: EpisodeRunProcess.repositoryRoot.appendingPathComponent(

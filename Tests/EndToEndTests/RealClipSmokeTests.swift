@@ -7,20 +7,7 @@ import Testing
 struct RealClipSmokeTests {
   static func run(_ clip: String) throws -> (root: URL, screentime: [String: Any]) {
     let episode = "clip-\(clip)"
-    let root = try VideoFixtures.root(episode: episode) { url in
-      try FileManager.default.createSymbolicLink(
-        at: url,
-        withDestinationURL: EpisodeRunProcess.repositoryRoot.appendingPathComponent(
-          "data/videos/\(episode)/episode.mp4"))
-    }
-    let outcome = try EpisodeRunProcess.run([
-      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
-    ])
-    try #require(outcome.status == 0, "\(outcome.combined)")
-    let validate = try EpisodeRunProcess.run([
-      "validate", "--ep-id", episode, "--data-root", root.path,
-    ])
-    #expect(validate.status == 0, "\(validate.combined)")
+    let root = try VideoFixtures.chainAtDefaults(episode: episode)
     let screentime = try #require(
       try JSONSerialization.jsonObject(
         with: Data(
