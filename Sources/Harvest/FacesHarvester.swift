@@ -128,7 +128,15 @@ public final class FacesHarvester {
       isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
 
-    // Faces planned for frames the video does not have.
+    // Faces planned for frames the video does not have: none of them there (no needed frame
+    // decoded) is an error, since the faces would otherwise be replaced by nothing; some of
+    // them, a warning.
+    let needed = plan.faces + plan.probes
+    if let first = needed.map(\.frameIndex).min(), outcome.framesConverted == 0 {
+      throw HarvestError.videoLacksTrackFrames(
+        path: layout.relativePath(videoURL), framesDecoded: outcome.framesDecoded,
+        firstNeeded: first)
+    }
     var rejected = plan.rejected + outcome.rejected
     let missingFrames = plan.faces.filter { $0.frameIndex >= outcome.framesDecoded }
     if !missingFrames.isEmpty {

@@ -111,6 +111,9 @@ public enum HarvestError: Error, CustomStringConvertible, LocalizedError {
   case model(String)
   /// The run was cancelled; nothing was written.
   case cancelled
+  /// The video holds none of the frames the tracks need (truncated, or not the video the
+  /// tracks were made from); nothing was written.
+  case videoLacksTrackFrames(path: String, framesDecoded: Int, firstNeeded: Int)
 
   public var description: String {
     switch self {
@@ -119,6 +122,10 @@ public enum HarvestError: Error, CustomStringConvertible, LocalizedError {
       return "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
     case .model(let message): return "embedding model: \(message)"
     case .cancelled: return "harvest cancelled; previous artifacts are untouched"
+    case .videoLacksTrackFrames(let path, let decoded, let first):
+      return "\(path) yields \(decoded) frame(s) and none of those the tracks need (from frame "
+        + "\(first) on): the video is truncated or is not the one the tracks were made from; "
+        + "previous artifacts are untouched"
     }
   }
 

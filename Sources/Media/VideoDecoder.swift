@@ -6,6 +6,8 @@ import Logging
 public enum VideoError: Error, CustomStringConvertible, LocalizedError {
   /// The file does not exist.
   case notFound(path: String)
+  /// The path is not a regular file (a FIFO, a device, a folder): reading it could block forever.
+  case notRegularFile(path: String, kind: String)
   /// FFmpeg could not open or probe the file.
   case open(path: String, message: String)
   /// The file has no video stream FFmpeg can decode.
@@ -18,6 +20,8 @@ public enum VideoError: Error, CustomStringConvertible, LocalizedError {
   public var description: String {
     switch self {
     case .notFound(let path): return "video not found: \(path)"
+    case .notRegularFile(let path, let kind):
+      return "video \(path) is a \(kind), not a regular file: refusing to read it"
     case .open(let path, let message): return "cannot open video \(path): \(message)"
     case .noVideoStream(let path): return "no decodable video stream in \(path)"
     case .decode(let path, let frameIndex, let message):
@@ -185,6 +189,21 @@ public final class VideoDecoder {
   /// are always decoded in full.
   private let nalLengthSize: Int?
 
+  /// Throws unless `path` (after following links) is a regular file: a FIFO named episode.mp4
+  /// would block the decoder forever.
+  static func requireRegularFile(_ path: String) throws {
+    var status = stat()
+    guard stat(path, &status) == 0 else { throw VideoError.notFound(path: path) }
+    let kinds: [mode_t: String] = [
+      S_IFIFO: "FIFO", S_IFCHR: "character device", S_IFBLK: "block device", S_IFDIR: "folder",
+      S_IFSOCK: "socket",
+    ]
+    let type = status.st_mode & S_IFMT
+    guard type == S_IFREG else {
+      throw VideoError.notRegularFile(path: path, kind: kinds[type] ?? "special file")
+    }
+  }
+
   /// Opens `url`. `threads` 0 lets FFmpeg choose (one per core).
   public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media"))
     throws
@@ -194,6 +213,7 @@ public final class VideoDecoder {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw VideoError.notFound(path: url.path)
     }
+    try Self.requireRegularFile(url.path)
     format = try FormatContext(path: url.path)
     var decoder: UnsafePointer<AVCodec>?
     let index = av_find_best_stream(format.pointer, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)

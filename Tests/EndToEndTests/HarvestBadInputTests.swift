@@ -149,6 +149,40 @@ struct HarvestBadInputTests {
     }
   }
 
+  @Test("a video cut to its first 8 KiB yields no frame the tracks need: an error, faces kept")
+  func headerOnlyVideo() throws {
+    let prepared = try Self.prepared()
+    defer { try? FileManager.default.removeItem(at: prepared.root) }
+    let video = prepared.root.appendingPathComponent("videos/\(Self.episode)/episode.mp4")
+    let bytes = try Data(contentsOf: video.resolvingSymlinksInPath())
+    try FileManager.default.removeItem(at: video)
+    try bytes.prefix(8192).write(to: video)
+    let outcome = try prepared.run(["--sample-interval", "20"])
+    #expect(outcome.status != 0, "\(outcome.combined)")
+    #expect(outcome.standardError.contains("episode.mp4"), "\(outcome.standardError)")
+    #expect(
+      outcome.standardError.contains("previous artifacts are untouched"), "\(outcome.standardError)"
+    )
+    try prepared.expectUntouched()
+  }
+
+  @Test("a FIFO named episode.mp4 is refused at once by both stages, nothing written")
+  func fifoVideo() throws {
+    let prepared = try Self.prepared()
+    defer { try? FileManager.default.removeItem(at: prepared.root) }
+    let video = prepared.root.appendingPathComponent("videos/\(Self.episode)/episode.mp4")
+    try FileManager.default.removeItem(at: video)
+    try #require(mkfifo(video.path, 0o600) == 0)
+    for stage in ["--faces-embed", "--detect-track"] {
+      let outcome = try EpisodeRunProcess.run([
+        "--ep-id", Self.episode, stage, "--data-root", prepared.root.path,
+      ])
+      #expect(outcome.status != 0, "\(stage): \(outcome.combined)")
+      #expect(outcome.standardError.contains("is a FIFO, not a regular file"), "\(stage)")
+    }
+    try prepared.expectUntouched()
+  }
+
   @Test("frames beyond the video, empty tracks and out-of-frame boxes are per-face outcomes")
   func perFaceProblems() throws {
     let prepared = try Self.prepared()
