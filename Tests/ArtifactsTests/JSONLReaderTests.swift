@@ -128,6 +128,16 @@ struct JSONLReaderTests {
     #expect(error?.errorDescription == error?.description)
   }
 
+  @Test("a line longer than the limit (16 MiB) is an error naming file and line, read no further")
+  func overlongLine() throws {
+    let huge = #"{"ep_id":""# + String(repeating: "x", count: 17 << 20) + #""}"#
+    let error = try readError([Self.goodDetection, huge, Self.goodDetection])
+    #expect(
+      error?.description
+        == "manifests/x/detections.jsonl:2: line longer than 16777216 bytes "
+        + "(FACEHARVEST_MAX_LINE_BYTES)")
+  }
+
   @Test("a truncated last line without newline is an error naming the truncation")
   func truncatedLastLine() throws {
     let error = try readError(

@@ -25,6 +25,14 @@ final class LineReader {
 
   static let chunkSize = 1 << 20
 
+  /// The longest line accepted, in bytes: 16 MiB (a 512-d face row is about 10 KiB), or
+  /// `FACEHARVEST_MAX_LINE_BYTES` from the environment. A longer line is an error naming the
+  /// file and line, so one broken line cannot take gigabytes of memory (docs/artifacts.md).
+  static let maximumLineBytes: Int = {
+    let variable = ProcessInfo.processInfo.environment["FACEHARVEST_MAX_LINE_BYTES"]
+    return variable.flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 16 << 20
+  }()
+
   let displayPath: String
   private var descriptor: Int32
   private var buffer: [UInt8] = []
@@ -53,6 +61,11 @@ final class LineReader {
         return line
       }
       scanned = buffer.count
+      guard buffer.count - start <= Self.maximumLineBytes else {
+        throw ArtifactError.malformedLine(
+          file: displayPath, line: lineNumber + 1, field: nil,
+          reason: "line longer than \(Self.maximumLineBytes) bytes (FACEHARVEST_MAX_LINE_BYTES)")
+      }
       if atEnd {
         guard start < buffer.count else { return nil }
         let line = makeLine(end: buffer.count, terminated: false)
