@@ -168,14 +168,19 @@ public enum FaceHarvestServer {
     }
     var rows: [JSONValue] = []
     var total = 0
-    try JSONLReader<JSONValue>(url: url, displayPath: layout.relativePath(url)).forEachRow {
-      _, row in
-      guard case .object(var fields) = row else { return }
-      if let track, fields["track_id"]?.stringValue != track { return }
-      total += 1
-      guard total > offset, rows.count < limit else { return }
-      fields["embedding"] = nil  // faces.npy holds them; rows stay small
-      rows.append(.object(fields))
+    do {
+      try JSONLReader<JSONValue>(url: url, displayPath: layout.relativePath(url)).forEachRow {
+        _, row in
+        guard case .object(var fields) = row else { return }
+        if let track, fields["track_id"]?.stringValue != track { return }
+        total += 1
+        guard total > offset, rows.count < limit else { return }
+        fields["embedding"] = nil  // faces.npy holds them; rows stay small
+        rows.append(.object(fields))
+      }
+    } catch {
+      // A damaged artifact on disk is the server's problem, said in JSON with file and line.
+      return problem(.internalServerError, "damaged artifact", "\(error)")
     }
     return json(
       .ok,

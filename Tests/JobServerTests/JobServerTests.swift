@@ -156,6 +156,26 @@ struct JobServerTests {
     }
   }
 
+  @Test("a damaged faces.jsonl is a 500 with a JSON body naming file and line, not an empty 500")
+  func damagedFaces() async throws {
+    let fixture = try ServerFixture(withTracks: false)
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    let url = fixture.layout.faces(try EpisodeID(ServerFixture.episode))
+    try Data("{\"face_id\": \"face-00001\"}\n{broken\n".utf8).write(to: url)
+    try await app.test(.router) { client in
+      try await client.execute(uri: "/episodes/\(ServerFixture.episode)/faces", method: .get) {
+        response in
+        #expect(response.status == .internalServerError)
+        #expect(response.headers[.contentType] == "application/json")
+        let reply = try object(response.body)
+        #expect(reply["error"] as? String == "damaged artifact")
+        let detail = try #require(reply["detail"] as? String)
+        #expect(detail.hasPrefix("manifests/\(ServerFixture.episode)/faces.jsonl:2:"), "\(detail)")
+      }
+    }
+  }
+
   @Test("screen time is served as written; absent, it is a 404 JSON error")
   func screenTime() async throws {
     let fixture = try ServerFixture(withTracks: false)
