@@ -29,6 +29,8 @@ public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, 
   case invalidMatrix(reason: String)
   /// A write to a JSON Lines writer after `commit()` or `abort()`.
   case writerClosed(path: String)
+  /// Another writer holds the episode's lock (`EpisodeLock`).
+  case episodeLocked(episode: String, holder: String, lockFile: String)
 
   /// A one-line message naming the file, line and field involved.
   public var description: String {
@@ -54,6 +56,9 @@ public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, 
       return "invalid matrix: \(reason)"
     case .writerClosed(let path):
       return "\(path): the writer was already committed or aborted"
+    case .episodeLocked(let episode, let holder, let lockFile):
+      return "episode \(episode) is being written by \(holder); one writer at a time, try again "
+        + "when it has finished (\(lockFile))"
     }
   }
 

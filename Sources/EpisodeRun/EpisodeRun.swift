@@ -54,6 +54,10 @@ struct EpisodeRun: ParsableCommand {
     let cleanupActions = cleanup.cleanup ? try cleanup.resolvedActions() : nil
     _ = try check(cleanup.reembedMinQuality, 0...1, "--reembed-min-quality")
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    let lock = try EpisodeLock.acquire(
+      layout: episode.layout(), episode: episodeID,
+      purpose: "episode-run " + CommandLine.arguments.dropFirst().joined(separator: " "))
+    defer { lock.release() }
     if let trackingConfig {
       try runDetectTrack(episodeID, config: trackingConfig, manifest: manifest)
     }

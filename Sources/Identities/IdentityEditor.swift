@@ -150,6 +150,9 @@ public struct IdentityEditor {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw IdentitiesError.missingInput(path: url.path, what: "identities (run --cluster)")
     }
+    let lock = try EpisodeLock.acquire(
+      layout: layout, episode: episode, purpose: "an identities edit")
+    defer { lock.release() }
     let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
     var document = try AtomicFile.readJSON(IdentitiesDocument.self, from: url, displayPath: path)
     let problems = IdentityClusterer.problems(in: document, knownTracks: Set(inputs.trackOrder))

@@ -137,6 +137,10 @@ public struct JobFactory: Sendable {
 
     let (stageLayout, manifest, logger) = (self.layout, self.manifest, self.logger)
     let work: @Sendable (Job) throws -> [String] = { job in
+      let lock = try EpisodeLock.acquire(
+        layout: stageLayout, episode: episode,
+        purpose: "faceharvest-server job \(job.id) (\(kind.rawValue))")
+      defer { lock.release() }
       var artifacts: [String] = []
       var summary: [String: JSONValue] = [:]
       if kind == .detectTrack || kind == .pipeline {

@@ -166,6 +166,27 @@ struct HarvestBadInputTests {
     try prepared.expectUntouched()
   }
 
+  @Test("a second writer on the episode is refused at once, naming the holder; readers go on")
+  func episodeLocked() throws {
+    let prepared = try Self.prepared()
+    defer { try? FileManager.default.removeItem(at: prepared.root) }
+    let layout = DataLayout(root: prepared.root)
+    let lock = try EpisodeLock.acquire(
+      layout: layout, episode: try EpisodeID(Self.episode), purpose: "a test holding the lock")
+    defer { lock.release() }
+    let outcome = try prepared.run(["--cluster"])
+    #expect(outcome.status != 0, "\(outcome.combined)")
+    #expect(
+      outcome.standardError.contains(
+        "episode \(Self.episode) is being written by a test holding the lock (pid "),
+      "\(outcome.standardError)")
+    try prepared.expectUntouched()
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", Self.episode, "--data-root", prepared.root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
+  }
+
   @Test("a FIFO named episode.mp4 is refused at once by both stages, nothing written")
   func fifoVideo() throws {
     let prepared = try Self.prepared()

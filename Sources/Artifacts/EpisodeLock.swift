@@ -1,0 +1,81 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One writer per episode (docs/artifacts.md, "One writer per episode"): an advisory `flock` on
+/// `{data root}/locks/{ep_id}.lock`, taken without waiting. A second writer is refused at once
+/// with the holder's description (process, host, what it runs, since when), which the holder
+/// writes into the file. Readers (`validate`, the server's reading routes) never take it. The
+/// lock goes with its process, so a killed writer leaves no stale lock behind.
+public final class EpisodeLock {
+  /// The lock file.
+  public let url: URL
+  private var descriptor: Int32
+
+  private init(url: URL, descriptor: Int32) {
+    self.url = url
+    self.descriptor = descriptor
+  }
+
+  deinit { release() }
+
+  /// `locks/{ep_id}.lock` under the data root.
+  public static func url(layout: DataLayout, episode: EpisodeID) -> URL {
+    layout.root.appendingPathComponent("locks/\(episode.rawValue).lock")
+  }
+
+  /// Takes the episode's lock for `purpose` (for example `episode-run --faces-embed`), or throws
+  /// `ArtifactError.episodeLocked` naming the holder when another writer has it.
+  public static func acquire(layout: DataLayout, episode: EpisodeID, purpose: String) throws
+    -> EpisodeLock
+  {
+    let url = url(layout: layout, episode: episode)
+    let path = layout.relativePath(url)
+    do {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    } catch {
+      throw ArtifactError.io(path: path, underlying: "\(error)")
+    }
+    let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw ArtifactError.io(path: path, underlying: String(cString: strerror(errno)))
+    }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      let holder = (try? String(contentsOf: url, encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      close(descriptor)
+      throw ArtifactError.episodeLocked(
+        episode: episode.rawValue,
+        holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another writer",
+        lockFile: path)
+    }
+    let lock = EpisodeLock(url: url, descriptor: descriptor)
+    lock.describe(purpose)
+    return lock
+  }
+
+  /// Writes who holds the lock into the file, for the writers it refuses.
+  private func describe(_ purpose: String) {
+    let host = ProcessInfo.processInfo.hostName
+    let since = ArtifactTimestamp.string(from: Date())
+    let text = "\(purpose) (pid \(getpid()) on \(host), since \(since))\n"
+    _ = ftruncate(descriptor, 0)
+    _ = text.withCString { pointer in pwrite(descriptor, pointer, strlen(pointer), 0) }
+  }
+
+  /// Releases the lock (also on deinit).
+  public func release() {
+    guard descriptor >= 0 else { return }
+    _ = ftruncate(descriptor, 0)
+    _ = flock(descriptor, LOCK_UN)
+    close(descriptor)
+    descriptor = -1
+  }
+}
