@@ -12,7 +12,8 @@ import Foundation
 /// `{data root}/locks/{ep_id}.lock`, taken without waiting. A second writer is refused at once
 /// with the holder's description (process, host, what it runs, since when), which the holder
 /// writes into the file. Readers (`validate`, the server's reading routes) never take it. The
-/// lock goes with its process, so a killed writer leaves no stale lock behind.
+/// lock goes with its process, so a killed writer leaves no stale lock behind; the next writer
+/// cleans up its leftovers (`EpisodeLeftovers`).
 public final class EpisodeLock {
   /// The lock file.
   public let url: URL
@@ -58,6 +59,8 @@ public final class EpisodeLock {
     }
     let lock = EpisodeLock(url: url, descriptor: descriptor)
     lock.describe(purpose)
+    // No other writer runs now: what one left behind when it was killed can go.
+    EpisodeLeftovers.recover(layout: layout, episode: episode)
     return lock
   }
 

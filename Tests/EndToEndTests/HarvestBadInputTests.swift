@@ -187,6 +187,31 @@ struct HarvestBadInputTests {
     #expect(validate.status == 0, "\(validate.combined)")
   }
 
+  @Test("what a killed run left behind is removed by the next writer")
+  func leftoversRemoved() throws {
+    let prepared = try Self.prepared()
+    defer { try? FileManager.default.removeItem(at: prepared.root) }
+    let frames = prepared.root.appendingPathComponent("frames/\(Self.episode)")
+    let planted = [
+      prepared.manifests.appendingPathComponent(".faces.jsonl.tmp-0badf00d"),
+      frames.appendingPathComponent(".crops-staging-killed/track-00001"),
+    ]
+    for url in planted {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data("partial".utf8).write(to: url)
+    }
+    try FileManager.default.createDirectory(
+      at: frames.appendingPathComponent("crops"), withIntermediateDirectories: true)
+    let outcome = try prepared.run(["--cluster"])
+    #expect(outcome.status == 0, "\(outcome.combined)")
+    for folder in [prepared.manifests, frames] {
+      let hidden = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        .filter { $0.hasPrefix(".") }
+      #expect(hidden.isEmpty, "\(hidden)")
+    }
+  }
+
   @Test("a FIFO named episode.mp4 is refused at once by both stages, nothing written")
   func fifoVideo() throws {
     let prepared = try Self.prepared()

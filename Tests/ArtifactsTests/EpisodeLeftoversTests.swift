@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import Artifacts
+
+@Suite("Leftovers of a killed run")
+struct EpisodeLeftoversTests {
+  struct Scene {
+    let directory: TemporaryDirectory
+    let layout: DataLayout
+    let episode: EpisodeID
+    var frames: URL { layout.framesDir(episode) }
+
+    init() throws {
+      directory = try TemporaryDirectory()
+      layout = DataLayout(root: directory.url)
+      episode = try EpisodeID("ep-left")
+      for folder in [layout.manifestsDir(episode), layout.embedsDir(episode), frames] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      }
+    }
+
+    /// A folder under `frames/` holding one marker file, modified at `age` seconds ago.
+    func folder(_ name: String, marker: String, age: TimeInterval) throws {
+      let url = frames.appendingPathComponent(name)
+      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+      try Data(marker.utf8).write(to: url.appendingPathComponent("marker"))
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: url.path)
+    }
+
+    func file(_ url: URL, age: TimeInterval) throws {
+      try Data("x\n".utf8).write(to: url)
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: url.path)
+    }
+
+    var cropsMarker: String? {
+      try? String(
+        contentsOf: layout.cropsDir(episode).appendingPathComponent("marker"), encoding: .utf8)
+    }
+
+    func hidden() throws -> [String] {
+      try [layout.manifestsDir(episode), layout.embedsDir(episode), frames].flatMap {
+        try FileManager.default.contentsOfDirectory(atPath: $0.path).filter { $0.hasPrefix(".") }
+      }
+    }
+  }
+
+  @Test("killed between the crop renames after faces.jsonl was committed: the new crops go in")
+  func rollForward() throws {
+    let scene = try Scene()
+    defer { scene.directory.cleanUp() }
+    try scene.folder(".crops-old-a", marker: "old", age: 300)
+    try scene.folder(".crops-staging-b", marker: "new", age: 60)
+    try scene.file(scene.layout.faces(scene.episode), age: 30)
+    try scene.file(
+      scene.layout.manifestsDir(scene.episode).appendingPathComponent(".faces.jsonl.tmp-1a2b3c4d"),
+      age: 10)
+    let done = EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
+    #expect(scene.cropsMarker == "new", "\(done)")
+    #expect(try scene.hidden().isEmpty)
+  }
+
+  @Test("staged crops that no committed faces.jsonl names are dropped; the old crops come back")
+  func rollBack() throws {
+    let scene = try Scene()
+    defer { scene.directory.cleanUp() }
+    try scene.folder(".crops-old-a", marker: "old", age: 300)
+    try scene.folder(".crops-staging-b", marker: "new", age: 60)
+    try scene.file(scene.layout.faces(scene.episode), age: 600)
+    EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
+    #expect(scene.cropsMarker == "old")
+    #expect(try scene.hidden().isEmpty)
+  }
+
+  @Test("with crops/ in place, leftover folders and temporary files are only removed")
+  func onlyRemoved() throws {
+    let scene = try Scene()
+    defer { scene.directory.cleanUp() }
+    try scene.folder("crops", marker: "current", age: 100)
+    try scene.folder(".crops-old-a", marker: "old", age: 300)
+    try scene.folder(".crops-staging-b", marker: "new", age: 60)
+    try scene.file(
+      scene.layout.embedsDir(scene.episode).appendingPathComponent(".faces.npy.tmp-9f8e7d6c"),
+      age: 10)
+    let done = EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
+    #expect(done.count == 3, "\(done)")
+    #expect(scene.cropsMarker == "current")
+    #expect(try scene.hidden().isEmpty)
+  }
+}
