@@ -7,6 +7,7 @@ import Harvest
 import Identities
 import Inference
 import Logging
+import PipelineConfig
 
 /// `episode-run`: the FaceHarvest command line. Stage flags run pipeline stages on one episode;
 /// subcommands inspect artifacts. All logic lives in the libraries.
@@ -54,6 +55,21 @@ struct EpisodeRun: ParsableCommand {
     let cleanupActions = cleanup.cleanup ? try cleanup.resolvedActions() : nil
     _ = try check(cleanup.reembedMinQuality, 0...1, "--reembed-min-quality")
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    // A model named in a config file that the manifest lacks is a config error at its line.
+    if let trackingConfig, detectTrack.detector == nil {
+      try Self.checkModel(
+        trackingConfig.detector, key: "detector", file: files[ConfigOptions.detectTrack]
+      ) {
+        _ = try manifest.entry(named: $0)
+      }
+    }
+    if let harvestConfig, harvest.embedModel == nil {
+      try Self.checkModel(
+        harvestConfig.embedModel, key: "embed_model", file: files[ConfigOptions.facesEmbed]
+      ) {
+        _ = try FacesHarvester.embedderEntry(named: $0, in: manifest)
+      }
+    }
     let lock = try EpisodeLock.acquire(
       layout: episode.layout(), episode: episodeID,
       purpose: "episode-run " + CommandLine.arguments.dropFirst().joined(separator: " "))
@@ -80,6 +96,19 @@ struct EpisodeRun: ParsableCommand {
       pass.harvestConfig = try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed])
       if let floor = cleanup.reembedMinQuality { pass.reembedMinQuality = floor }
       print(CleanupReportFormatter.text(try pass.run(cleanupActions)))
+    }
+  }
+
+  /// Runs `resolve` on a model name that came from `file`, turning its error into a
+  /// `ConfigError` at the key's line.
+  private static func checkModel(
+    _ name: String, key: String, file: ConfigFile?, resolve: (String) throws -> Void
+  ) throws {
+    guard let file, file.keys.contains(key) else { return }
+    do {
+      try resolve(name)
+    } catch {
+      throw ConfigError(file: file.path, line: file.line(of: key), key: key, message: "\(error)")
     }
   }
 

@@ -297,10 +297,18 @@ struct DetectTrackEndToEndTests {
     try Data("stride: 2\nmin_quality: 0.5\n".utf8).write(to: mixed)
     let unknown = directory.appendingPathComponent("unknown.yaml")
     try Data("stride: 2\ntrack_bufer: 10\n".utf8).write(to: unknown)
-    for (file, needle) in [(mixed, "mixed.yaml:2"), (unknown, "unknown.yaml:2")] {
+    // Model names the manifest lacks are config errors at their line too.
+    let detector = directory.appendingPathComponent("detector.yaml")
+    try Data("stride: 2\ndetector: nosuch\n".utf8).write(to: detector)
+    let embedder = directory.appendingPathComponent("embedder.yaml")
+    try Data("min_quality: 0.5\nembed_model: nosuch\n".utf8).write(to: embedder)
+    for (file, stage, needle) in [
+      (mixed, "--detect-track", "mixed.yaml:2"), (unknown, "--detect-track", "unknown.yaml:2"),
+      (detector, "--detect-track", "detector.yaml:2: detector: "),
+      (embedder, "--faces-embed", "embedder.yaml:2: embed_model: "),
+    ] {
       let outcome = try EpisodeRunProcess.run([
-        "--ep-id", Self.episode, "--data-root", directory.path, "--detect-track", "--config",
-        file.path,
+        "--ep-id", Self.episode, "--data-root", directory.path, stage, "--config", file.path,
       ])
       #expect(outcome.status != 0)
       #expect(outcome.standardError.contains(needle), "\(outcome.combined)")
