@@ -18,6 +18,7 @@ public enum FaceHarvestServer {
     manager: JobManager, factory: JobFactory, layout: DataLayout
   ) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: JSONErrorMiddleware())
     router.get("/healthz") { _, _ in
       json(
         .ok,

@@ -148,6 +148,12 @@ struct JobServerTests {
       try await client.execute(uri: "/jobs/job-999999", method: .get) {
         #expect($0.status == .notFound)
       }
+      try await client.execute(uri: "/no/such/route", method: .get) { response in
+        #expect(response.status == .notFound)
+        #expect(response.headers[.contentType] == "application/json")
+        let reply = try object(response.body)
+        #expect(reply["error"] as? String == "not found")
+      }
       try await client.execute(uri: "/jobs", method: .get) { response in
         #expect(response.status == .ok)
         let reply = try object(response.body)
