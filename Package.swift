@@ -6,7 +6,7 @@ import PackageDescription
 // The Makefile puts `.deps/pkgconfig` on PKG_CONFIG_PATH; Package.swift names no absolute path.
 let package = Package(
   name: "FaceHarvest",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "episode-run", targets: ["EpisodeRun"]),
     .executable(name: "faceharvest-server", targets: ["FaceHarvestServer"]),

@@ -4,6 +4,7 @@ import Inference
 import Logging
 import Media
 import StagePipeline
+import Synchronization
 
 /// Progress of a detect-track run, reported a few times a second.
 public struct DetectTrackProgress: Sendable, Equatable {
@@ -123,11 +124,20 @@ public final class DetectTrackStage {
     let previous: FrameTime?
   }
 
-  final class DecodeTally: @unchecked Sendable {
-    var framesSeen = 0
-    var lastTimestamp = 0.0
-    var total = 0
-    var busySeconds = 0.0
+  /// What the decode thread counts, read by the detect thread while it runs (progress) and
+  /// after it ends; every access holds the mutex.
+  final class DecodeTally: Sendable {
+    struct Counts {
+      var framesSeen = 0
+      var lastTimestamp = 0.0
+      var total = 0
+      var busySeconds = 0.0
+    }
+    private let counts = Mutex(Counts())
+
+    func update(_ change: (inout Counts) -> Void) { counts.withLock { change(&$0) } }
+
+    var snapshot: Counts { counts.withLock { $0 } }
   }
 
   /// Runs the stage. `progress` is called from this thread; `isCancelled` is polled between
@@ -171,20 +181,27 @@ public final class DetectTrackStage {
       do {
         var busySince = Date()
         var previous: FrameTime?
-        tally.total = try confinedDecoder.value.decode(images: .every(stride)) { frame in
-          tally.framesSeen = frame.index + 1
-          tally.lastTimestamp = max(tally.lastTimestamp, frame.timestamp)
+        let total = try confinedDecoder.value.decode(images: .every(stride)) { frame in
+          tally.update {
+            $0.framesSeen = frame.index + 1
+            $0.lastTimestamp = max($0.lastTimestamp, frame.timestamp)
+          }
           let seen = previous
           previous = FrameTime(index: frame.index, timestamp: max(0, frame.timestamp))
           guard let image = frame.image else { return true }
-          tally.busySeconds += Date().timeIntervalSince(busySince)
+          let busy = Date().timeIntervalSince(busySince)
+          tally.update { $0.busySeconds += busy }
           defer { busySince = Date() }
           return queue.push(
             AnalysedFrame(
               index: frame.index, timestamp: max(0, frame.timestamp), image: image,
               previous: seen))
         }
-        tally.busySeconds += Date().timeIntervalSince(busySince)
+        let busy = Date().timeIntervalSince(busySince)
+        tally.update {
+          $0.total = total
+          $0.busySeconds += busy
+        }
       } catch {
         failure.record(error)
         queue.abort()
@@ -294,9 +311,10 @@ public final class DetectTrackStage {
       trackSeconds += Date().timeIntervalSince(trackStart)
       if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
         lastProgress = Date()
+        let seen = tally.snapshot.framesSeen
         progress(
           DetectTrackProgress(
-            framesDone: tally.framesSeen, framesTotal: max(framesTotal, tally.framesSeen),
+            framesDone: seen, framesTotal: max(framesTotal, seen),
             framesAnalysed: analysed, tracks: records.count,
             detections: detectionsWriter.rowsWritten, elapsed: Date().timeIntervalSince(started)))
       }
@@ -304,15 +322,16 @@ public final class DetectTrackStage {
     decodeThread.join()
     if let error = failure.error { throw error }
     if isCancelled() { throw DetectTrackError.cancelled }
-    if let declared = info.declaredFrameCount, tally.total < declared {
+    let counts = tally.snapshot
+    if let declared = info.declaredFrameCount, counts.total < declared {
       throw DetectTrackError.truncated(
-        path: videoURL.path, decoded: tally.total, declared: declared)
+        path: videoURL.path, decoded: counts.total, declared: declared)
     }
 
     // Write: tracks, shots and metrics first to temporary files, then everything into place.
     // A trailing frame the decoder skipped is dated from the last one it delivered.
-    let lastFrameSeconds = FrameTime(index: tally.framesSeen - 1, timestamp: tally.lastTimestamp)
-      .time(of: tally.total - 1, frameSeconds: frameSeconds)
+    let lastFrameSeconds = FrameTime(index: counts.framesSeen - 1, timestamp: counts.lastTimestamp)
+      .time(of: counts.total - 1, frameSeconds: frameSeconds)
     let tracks = records.values.sorted { $0.number < $1.number }
     let rows = tracks.map { record in
       Track(
@@ -331,11 +350,11 @@ public final class DetectTrackStage {
     defer { shotsWriter.abort() }
     try shotsWriter.write(
       contentsOf: shotBuilder.finish(
-        last: FrameTime(index: tally.total - 1, timestamp: lastFrameSeconds)))
+        last: FrameTime(index: counts.total - 1, timestamp: lastFrameSeconds)))
     let elapsed = Date().timeIntervalSince(started)
     let builder = TrackMetricsBuilder(
       episode: episode.rawValue, analysedFrames: analysed,
-      durationSeconds: tally.total > 0 ? lastFrameSeconds + frameSeconds : 0,
+      durationSeconds: counts.total > 0 ? lastFrameSeconds + frameSeconds : 0,
       frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
       lastAnalysedFrame: lastAnalysedFrame,
       lostFramesKept: trackerConfig.lostFramesKept,
@@ -355,12 +374,12 @@ public final class DetectTrackStage {
         metadata: ["episode": "\(episode)"])
     }
     return DetectTrackSummary(
-      episode: episode.rawValue, detector: modelID, framesDecoded: tally.total,
+      episode: episode.rawValue, detector: modelID, framesDecoded: counts.total,
       framesAnalysed: analysed, stride: stride, detections: detectionRows,
       trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
       idSwitches: metrics.idSwitches,
       seconds: [
-        "decode": tally.busySeconds, "detect": detectSeconds, "track": trackSeconds,
+        "decode": counts.busySeconds, "detect": detectSeconds, "track": trackSeconds,
         "total": Date().timeIntervalSince(started),
       ],
       artifacts: [
