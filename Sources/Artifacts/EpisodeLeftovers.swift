@@ -15,8 +15,11 @@ public enum EpisodeLeftovers {
   /// root. Call it only while holding the episode's `EpisodeLock`.
   @discardableResult
   public static func recover(layout: DataLayout, episode: EpisodeID) -> [String] {
-    var done = restoreCrops(layout: layout, episode: episode)
+    let restore = restoreCrops(layout: layout, episode: episode)
+    var done = restore.done
     let manager = FileManager.default
+    // After a restore that failed, the .crops-* folders are the only copies: they are kept.
+    let keepCropFolders = restore.failed
     let folders = [
       layout.manifestsDir(episode), layout.embedsDir(episode), layout.analyticsDir(episode),
       layout.framesDir(episode),
@@ -24,8 +27,9 @@ public enum EpisodeLeftovers {
     for folder in folders {
       for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
       where name.hasPrefix(".")
-        && (name.contains(".tmp-") || name.hasPrefix(".crops-staging-")
-          || name.hasPrefix(".crops-old-"))
+        && (name.contains(".tmp-")
+          || (!keepCropFolders
+            && (name.hasPrefix(".crops-staging-") || name.hasPrefix(".crops-old-"))))
       {
         let url = folder.appendingPathComponent(name)
         if (try? manager.removeItem(at: url)) != nil {
@@ -37,10 +41,12 @@ public enum EpisodeLeftovers {
   }
 
   /// Moves the newest staged (else the newest old) crops folder in when `crops/` is missing.
-  private static func restoreCrops(layout: DataLayout, episode: EpisodeID) -> [String] {
+  private static func restoreCrops(layout: DataLayout, episode: EpisodeID) -> (
+    done: [String], failed: Bool
+  ) {
     let manager = FileManager.default
     let crops = layout.cropsDir(episode)
-    guard !manager.fileExists(atPath: crops.path) else { return [] }
+    guard !manager.fileExists(atPath: crops.path) else { return ([], false) }
     let frames = layout.framesDir(episode)
     let names = (try? manager.contentsOfDirectory(atPath: frames.path)) ?? []
     func newest(_ prefix: String) -> URL? {
@@ -51,10 +57,9 @@ public enum EpisodeLeftovers {
     // run killed before its commit leaves staged crops that no faces.jsonl names).
     let facesDate = modified(layout.faces(episode))
     let staged = newest(".crops-staging-").flatMap { modified($0) <= facesDate ? $0 : nil }
-    guard let source = staged ?? newest(".crops-old-"),
-      (try? manager.moveItem(at: source, to: crops)) != nil
-    else { return [] }
-    return ["restored \(layout.relativePath(crops)) from \(source.lastPathComponent)"]
+    guard let source = staged ?? newest(".crops-old-") else { return ([], false) }
+    guard (try? manager.moveItem(at: source, to: crops)) != nil else { return ([], true) }
+    return (["restored \(layout.relativePath(crops)) from \(source.lastPathComponent)"], false)
   }
 
   private static func modified(_ url: URL) -> Date {

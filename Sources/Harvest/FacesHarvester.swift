@@ -432,6 +432,8 @@ public final class FacesHarvester {
       lastFrame: Dictionary(
         (plan.faces + plan.probes).map { ($0.trackID, $0.frameIndex) }, uniquingKeysWith: max),
       track: \.face.trackID, frame: \.face.frameIndex, isProbe: \.face.isProbe)
+    probeBuffer.dropsProbesOfAcceptedTracks =
+      config.maxCropsPerEpisode == 0 || plan.faces.count <= config.maxCropsPerEpisode
     func discard(_ probes: [GatedFace]) {
       for probe in probes {
         if let staged = probe.stagedCrop { try? FileManager.default.removeItem(at: staged) }

@@ -9,6 +9,10 @@ import Foundation
 struct ProbeBuffer<Face> {
   /// The last planned frame (face or probe) of every track.
   let lastFrame: [String: Int]
+  /// Whether a track's probes may be dropped once it has an accepted face. Off when the episode
+  /// cap may still remove accepted faces after the pipeline (docs/harvest.md): then every probe
+  /// is embedded and the caller keeps those of tracks left with no accepted face.
+  var dropsProbesOfAcceptedTracks = true
   private let trackOf: (Face) -> String
   private let frameOf: (Face) -> Int
   private let isProbe: (Face) -> Bool
@@ -36,7 +40,7 @@ struct ProbeBuffer<Face> {
       if !isProbe(face) {
         tracksWithAccepted.insert(track)
         embed.append(face)
-      } else if tracksWithAccepted.contains(track) {
+      } else if dropsProbesOfAcceptedTracks && tracksWithAccepted.contains(track) {
         discarded.append(face)
       } else {
         pending[track, default: []].append(face)
@@ -65,6 +69,7 @@ struct ProbeBuffer<Face> {
 
   private mutating func release(_ track: String) -> (embed: [Face], discarded: [Face]) {
     let probes = pending.removeValue(forKey: track) ?? []
-    return tracksWithAccepted.contains(track) ? ([], probes) : (probes, [])
+    return dropsProbesOfAcceptedTracks && tracksWithAccepted.contains(track)
+      ? ([], probes) : (probes, [])
   }
 }

@@ -82,11 +82,14 @@ public enum AgglomerativeClustering {
         distances[i, j] = max(0, 1 - dot)
       }
     }
-    for pair in bonus where pair.first != pair.second && max(pair.first, pair.second) < count {
+    for pair in bonus
+    where pair.first != pair.second && min(pair.first, pair.second) >= 0
+      && max(pair.first, pair.second) < count
+    {
       distances[pair.first, pair.second] = max(
         0, distances[pair.first, pair.second] - Float(pair.similarity))
     }
-    for (a, b) in cannotLink where a != b && a < count && b < count {
+    for (a, b) in cannotLink where a != b && min(a, b) >= 0 && max(a, b) < count {
       distances[a, b] = .infinity
     }
 

@@ -159,10 +159,13 @@ public final class IdentityClusterer {
       vectors: pooledByTrack.mapValues(\.vector),
       cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
       confidence: inputs.trackConfidence, seconds: inputs.trackSeconds, bonus: threads.bonus)
-    let seedGroups = Self.attachLoneTracks(seeds, assigner: assigner, evidence: evidence)
+    // Locked identities are compared with, never joined (docs/identities.md, "Coverage").
+    let lockedGroups = locked.map(\.trackIDs)
+    let seedGroups = Self.attachLoneTracks(
+      seeds, locked: lockedGroups, assigner: assigner, evidence: evidence)
     let probes = assigner.assign(
       probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
-      groups: seedGroups, evidence: evidence)
+      groups: seedGroups + lockedGroups, closedFrom: seedGroups.count, evidence: evidence)
     var groupTracks = seedGroups
     for (group, tracks) in probes.joined { groupTracks[group] += tracks }
     groupTracks += probes.newGroups
@@ -180,9 +183,8 @@ public final class IdentityClusterer {
       tracks.reduce(0) { $0 + inputs.definingRows($1).count }
     }
     // Which new group gets each previous identity's labels: the one holding most of its faces.
-    let newGroups = groupTracks.map { tracks in
-      (tracks: tracks, cluster: tracks.count > 1 && tracks.count >= config.minClusterSize)
-    }
+    // min_cluster_size applied to the defining tracks; a group probes built or grew is a cluster.
+    let newGroups = groupTracks.map { tracks in (tracks: tracks, cluster: tracks.count > 1) }
     var labelSource: [Int: Identity] = [:]
     for old in unlockedPrevious where !old.labels.isEmpty {
       let overlap = newGroups.indices.map { group in
@@ -237,7 +239,9 @@ public final class IdentityClusterer {
       newGroupIDs.append(identity.identityID)
     }
     let unidentified = Self.unidentified(
-      probes.unidentified, groupIDs: newGroupIDs, inputs: inputs,
+      probes.unidentified,
+      groupIDs: Array(newGroupIDs.prefix(seedGroups.count)) + locked.map(\.identityID),
+      inputs: inputs,
       owned: Set(identities.flatMap(\.trackIDs)))
     identities.sort { ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID) }
 
@@ -357,11 +361,14 @@ public final class IdentityClusterer {
   /// below `cluster_thresh` of its own person. The groups keep their order; joined singletons
   /// leave theirs.
   static func attachLoneTracks(
-    _ seeds: DefiningGroups, assigner: ProbeAssigner, evidence: ProbeAssigner.Evidence
+    _ seeds: DefiningGroups, locked: [[String]], assigner: ProbeAssigner,
+    evidence: ProbeAssigner.Evidence
   ) -> [[String]] {
     let clusters = Array(seeds.groups[..<seeds.clusterCount])
     let lone = seeds.groups[seeds.clusterCount...].flatMap { $0 }.filter(seeds.lone.contains)
-    let joined = assigner.join(lone, groups: clusters, evidence: evidence).joined
+    let joined = assigner.join(
+      lone, groups: clusters + locked, closedFrom: clusters.count, evidence: evidence
+    ).joined
     var groups = clusters
     for (cluster, tracks) in joined { groups[cluster] += tracks }
     let moved = Set(joined.values.flatMap { $0 })

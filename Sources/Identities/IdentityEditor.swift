@@ -183,6 +183,8 @@ public struct IdentityEditor {
       }
       let members = identity.trackIDs.compactMap { pooled[$0] }
       identity.embeddingStats = IdentityClusterer.stats(members)
+      // A track without a pooled vector (moved in from unidentified_tracks) still counts.
+      identity.embeddingStats.numTracks = identity.trackIDs.count
       identity.embeddingStats.numFacesTotal = identity.trackIDs.reduce(0) {
         $0 + inputs.definingRows($1).count
       }

@@ -67,8 +67,12 @@ struct ProbeAssigner {
     }
   }
 
-  /// Assigns `probes` (track ids in a fixed order) against `groups` (defining track ids).
-  func assign(probes: [String], groups: [[String]], evidence: Evidence) -> Outcome {
+  /// Assigns `probes` (track ids in a fixed order) against `groups` (defining track ids). Groups
+  /// from index `closedFrom` on (locked identities) are compared with but never joined: a track
+  /// whose clear match is one of them is `ambiguous`.
+  func assign(
+    probes: [String], groups: [[String]], closedFrom: Int? = nil, evidence: Evidence
+  ) -> Outcome {
     var outcome = Outcome()
     var faces: [String] = []
     for track in probes {
@@ -78,7 +82,7 @@ struct ProbeAssigner {
         faces.append(track)
       }
     }
-    let matches = join(faces, groups: groups, evidence: evidence)
+    let matches = join(faces, groups: groups, closedFrom: closedFrom, evidence: evidence)
     outcome.joined = matches.joined
     outcome.unidentified += matches.ambiguous
     groupLoose(matches.loose, evidence: evidence, into: &outcome)
@@ -95,7 +99,10 @@ struct ProbeAssigner {
 
   /// Each of `tracks` joins the group it matches clearly (≥ `assignThreshold`, `margin` ahead of
   /// the runner-up, no cannot-link with any member, including tracks that joined before it).
-  func join(_ tracks: [String], groups: [[String]], evidence: Evidence) -> Matches {
+  func join(
+    _ tracks: [String], groups: [[String]], closedFrom: Int? = nil, evidence: Evidence
+  ) -> Matches {
+    let closed = closedFrom ?? groups.count
     // Best match first, so the clearest tracks claim their identity before a track that shares
     // a frame with them is considered; ties go to the track id.
     let scores = Dictionary(
@@ -115,12 +122,13 @@ struct ProbeAssigner {
       let ranked = allowed.sorted { (similarities[$0], -$0) > (similarities[$1], -$1) }
       let overall = similarities.indices.max { (similarities[$0], -$0) < (similarities[$1], -$1) }
       let best = ranked.first.flatMap { similarities[$0] >= assignThreshold ? $0 : nil }
-      if let best, similarities[best] - (ranked.count > 1 ? similarities[ranked[1]] : -1) >= margin
+      if let best, best < closed,
+        similarities[best] - (ranked.count > 1 ? similarities[ranked[1]] : -1) >= margin
       {
         members[best].append(track)
         matches.joined[best, default: []].append(track)
       } else if let near = best ?? overall, similarities[near] >= assignThreshold {
-        // Too close to two identities, or its match shares a frame with it.
+        // Too close to two identities, its match shares a frame with it, or its match is locked.
         matches.ambiguous.append(
           Unassigned(
             trackID: track, reason: .ambiguous, bestGroup: near, bestSimilarity: similarities[near])

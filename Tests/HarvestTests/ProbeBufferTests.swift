@@ -50,4 +50,16 @@ struct ProbeBufferTests {
     #expect(end.embed == [a3])
     #expect(end.discarded == [b3])
   }
+
+  @Test("when the episode cap may still drop accepted faces, every probe is embedded")
+  func capKeepsProbes() {
+    var probes = buffer(["A": 10])
+    probes.dropsProbesOfAcceptedTracks = false
+    let accepted = Item(track: "A", frame: 2, probe: false)
+    let probe = Item(track: "A", frame: 4, probe: true)
+    #expect(probes.admit([accepted, probe]).embed == [accepted])
+    let end = probes.drain()
+    #expect(end.embed == [probe])
+    #expect(end.discarded.isEmpty)
+  }
 }

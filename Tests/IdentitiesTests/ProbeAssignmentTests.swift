@@ -46,6 +46,18 @@ struct ProbeAssignmentTests {
     #expect(outcome.unidentified[1].bestGroup == 0)
   }
 
+  @Test("a locked identity is compared with but never joined: its clear match stays ambiguous")
+  func lockedIdentity() {
+    // p1 at 10° matches A clearly; A is locked (index 1, from closedFrom on): p1 must not go to B.
+    let evidence = Self.evidence(["p1": 10])
+    let outcome = Self.assigner.assign(
+      probes: ["p1"], groups: [["b1"], ["a1", "a2"]], closedFrom: 1, evidence: evidence)
+    #expect(outcome.joined.isEmpty)
+    #expect(
+      outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["p1", "ambiguous"]])
+    #expect(outcome.unidentified.first?.bestGroup == 1)
+  }
+
   @Test("an identity sharing a frame with the probe is never a candidate, nor after a join")
   func cannotLink() {
     var evidence = Self.evidence(["p1": 5, "p2": 8])
