@@ -1,3 +1,5 @@
+import Artifacts
+
 /// ByteTrack's parameters, with the published defaults.
 public struct ByteTrackConfig: Sendable, Equatable {
   /// Detections at or above this score are "high" and take part in the first association.

@@ -1,3 +1,4 @@
+import Artifacts
 import FaceAlignment
 import Foundation
 import Inference
@@ -20,15 +21,6 @@ public struct FaceDetection: Sendable, Equatable {
     self.landmarks = landmarks
     self.score = score
   }
-}
-
-/// Intersection over union of two `[x1, y1, x2, y2]` boxes.
-public func intersectionOverUnion(_ a: [Double], _ b: [Double]) -> Double {
-  let width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-  let height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-  let intersection = width * height
-  let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
-  return union > 0 ? intersection / union : 0
 }
 
 /// Greedy non-maximum suppression: highest score first, dropping boxes that overlap a kept one

@@ -1,3 +1,4 @@
+import Artifacts
 import Media
 
 /// Finds hard cuts from colour-histogram changes between consecutive analysed frames.
@@ -49,9 +50,7 @@ public struct SceneCutDetector: Sendable {
   }
 
   /// Half the L1 distance between two normalised histograms, in [0, 1].
-  public static func distance(_ a: [Double], _ b: [Double]) -> Double {
-    zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / 2
-  }
+  public static func distance(_ a: [Double], _ b: [Double]) -> Double { histogramDistance(a, b) }
 
   /// Feeds the next analysed frame; true when a cut lies between it and the previous frame.
   public mutating func isCut(before image: BGRImage) -> Bool {

@@ -145,7 +145,8 @@ public final class IdentityClusterer {
     let lockedTracks = Set(locked.flatMap(\.trackIDs))
     let free = pooled.filter { !lockedTracks.contains($0.trackID) }
     let threads = ShotThreads(
-      shots: inputs.shots, meanBoxes: inputs.meanBoxes, trackFirstFrames: inputs.firstFrames,
+      shots: inputs.shots, meanBoxes: inputs.meanBoxes,
+      trackFirstFrames: inputs.tracksByID.mapValues { $0.frameSpan.first ?? 0 },
       bonus: config.threadBonus, maxHistogramDistance: config.threadMaxDistance,
       minBoxIoU: config.threadMinIoU)
     let seeds = clusterDefining(free, inputs: inputs, threshold: threshold, threads: threads)
@@ -158,7 +159,9 @@ public final class IdentityClusterer {
     let evidence = ProbeAssigner.Evidence(
       vectors: pooledByTrack.mapValues(\.vector),
       cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
-      confidence: inputs.trackConfidence, seconds: inputs.trackSeconds, bonus: threads.bonus)
+      confidence: inputs.tracksByID.mapValues(\.stats.avgConf),
+      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds }, bonus: threads.bonus
+    )
     // Locked identities are compared with, never joined (docs/identities.md, "Coverage").
     let lockedGroups = locked.map(\.trackIDs)
     let seedGroups = Self.attachLoneTracks(
@@ -544,16 +547,12 @@ struct EpisodeFaces {
   /// Rows of probe faces by track.
   var probesByTrack: [String: [Int]] = [:]
   var sharedFramePairs: [(String, String)]
-  /// Mean detector confidence of each track.
-  var trackConfidence: [String: Double] = [:]
-  /// Length of each track in seconds.
-  var trackSeconds: [String: Double] = [:]
+  /// The rows of `tracks.jsonl` by track id.
+  var tracksByID: [String: Track] = [:]
   /// Tracks with at least one row in `detections.jsonl`; nil when that file is absent.
   var tracksWithDetections: Set<String>?
   /// Mean normalised box of each track's detections.
   var meanBoxes: [String: [Double]] = [:]
-  /// First frame of each track.
-  var firstFrames: [String: Int] = [:]
   /// `shots.jsonl`, when detect-track wrote it.
   var shots: [Shot] = []
 
@@ -647,24 +646,10 @@ struct EpisodeFaces {
       trackOrder: tracks.map(\.trackID), faces: allFaces, embeddings: embeddings,
       facesByTrack: byTrack, probesByTrack: probesByTrack,
       sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
-      trackConfidence: Dictionary(
-        tracks.map { ($0.trackID, $0.stats.avgConf) }, uniquingKeysWith: { first, _ in first }),
-      trackSeconds: Dictionary(
-        tracks.map { ($0.trackID, $0.endSeconds - $0.startSeconds) },
-        uniquingKeysWith: { first, _ in first }),
+      tracksByID: Dictionary(
+        tracks.map { ($0.trackID, $0) }, uniquingKeysWith: { first, _ in first }),
       tracksWithDetections: withDetections, meanBoxes: meanBoxes,
-      firstFrames: Dictionary(
-        tracks.map { ($0.trackID, $0.frameSpan.first ?? 0) },
-        uniquingKeysWith: { first, _ in first }),
-      shots: try readShots(layout, episode))
-  }
-
-  /// `shots.jsonl`, or none when absent.
-  private static func readShots(_ layout: DataLayout, _ episode: EpisodeID) throws -> [Shot] {
-    let url = layout.shots(episode)
-    guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-    return try JSONLReader<Shot>.readAll(from: url, displayPath: layout.relativePath(url))
-      .sorted { $0.shotIndex < $1.shotIndex }
+      shots: try layout.readShots(episode) ?? [])
   }
 
   /// The `.npy` that is row-aligned with a faces file of `lines` lines.

@@ -54,11 +54,7 @@ public struct ScreenTimeWriter {
   public func write() throws -> ScreenTimeReport {
     let document = try readIdentities()
     let tracks = try readTracks()
-    let shotsURL = layout.shots(episode)
-    let shots =
-      FileManager.default.fileExists(atPath: shotsURL.path)
-      ? try JSONLReader<Shot>.readAll(from: shotsURL, displayPath: layout.relativePath(shotsURL))
-      : nil
+    let shots = try layout.readShots(episode)
     let calculator = ScreenTimeCalculator(
       timing: try EpisodeTiming.load(layout: layout, episode: episode), gapSeconds: gapSeconds,
       shots: shots)

@@ -42,7 +42,7 @@ struct ShotThreads {
     }
     for i in shots.indices {
       for j in (i + 1)..<shots.count
-      where Self.distance(shots[i].histogram, shots[j].histogram) <= maxHistogramDistance {
+      where histogramDistance(shots[i].histogram, shots[j].histogram) <= maxHistogramDistance {
         threadedShots.insert([shots[i].shotIndex, shots[j].shotIndex].sorted())
       }
     }
@@ -52,7 +52,7 @@ struct ShotThreads {
   func bonus(_ a: String, _ b: String) -> Double {
     guard bonus > 0, let x = placement[a], let y = placement[b] else { return 0 }
     guard x.shot == y.shot || threadedShots.contains([x.shot, y.shot].sorted()) else { return 0 }
-    return Self.iou(x.box, y.box) >= minBoxIoU ? bonus : 0
+    return intersectionOverUnion(x.box, y.box) >= minBoxIoU ? bonus : 0
   }
 
   /// Every threaded pair among `tracks`, as index pairs, for the clustering.
@@ -66,20 +66,5 @@ struct ShotThreads {
       }
     }
     return pairs
-  }
-
-  /// Half the L1 distance between two normalised histograms, in [0, 1].
-  static func distance(_ a: [Double], _ b: [Double]) -> Double {
-    guard a.count == b.count, !a.isEmpty else { return 1 }
-    return zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / 2
-  }
-
-  static func iou(_ a: [Double], _ b: [Double]) -> Double {
-    guard a.count == 4, b.count == 4 else { return 0 }
-    let width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    let height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    let intersection = width * height
-    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
-    return union > 0 ? intersection / union : 0
   }
 }

@@ -1,3 +1,4 @@
+import Artifacts
 import FaceAlignment
 import Foundation
 import Inference

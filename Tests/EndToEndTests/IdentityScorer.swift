@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// How well a run answers "who is on screen, and when", against a sample's exact ground truth
@@ -85,9 +86,11 @@ enum IdentityScorer {
       guard let track = row["track_id"] as? String else { continue }
       let frame = row["frame_idx"] as! Int
       let box = row["bbox"] as! [Double]
-      let best = (faces[frame] ?? []).max { iou($0.box, box) < iou($1.box, box) }
+      let best = (faces[frame] ?? []).max {
+        intersectionOverUnion($0.box, box) < intersectionOverUnion($1.box, box)
+      }
       var label = ""
-      if let best, iou(best.box, box) >= 0.5 { label = best.label }
+      if let best, intersectionOverUnion(best.box, box) >= 0.5 { label = best.label }
       votes[track, default: [:]][label, default: 0] += 1
     }
     return votes.mapValues { counts in
@@ -145,14 +148,6 @@ enum IdentityScorer {
       recall: Double(correct) / Double(max(1, truthCount)), groundTruthFrames: truthCount,
       attributedFrames: attributed, correctFrames: correct, coverage: coverage,
       identitiesPerPerson: perPerson, identitiesOfNobody: nobody)
-  }
-
-  static func iou(_ a: [Double], _ b: [Double]) -> Double {
-    let width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    let height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    let intersection = width * height
-    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection
-    return union > 0 ? intersection / union : 0
   }
 
   private static func rows(_ url: URL) throws -> [[String: Any]] {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One shot of an episode: a row of `manifests/{ep_id}/shots.jsonl` (`shot_v1`), written by
 /// detect-track. Consecutive shots are separated by a hard cut; no track crosses one.
 public struct Shot: Codable, Hashable, Sendable {
@@ -40,5 +42,16 @@ public struct Shot: Codable, Hashable, Sendable {
     self.endSeconds = endSeconds
     self.histogram = histogram
     self.schemaVersion = schemaVersion
+  }
+}
+
+extension DataLayout {
+  /// `manifests/{ep_id}/shots.jsonl` in shot order, or nil when detect-track has not written it
+  /// (tracks from elsewhere: where the cuts are is unknown).
+  public func readShots(_ episode: EpisodeID) throws -> [Shot]? {
+    let url = shots(episode)
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    return try JSONLReader<Shot>.readAll(from: url, displayPath: relativePath(url))
+      .sorted { $0.shotIndex < $1.shotIndex }
   }
 }
