@@ -14,7 +14,7 @@ public struct ClusterConfig: Sendable, Equatable {
   /// Faces whose similarity to the track's median is this far below the closest face's are
   /// left out of the track's pooled embedding.
   public var trimDistance = 0.25
-  /// A track seen only in probe faces joins an identity (or another probe-only track) at or
+  /// A track seen only in probe faces joins an identity (not another probe-only track) at or
   /// above this similarity; nil: `cluster_thresh` − 0.1 (docs/identities.md, "Coverage").
   public var probeThresh: Double?
   /// ... and only when the runner-up identity is at least this much less similar.

@@ -151,7 +151,8 @@ public final class IdentityClusterer {
       minBoxIoU: config.threadMinIoU)
     let seeds = clusterDefining(free, inputs: inputs, threshold: threshold, threads: threads)
     let assigner = ProbeAssigner(
-      assignThreshold: config.probeThresh ?? threshold - 0.1, margin: config.probeMargin,
+      assignThreshold: config.probeThresh ?? threshold - 0.1, groupThreshold: threshold,
+      margin: config.probeMargin,
       linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
       solo: ProbeAssigner.Solo(
         minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,

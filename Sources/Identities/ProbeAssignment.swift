@@ -7,6 +7,9 @@ import Artifacts
 struct ProbeAssigner {
   /// A probe track joins an identity at or above this similarity (average over its members).
   var assignThreshold: Double
+  /// Probe-only tracks group with each other at or above this similarity: the defining
+  /// `cluster_thresh`, since two degraded views earn no relaxation (docs/identities.md).
+  var groupThreshold: Double
   /// ... and only when the runner-up identity is at least this much less similar.
   var margin: Double
   /// Linkage for grouping probe-only tracks with each other.
@@ -144,7 +147,7 @@ struct ProbeAssigner {
   }
 
   /// Probe-only tracks that match no identity: those that match each other (the same exact
-  /// clustering, at `assignThreshold`) form new identities; a lone one that is confident, long
+  /// clustering, at `groupThreshold`) form new identities; a lone one that is confident, long
   /// and unlike every identity is a person of its own; the rest are `unmatched`.
   private func groupLoose(_ loose: [Unassigned], evidence: Evidence, into outcome: inout Outcome) {
     let tracks = loose.map(\.trackID).sorted()
@@ -159,7 +162,7 @@ struct ProbeAssigner {
     }
     let labels = AgglomerativeClustering.cluster(
       tracks.map { evidence.vectors[$0] ?? [] }, linkage: linkage,
-      maximumDistance: 1 - assignThreshold, cannotLink: cannotLink, bonus: bonus)
+      maximumDistance: 1 - groupThreshold, cannotLink: cannotLink, bonus: bonus)
     var groups: [Int: [String]] = [:]
     for (index, label) in labels.enumerated() { groups[label, default: []].append(tracks[index]) }
     let unplaced = Dictionary(uniqueKeysWithValues: loose.map { ($0.trackID, $0) })

@@ -27,6 +27,22 @@ struct RealClipSmokeTests {
     #expect((identities.first?["share"] as? Double ?? 0) >= 0.9, "\(screentime)")
   }
 
+  @Test("bikes: the man in a suit and the helmeted cyclist, both seen small, are never merged")
+  func bikesNotMerged() throws {
+    let (root, _) = try Self.run("bikes")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let document = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: root.appendingPathComponent("manifests/clip-bikes/identities.json")))
+        as? [String: Any])
+    let identities = try #require(document["identities"] as? [[String: Any]])
+    // track-00001 is the man in a suit (frames 30–44), track-00003 the cyclist (104–136).
+    for identity in identities {
+      let tracks = Set(identity["track_ids"] as? [String] ?? [])
+      #expect(!tracks.isSuperset(of: ["track-00001", "track-00003"]), "\(identities)")
+    }
+  }
+
   @Test("bikes (a street) and bigbuckbunny (a cartoon) run clean from the bare video")
   func otherClips() throws {
     for clip in ["bikes", "bigbuckbunny"] {

@@ -14,7 +14,8 @@ struct ProbeAssignmentTests {
   }
 
   static let assigner = ProbeAssigner(
-    assignThreshold: 0.5, margin: 0.05, linkage: .average, minTrackConfidence: 0.6)
+    assignThreshold: 0.5, groupThreshold: 0.6, margin: 0.05, linkage: .average,
+    minTrackConfidence: 0.6)
 
   /// Two identities: A (tracks a1, a2 at 0°) and B (b1 at 90°).
   static func evidence(_ probes: [String: Double], confidence: [String: Double] = [:])
@@ -79,6 +80,13 @@ struct ProbeAssignmentTests {
       probes: ["q1", "q2", "q3"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
     #expect(outcome.joined.isEmpty)
     #expect(outcome.newGroups == [["q1", "q2"]])
+    // Two probe-only tracks at 0.55 (above the join bar 0.5, below the group bar 0.6) stay apart.
+    var apart = Self.evidence(["r1": 200, "r2": 200 + acos(0.55) * 180 / .pi])
+    apart.seconds = [:]
+    let separate = Self.assigner.assign(
+      probes: ["r1", "r2"], groups: [["a1", "a2"], ["b1"]], evidence: apart)
+    #expect(separate.newGroups.isEmpty)
+    #expect(separate.unidentified.map(\.reason) == [.unmatched, .unmatched])
     #expect(
       outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [["q3", "unmatched"]])
   }
