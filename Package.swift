@@ -89,6 +89,13 @@ let package = Package(
       ]
     ),
     .target(
+      name: "EpisodePipeline",
+      dependencies: [
+        "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
       name: "Cleanup",
       dependencies: [
         "Artifacts", "Harvest", "Identities", "Inference",
@@ -99,7 +106,7 @@ let package = Package(
       name: "JobServer",
       dependencies: [
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "EpisodePipeline", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -116,7 +123,7 @@ let package = Package(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        "Identities", "Cleanup", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -134,6 +141,12 @@ let package = Package(
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
     .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
     .testTarget(
+      name: "EpisodePipelineTests",
+      dependencies: [
+        "EpisodePipeline", "PipelineConfig", "DetectTrack", "Harvest", "Identities", "Inference",
+        "Artifacts",
+      ]),
+    .testTarget(
       name: "JobServerTests",
       dependencies: [
         "JobServer", "Artifacts", "Inference",
@@ -144,6 +157,11 @@ let package = Package(
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: [
+        "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
   ]
 )

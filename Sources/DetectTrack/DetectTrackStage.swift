@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Logging
 import Media
+import PipelineConfig
 import StagePipeline
 import Synchronization
 
@@ -151,7 +152,7 @@ public final class DetectTrackStage {
     guard FileManager.default.fileExists(atPath: videoURL.path) else {
       throw DetectTrackError.missingVideo(path: videoURL.path)
     }
-    try config.check()
+    try config.check(in: ConfigFile(values: [:], spellings: [:], source: "detect-track settings"))
     let detector: any FaceDetector
     do {
       detector = try DetectorFamily.load(

@@ -4,7 +4,7 @@ import PipelineConfig
 /// Every setting of the detect-track stage. The ByteTrack keys carry the tracker's published
 /// defaults (Zhang et al. 2022: track_thresh 0.5, new track 0.6, buffer 30, match 0.8,
 /// min_box_area 10). Precedence: command-line flag > `config/pipeline/tracking.yaml` > default.
-public struct TrackingConfig: Sendable, Equatable {
+public struct TrackingConfig: Sendable, Equatable, StageSettings {
   /// The detector: a model manifest entry name (`yunet`, `scrfd`, or any detector entry).
   public var detector = "yunet"
   /// Detections at or above this score are written and are "high" for ByteTrack.
@@ -34,53 +34,46 @@ public struct TrackingConfig: Sendable, Equatable {
   /// The defaults.
   public init() {}
 
-  /// The config file's keys.
-  public static let keys: Set<String> = [
-    "detector", "det_thresh", "low_thresh", "new_track_thresh", "track_buffer", "match_thresh",
-    "min_box_area", "stride", "target_fps", "scene_cut_threshold", "min_shot_frames",
-    "short_track_seconds",
-  ]
+  /// Every key of `config/pipeline/tracking.yaml`, once (docs/configuration.md).
+  public static var settings: [ConfigSetting<TrackingConfig>] {
+    [
+      .string("detector", \.detector), .double("det_thresh", 0...1, \.detThresh),
+      .double("low_thresh", 0...1, \.lowThresh),
+      .double("new_track_thresh", 0...1, \.newTrackThresh),
+      .int("track_buffer", 1...100_000, \.trackBuffer),
+      .double("match_thresh", 0...1, \.matchThresh),
+      .double("min_box_area", 0...1e8, \.minBoxArea), .int("stride", 1...10_000, \.stride),
+      .double("target_fps", 0...1000, \.targetFPS),
+      .double("scene_cut_threshold", 0...1, \.sceneCutThreshold),
+      .int("min_shot_frames", 1...100_000, \.minShotFrames),
+      .double("short_track_seconds", 0...3600, \.shortTrackSeconds),
+    ]
+  }
 
-  /// The default config file path.
-  public static let defaultPath = "config/pipeline/tracking.yaml"
+  /// The default config file name.
+  public static let defaultFileName = "tracking.yaml"
 
-  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
-  /// is an error.
-  public static func load(_ file: ConfigFile, over base: TrackingConfig = TrackingConfig()) throws
-    -> TrackingConfig
-  {
-    try file.rejectUnknownKeys(keys)
-    var config = base
-    config.detector = try file.string("detector") ?? config.detector
-    config.detThresh = try file.double("det_thresh", in: 0...1) ?? config.detThresh
-    config.lowThresh = try file.double("low_thresh", in: 0...1) ?? config.lowThresh
-    config.newTrackThresh = try file.double("new_track_thresh", in: 0...1) ?? config.newTrackThresh
-    config.trackBuffer = try file.int("track_buffer", in: 1...100_000) ?? config.trackBuffer
-    config.matchThresh = try file.double("match_thresh", in: 0...1) ?? config.matchThresh
-    config.minBoxArea = try file.double("min_box_area", in: 0...1e8) ?? config.minBoxArea
-    config.stride = try file.int("stride", in: 1...10_000) ?? config.stride
-    config.targetFPS = try file.double("target_fps", in: 0...1000) ?? config.targetFPS
-    config.sceneCutThreshold =
-      try file.double("scene_cut_threshold", in: 0...1) ?? config.sceneCutThreshold
-    config.minShotFrames = try file.int("min_shot_frames", in: 1...100_000) ?? config.minShotFrames
-    config.shortTrackSeconds =
-      try file.double("short_track_seconds", in: 0...3600) ?? config.shortTrackSeconds
-    try config.check(file: file.path, lines: { file.line(of: $0) })
-    return config
+  /// A layer that sets `det_thresh` but not the tracker's bands moves them with it (low stays
+  /// at or below, new tracks at or above); one that sets `stride` but not `target_fps` means
+  /// that stride (docs/configuration.md, "Rules between keys").
+  public mutating func reconcile(with file: ConfigFile) {
+    let keys = file.keys
+    if keys.contains("det_thresh") {
+      if !keys.contains("low_thresh") { lowThresh = min(lowThresh, detThresh) }
+      if !keys.contains("new_track_thresh") { newTrackThresh = max(newTrackThresh, detThresh) }
+    }
+    if keys.contains("stride") && !keys.contains("target_fps") { targetFPS = 0 }
   }
 
   /// Rejects settings that contradict each other (`low_thresh` above `det_thresh`, or a new
-  /// track threshold below the high threshold).
-  public func check(file: String = "command line", lines: (String) -> Int? = { _ in nil }) throws {
+  /// track threshold below the high threshold), naming `file`'s line of the key at fault.
+  public func check(in file: ConfigFile) throws {
     if lowThresh > detThresh {
-      throw ConfigError(
-        file: file, line: lines("low_thresh"), key: "low_thresh",
-        message: "low_thresh \(lowThresh) is above det_thresh \(detThresh)")
+      throw file.error("low_thresh", "low_thresh \(lowThresh) is above det_thresh \(detThresh)")
     }
     if newTrackThresh < detThresh {
-      throw ConfigError(
-        file: file, line: lines("new_track_thresh"), key: "new_track_thresh",
-        message: "new_track_thresh \(newTrackThresh) is below det_thresh \(detThresh)")
+      throw file.error(
+        "new_track_thresh", "new_track_thresh \(newTrackThresh) is below det_thresh \(detThresh)")
     }
   }
 

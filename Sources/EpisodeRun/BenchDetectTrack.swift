@@ -1,5 +1,6 @@
 import ArgumentParser
 import DetectTrack
+import EpisodePipeline
 import Foundation
 import Inference
 
@@ -19,11 +20,12 @@ struct BenchDetectTrack: ParsableCommand {
   var json = false
 
   func run() throws {
+    let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    let options = try configFiles.resolve(
+      [.detectTrack], flags: detectTrack.overrides, manifest: manifest)
     let result = try DetectTrackBenchmark.run(
       layout: episode.layout(), episode: try episode.episodeID(),
-      config: try detectTrack.resolvedConfig(
-        file: try configFiles.files()[ConfigOptions.detectTrack]),
-      manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
+      config: try options.required(\.tracking, for: .detectTrack), manifest: manifest,
       logger: episode.logger("faceharvest.bench"))
     try printMeasurement(result, text: result.text(), asJSON: json)
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EpisodePipeline
 import Foundation
 import Harvest
 import Inference
@@ -19,10 +20,12 @@ struct BenchHarvest: ParsableCommand {
   var json = false
 
   func run() throws {
+    let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
+    let options = try configFiles.resolve(
+      [.facesEmbed], flags: harvest.overrides, manifest: manifest)
     let result = try HarvestBenchmark.run(
       layout: episode.layout(), episode: try episode.episodeID(),
-      config: try harvest.resolvedConfig(file: try configFiles.files()[ConfigOptions.facesEmbed]),
-      manifest: try ModelManifest.load(from: ModelManifest.defaultURL()),
+      config: try options.required(\.harvest, for: .facesEmbed), manifest: manifest,
       logger: episode.logger("faceharvest.bench"))
     try printMeasurement(result, text: result.text(), asJSON: json)
   }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Artifacts
 import Cleanup
 import DetectTrack
+import EpisodePipeline
 import Foundation
 import Harvest
 import Identities
@@ -35,113 +36,86 @@ struct EpisodeRun: ParsableCommand {
   @OptionGroup(title: "Identities") var cluster: ClusterOptions
   @OptionGroup(title: "Clean-up") var cleanup: CleanupOptions
 
+  @Flag(
+    name: .customLong("show-options"),
+    help: "Print the resolved options of the chosen stages as JSON and run nothing.")
+  var showOptions = false
+
+  /// The stages the flags ask to run.
+  var stages: Set<PipelineStage> {
+    var stages: Set<PipelineStage> = []
+    if detectTrack.detectTrack { stages.insert(.detectTrack) }
+    if harvest.facesEmbed { stages.insert(.facesEmbed) }
+    if cluster.cluster { stages.insert(.cluster) }
+    return stages
+  }
+
   func run() throws {
-    guard detectTrack.detectTrack || harvest.facesEmbed || cluster.cluster || cleanup.cleanup else {
+    guard !stages.isEmpty || cleanup.cleanup else {
       throw ValidationError(
         "nothing to do for \(episode.epID ?? "(no --ep-id)"): pass a stage flag such as "
           + "--detect-track, --faces-embed, --cluster or --cleanup, or a subcommand (see --help)")
     }
     let episodeID = try episode.episodeID()
-    let files = try configFiles.files()
-    // Every stage's settings are checked before the first stage starts.
-    let trackingConfig =
-      detectTrack.detectTrack
-      ? try detectTrack.resolvedConfig(file: files[ConfigOptions.detectTrack]) : nil
-    let harvestConfig =
-      harvest.facesEmbed ? try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed]) : nil
-    let clusterConfig =
-      cluster.cluster || cleanup.cleanup
-      ? try cluster.resolvedConfig(file: files[ConfigOptions.cluster]) : nil
-    let cleanupActions = cleanup.cleanup ? try cleanup.resolvedActions() : nil
-    _ = try check(cleanup.reembedMinQuality, 0...1, "--reembed-min-quality")
+    // Every stage's settings are checked before the first stage starts; clean-up uses the
+    // harvest's and the clustering's.
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
-    // A model named in a config file that the manifest lacks is a config error at its line.
-    if let trackingConfig, detectTrack.detector == nil {
-      try Self.checkModel(
-        trackingConfig.detector, key: "detector", file: files[ConfigOptions.detectTrack]
-      ) {
-        _ = try manifest.entry(named: $0)
-      }
+    let resolved = try configFiles.resolve(
+      stages.union(cleanup.cleanup ? [.facesEmbed, .cluster] : []),
+      flags: detectTrack.overrides + harvest.overrides + cluster.overrides, manifest: manifest)
+    if showOptions {
+      print(try OptionsJSON.text(resolved))
+      return
     }
-    if let harvestConfig, harvest.embedModel == nil {
-      try Self.checkModel(
-        harvestConfig.embedModel, key: "embed_model", file: files[ConfigOptions.facesEmbed]
-      ) {
-        _ = try FacesHarvester.embedderEntry(named: $0, in: manifest)
-      }
+    let cleanupActions = cleanup.cleanup ? try cleanup.resolvedActions() : nil
+    if let floor = cleanup.reembedMinQuality, !(0...1).contains(floor) {
+      throw ValidationError("--reembed-min-quality \(floor) is outside 0...1")
     }
-    let lock = try EpisodeLock.acquire(
-      layout: episode.layout(), episode: episodeID,
-      purpose: "episode-run " + CommandLine.arguments.dropFirst().joined(separator: " "))
-    defer { lock.release() }
-    if let trackingConfig {
-      try runDetectTrack(episodeID, config: trackingConfig, manifest: manifest)
-    }
-    if let harvestConfig {
-      try runHarvest(episodeID, config: harvestConfig, manifest: manifest)
-    }
-    if cluster.cluster, let clusterConfig {
-      let clusterer = IdentityClusterer(
-        layout: episode.layout(), episode: episodeID, config: clusterConfig, manifest: manifest,
-        logger: episode.logger("faceharvest.identities"))
-      clusterer.force = cluster.force
-      print(try clusterer.run().text())
-      print(try ScreenTimeSummary.text(layout: episode.layout(), episode: episodeID))
-    }
-    if let cleanupActions, let clusterConfig {
-      let pass = EpisodeCleanup(
-        layout: episode.layout(), episode: episodeID, manifest: manifest,
-        logger: episode.logger("faceharvest.cleanup"))
-      pass.clusterConfig = clusterConfig
-      pass.harvestConfig = try harvest.resolvedConfig(file: files[ConfigOptions.facesEmbed])
-      if let floor = cleanup.reembedMinQuality { pass.reembedMinQuality = floor }
-      print(CleanupReportFormatter.text(try pass.run(cleanupActions)))
-    }
-  }
-
-  /// Runs `resolve` on a model name that came from `file`, turning its error into a
-  /// `ConfigError` at the key's line.
-  private static func checkModel(
-    _ name: String, key: String, file: ConfigFile?, resolve: (String) throws -> Void
-  ) throws {
-    guard let file, file.keys.contains(key) else { return }
-    do {
-      try resolve(name)
-    } catch {
-      throw ConfigError(file: file.path, line: file.line(of: key), key: key, message: "\(error)")
-    }
-  }
-
-  private func runDetectTrack(
-    _ episodeID: EpisodeID, config: TrackingConfig, manifest: ModelManifest
-  ) throws {
-    let stage = DetectTrackStage(
-      layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
-      logger: episode.logger("faceharvest.detect-track"))
-    stage.decoderThreads = max(0, harvest.decoderThreads)
-    stage.inferenceThreads = max(0, harvest.inferenceThreads)
-    stage.warnsAboutStaleFaces = !harvest.facesEmbed
+    let pipeline = EpisodePipeline(
+      layout: episode.layout(), episode: episodeID, manifest: manifest, options: resolved,
+      logger: episode.logger("faceharvest.pipeline"))
+    pipeline.decoderThreads = harvest.decoderThreads
+    pipeline.inferenceThreads = harvest.inferenceThreads
+    pipeline.debugThumbs = ProcessInfo.processInfo.environment["DEBUG_THUMBS"] == "1"
+    pipeline.forceCluster = cluster.force
     let display = ProgressDisplay()
     defer { display.finish() }
-    let summary = try stage.run(progress: { display.update($0) })
-    display.finish()
-    print(DetectTrackSummaryFormatter.text(summary))
+    try pipeline.run(
+      stages, purpose: "episode-run " + CommandLine.arguments.dropFirst().joined(separator: " "),
+      progress: { display.update($0) },
+      stageFinished: {
+        display.finish()
+        try print(Self.text($0, layout: episode.layout(), episode: episodeID))
+      },
+      afterStages: {
+        guard let cleanupActions else { return }
+        try runCleanup(cleanupActions, episodeID, resolved, manifest)
+      })
   }
 
-  private func runHarvest(_ episodeID: EpisodeID, config: HarvestConfig, manifest: ModelManifest)
-    throws
+  private static func text(_ summary: StageSummary, layout: DataLayout, episode: EpisodeID) throws
+    -> String
   {
-    let debugThumbs = ProcessInfo.processInfo.environment["DEBUG_THUMBS"] == "1"
-    let harvester = FacesHarvester(
-      layout: episode.layout(), episode: episodeID, config: config, manifest: manifest,
-      debugThumbs: debugThumbs, logger: episode.logger("faceharvest.harvest"))
-    harvester.decoderThreads = max(0, harvest.decoderThreads)
-    harvester.inferenceThreads = max(0, harvest.inferenceThreads)
-    let display = ProgressDisplay()
-    defer { display.finish() }
-    let summary = try harvester.run(progress: { display.update($0) })
-    display.finish()
-    print(HarvestSummaryFormatter.text(summary))
+    switch summary {
+    case .detectTrack(let summary): return DetectTrackSummaryFormatter.text(summary)
+    case .facesEmbed(let summary): return HarvestSummaryFormatter.text(summary)
+    case .cluster(let summary):
+      return try summary.text() + "\n"
+        + ScreenTimeSummary.text(layout: layout, episode: episode)
+    }
+  }
+
+  private func runCleanup(
+    _ actions: [CleanupAction], _ episodeID: EpisodeID, _ resolved: ResolvedOptions,
+    _ manifest: ModelManifest
+  ) throws {
+    let pass = EpisodeCleanup(
+      layout: episode.layout(), episode: episodeID, manifest: manifest,
+      logger: episode.logger("faceharvest.cleanup"))
+    if let config = resolved.cluster { pass.clusterConfig = config }
+    if let config = resolved.harvest { pass.harvestConfig = config }
+    if let floor = cleanup.reembedMinQuality { pass.reembedMinQuality = floor }
+    print(CleanupReportFormatter.text(try pass.run(actions)))
   }
 }
 

@@ -66,38 +66,25 @@ struct HarvestOptions: ParsableArguments {
   @Option(name: .customLong("inference-threads"), help: "ONNX Runtime threads (0: one per core).")
   var inferenceThreads = 0
 
-  /// The config file's values (or the defaults), then the flags given on the command line.
-  func resolvedConfig(file: ConfigFile?) throws -> HarvestConfig {
-    var resolved = try file.map { try HarvestConfig.load($0) } ?? HarvestConfig()
-    if saveCrops { resolved.saveCrops = true }
-    if faceValidate { resolved.checkPoseQuality = true }
-    if let value = try check(minFaceConf, 0...1, "--min-face-conf") {
-      resolved.minConfidence = value
-    }
-    if let value = try check(minFaceSize, 1...4096, "--min-face-size") {
-      resolved.minFaceSize = value
-    }
-    if let value = try check(minQuality, 0...1, "--min-quality") { resolved.minQuality = value }
-    if let value = try check(maxBlur, 0...1e6, "--max-blur") { resolved.maxBlur = value }
-    if let value = try check(maxCropsPerTrack, 1...100_000, "--max-crops-per-track") {
-      resolved.maxCropsPerTrack = value
-    }
-    if let value = try check(maxCropsPerEpisode, 0...10_000_000, "--max-crops-per-episode") {
-      resolved.maxCropsPerEpisode = value
-    }
-    if let samplingMode { resolved.samplingMode = samplingMode }
-    if let value = try check(sampleInterval, 1...100_000, "--sample-interval") {
-      resolved.sampleInterval = value
-    }
-    if let value = try check(thumbSize, 16...2048, "--thumb-size") { resolved.thumbSize = value }
-    if let value = try check(jpegQuality, 1...100, "--jpeg-quality") {
-      resolved.jpegQuality = value
-    }
-    if let value = try check(embedBatchSize, 1...4096, "--embed-batch-size") {
-      resolved.embedBatchSize = value
-    }
-    if let embedModel { resolved.embedModel = embedModel }
-    if let embedDevice { resolved.embedDevice = embedDevice }
-    return resolved
+  /// The flags as overrides of the stage's config keys (`--save-crops` and `--face-validate`
+  /// can only turn their setting on).
+  var overrides: [FlagOverride] {
+    [
+      FlagOverride("save_crops", "--save-crops", saveCrops ? true : nil),
+      FlagOverride("check_pose_quality", "--face-validate", faceValidate ? true : nil),
+      FlagOverride("min_confidence", "--min-face-conf", minFaceConf),
+      FlagOverride("min_face_size", "--min-face-size", minFaceSize),
+      FlagOverride("min_quality", "--min-quality", minQuality),
+      FlagOverride("max_blur", "--max-blur", maxBlur),
+      FlagOverride("max_crops_per_track", "--max-crops-per-track", maxCropsPerTrack),
+      FlagOverride("max_crops_per_episode", "--max-crops-per-episode", maxCropsPerEpisode),
+      FlagOverride("sampling_mode", "--sampling-mode", samplingMode?.rawValue),
+      FlagOverride("sample_interval", "--sample-interval", sampleInterval),
+      FlagOverride("thumb_size", "--thumb-size", thumbSize),
+      FlagOverride("jpeg_quality", "--jpeg-quality", jpegQuality),
+      FlagOverride("embed_batch_size", "--embed-batch-size", embedBatchSize),
+      FlagOverride("embed_model", "--embed-model", embedModel),
+      FlagOverride("embed_device", "--embed-device", embedDevice?.rawValue),
+    ]
   }
 }

@@ -6,15 +6,6 @@ import Identities
 import Inference
 import PipelineConfig
 
-/// Parses a linkage name, naming the choices on error.
-func parseLinkage(_ name: String, flag: String = "--linkage") throws -> Linkage {
-  guard let linkage = Linkage(rawValue: name) else {
-    throw ValidationError(
-      "\(flag) \(name) is not one of \(Linkage.allCases.map(\.rawValue).joined(separator: ", "))")
-  }
-  return linkage
-}
-
 /// The clustering flags. Each one overrides the config file.
 struct ClusterOptions: ParsableArguments {
   @Flag(
@@ -34,17 +25,13 @@ struct ClusterOptions: ParsableArguments {
   @Flag(name: .customLong("force"), help: "Replace an invalid identities.json.")
   var force = false
 
-  /// The config file's values (or the defaults), then the flags given on the command line.
-  func resolvedConfig(file: ConfigFile?) throws -> ClusterConfig {
-    var resolved = try file.map { try ClusterConfig.load($0) } ?? ClusterConfig()
-    if let value = try check(clusterThresh, -1...1, "--cluster-thresh") {
-      resolved.clusterThresh = value
-    }
-    if let value = try check(minClusterSize, 1...1_000_000, "--min-cluster-size") {
-      resolved.minClusterSize = value
-    }
-    if let linkage { resolved.linkage = try parseLinkage(linkage) }
-    return resolved
+  /// The flags as overrides of the stage's config keys.
+  var overrides: [FlagOverride] {
+    [
+      FlagOverride("cluster_thresh", "--cluster-thresh", clusterThresh),
+      FlagOverride("min_cluster_size", "--min-cluster-size", minClusterSize),
+      FlagOverride("linkage", "--linkage", linkage),
+    ]
   }
 }
 

@@ -1,14 +1,28 @@
 import DetectTrack
+import EpisodePipeline
 import Foundation
 import Harvest
+import Synchronization
 
 /// Shows a stage's progress on standard error: a redrawn bar on a terminal, a plain line every
 /// few seconds otherwise (logs, CI).
-final class ProgressDisplay: @unchecked Sendable {
+final class ProgressDisplay: Sendable {
+  private struct State {
+    var lastLine = Date.distantPast
+    var drewBar = false
+  }
+
   private let isTerminal = isatty(STDERR_FILENO) != 0
-  private let lock = NSLock()
-  private var lastLine = Date.distantPast
-  private var drewBar = false
+  private let state = Mutex(State())
+
+  /// Any stage's progress.
+  func update(_ progress: PipelineProgress) {
+    switch progress {
+    case .detectTrack(let progress): update(progress)
+    case .facesEmbed(let progress): update(progress)
+    case .cluster: break
+    }
+  }
 
   /// Harvest progress: frames decoded and faces embedded.
   func update(_ progress: HarvestProgress) {
@@ -31,26 +45,30 @@ final class ProgressDisplay: @unchecked Sendable {
   }
 
   private func show(done: Int, total: Int, text: String) {
-    lock.lock()
-    defer { lock.unlock() }
     let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
     if isTerminal {
       let width = 30
       let filled = Int(fraction * Double(width))
       let bar =
         String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-      FileHandle.standardError.write(Data("\r\(bar) \(Int(fraction * 100))%  \(text)\u{1B}[K".utf8))
-      drewBar = true
-    } else if Date().timeIntervalSince(lastLine) >= 5 {
-      lastLine = Date()
-      FileHandle.standardError.write(Data("[progress] \(Int(fraction * 100))% \(text)\n".utf8))
+      state.withLock { state in
+        FileHandle.standardError.write(
+          Data("\r\(bar) \(Int(fraction * 100))%  \(text)\u{1B}[K".utf8))
+        state.drewBar = true
+      }
+    } else {
+      state.withLock { state in
+        guard Date().timeIntervalSince(state.lastLine) >= 5 else { return }
+        state.lastLine = Date()
+        FileHandle.standardError.write(Data("[progress] \(Int(fraction * 100))% \(text)\n".utf8))
+      }
     }
   }
 
   func finish() {
-    lock.lock()
-    defer { lock.unlock() }
-    if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
-    drewBar = false
+    state.withLock { state in
+      if state.drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+      state.drewBar = false
+    }
   }
 }

@@ -1,17 +1,23 @@
 import ArgumentParser
 import DetectTrack
+import EpisodePipeline
 import Foundation
 import Harvest
 import Identities
+import Inference
 import PipelineConfig
 
-/// Checks a flag's value against its range; nil when the flag was not given.
-func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ flag: String) throws -> T? {
-  guard let value else { return nil }
-  guard range.contains(value) else {
-    throw ValidationError("\(flag) \(value) is outside \(range)")
+/// A flag that overrides one config key; `value` is nil when the flag was not given.
+struct FlagOverride {
+  let key: String
+  let flag: String
+  let value: String?
+
+  init(_ key: String, _ flag: String, _ value: (some CustomStringConvertible)?) {
+    self.key = key
+    self.flag = flag
+    self.value = value?.description
   }
-  return value
 }
 
 /// `--config FILE` (repeatable): each file configures the one stage its keys belong to.
@@ -24,35 +30,38 @@ struct ConfigOptions: ParsableArguments {
       valueName: "file"))
   var configs: [String] = []
 
-  static let detectTrack = "detect-track"
-  static let facesEmbed = "faces-embed"
-  static let cluster = "cluster"
-
-  /// The config file of each stage: the `--config` file whose keys are the stage's, else the
-  /// stage's default file when it exists.
-  func files() throws -> [String: ConfigFile] {
-    var byStage: [String: ConfigFile] = [:]
-    let stages = [
-      (name: Self.detectTrack, keys: TrackingConfig.keys),
-      (name: Self.facesEmbed, keys: HarvestConfig.keys),
-      (name: Self.cluster, keys: ClusterConfig.keys),
-    ]
-    for path in configs {
-      let file = try ConfigFile(url: URL(fileURLWithPath: path))
-      guard let stage = try file.stage(among: stages) else { continue }
-      if let earlier = byStage[stage] {
-        throw ValidationError("--config \(path) and \(earlier.path) both configure \(stage)")
+  /// The options of `stages`, resolved by the pipeline's one resolver (docs/configuration.md)
+  /// from the `--config` files, the default files and the flags given. A flag of a stage this
+  /// run neither runs nor resolves is refused.
+  func resolve(_ stages: Set<PipelineStage>, flags: [FlagOverride], manifest: ModelManifest)
+    throws -> ResolvedOptions
+  {
+    let files = try OptionResolver.filesByStage(
+      configs.map { try ConfigFile(url: URL(fileURLWithPath: $0)) })
+    var overrides: [PipelineStage: (values: [String: String], spellings: [String: String])] = [:]
+    for flag in flags {
+      guard let value = flag.value, let stage = PipelineStage.owning(flag.key) else { continue }
+      guard stages.contains(stage) else {
+        throw ValidationError(
+          "\(flag.flag) configures \(stage.rawValue), which this command does not run")
       }
-      byStage[stage] = file
+      overrides[stage, default: ([:], [:])].values[flag.key] = value
+      overrides[stage, default: ([:], [:])].spellings[flag.key] = flag.flag
     }
-    for (stage, path) in [
-      (Self.detectTrack, TrackingConfig.defaultPath), (Self.facesEmbed, HarvestConfig.defaultPath),
-      (Self.cluster, ClusterConfig.defaultPath),
-    ] where byStage[stage] == nil && FileManager.default.fileExists(atPath: path) {
-      byStage[stage] = try ConfigFile(url: URL(fileURLWithPath: path))
+    let resolver = OptionResolver(
+      configDirectory: URL(fileURLWithPath: "config/pipeline"), manifest: manifest)
+    do {
+      return try resolver.resolve(
+        stages, files: files,
+        overrides: overrides.mapValues {
+          ConfigFile(values: $0.values, spellings: $0.spellings, source: Self.commandLine)
+        })
+    } catch let error as ConfigError where error.file == Self.commandLine {
+      throw ValidationError("\(error)")
     }
-    return byStage
   }
+
+  static let commandLine = "command line"
 }
 
 /// The detect-track flags. Each one overrides the config file.
@@ -77,26 +86,13 @@ struct DetectTrackOptions: ParsableArguments {
   @Option(name: .customLong("detector"), help: "yunet | scrfd (a detector of the model manifest).")
   var detector: String?
 
-  /// The config file's values (or the defaults), then the flags given on the command line.
-  func resolvedConfig(file: ConfigFile?) throws -> TrackingConfig {
-    var resolved = try file.map { try TrackingConfig.load($0) } ?? TrackingConfig()
-    if let value = try check(stride, 1...10_000, "--stride") {
-      resolved.stride = value
-      resolved.targetFPS = 0
-    }
-    if let value = try check(targetFPS, 0.01...1000, "--target-fps") { resolved.targetFPS = value }
-    if let value = try check(detThresh, 0...1, "--det-thresh") {
-      resolved.detThresh = value
-      // The flag moves ByteTrack's bands with it: low stays below, new tracks stay at or above.
-      resolved.lowThresh = min(resolved.lowThresh, value)
-      resolved.newTrackThresh = max(resolved.newTrackThresh, value)
-    }
-    if let detector { resolved.detector = detector }
-    do {
-      try resolved.check()
-    } catch {
-      throw ValidationError("\(error)")
-    }
-    return resolved
+  /// The flags as overrides of the stage's config keys.
+  var overrides: [FlagOverride] {
+    [
+      FlagOverride("stride", "--stride", stride),
+      FlagOverride("target_fps", "--target-fps", targetFPS),
+      FlagOverride("det_thresh", "--det-thresh", detThresh),
+      FlagOverride("detector", "--detector", detector),
+    ]
   }
 }

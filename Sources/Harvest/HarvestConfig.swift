@@ -5,7 +5,7 @@ import PipelineConfig
 /// Every setting of the faces-harvest stage, with the spec's defaults (§5.1) plus
 /// `max_pitch_angle` and `embed_batch_size`. Precedence: command-line flag > config file >
 /// default (DECISIONS.md).
-public struct HarvestConfig: Sendable, Equatable {
+public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// Combined quality score threshold.
   public var minQuality = 0.7
   /// Detector confidence threshold.
@@ -58,60 +58,31 @@ public struct HarvestConfig: Sendable, Equatable {
   /// The defaults.
   public init() {}
 
-  /// The config file's keys.
-  public static let keys: Set<String> = [
-    "min_quality", "min_confidence", "min_face_size", "max_blur", "max_crops_per_track",
-    "max_crops_per_episode", "sampling_mode", "sample_interval", "thumb_size", "jpeg_quality",
-    "check_pose_quality", "max_yaw_angle", "max_pitch_angle", "embed_batch_size", "embed_model",
-    "embed_device", "save_crops", "max_flat_fraction", "probe_faces_per_track",
-    "probe_min_face_size",
-    "probe_min_confidence", "probe_max_yaw_angle", "probe_max_pitch_angle",
-  ]
-
-  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
-  /// is an error.
-  public static func load(_ file: ConfigFile, over base: HarvestConfig = HarvestConfig()) throws
-    -> HarvestConfig
-  {
-    try file.rejectUnknownKeys(keys)
-    var config = base
-    config.minQuality = try file.double("min_quality", in: 0...1) ?? config.minQuality
-    config.minConfidence = try file.double("min_confidence", in: 0...1) ?? config.minConfidence
-    config.minFaceSize = try file.int("min_face_size", in: 1...4096) ?? config.minFaceSize
-    config.maxBlur = try file.double("max_blur", in: 0...1e6) ?? config.maxBlur
-    config.maxCropsPerTrack =
-      try file.int("max_crops_per_track", in: 1...100_000) ?? config.maxCropsPerTrack
-    config.maxCropsPerEpisode =
-      try file.int("max_crops_per_episode", in: 0...10_000_000) ?? config.maxCropsPerEpisode
-    config.samplingMode =
-      try file.choice("sampling_mode", as: SamplingMode.self) ?? config.samplingMode
-    config.sampleInterval =
-      try file.int("sample_interval", in: 1...100_000) ?? config.sampleInterval
-    config.thumbSize = try file.int("thumb_size", in: 16...2048) ?? config.thumbSize
-    config.jpegQuality = try file.int("jpeg_quality", in: 1...100) ?? config.jpegQuality
-    config.checkPoseQuality = try file.bool("check_pose_quality") ?? config.checkPoseQuality
-    config.maxYawAngle = try file.double("max_yaw_angle", in: 0...90) ?? config.maxYawAngle
-    config.maxPitchAngle = try file.double("max_pitch_angle", in: 0...90) ?? config.maxPitchAngle
-    config.embedBatchSize = try file.int("embed_batch_size", in: 1...4096) ?? config.embedBatchSize
-    config.embedModel = try file.string("embed_model") ?? config.embedModel
-    config.embedDevice =
-      try file.choice("embed_device", as: ExecutionDevice.self) ?? config.embedDevice
-    config.saveCrops = try file.bool("save_crops") ?? config.saveCrops
-    config.maxFlatFraction =
-      try file.double("max_flat_fraction", in: 0...1) ?? config.maxFlatFraction
-    config.probeFacesPerTrack =
-      try file.int("probe_faces_per_track", in: 0...1000) ?? config.probeFacesPerTrack
-    config.probeMinFaceSize =
-      try file.int("probe_min_face_size", in: 1...4096) ?? config.probeMinFaceSize
-    config.probeMinConfidence =
-      try file.double("probe_min_confidence", in: 0...1) ?? config.probeMinConfidence
-    config.probeMaxYawAngle =
-      try file.double("probe_max_yaw_angle", in: 0...90) ?? config.probeMaxYawAngle
-    config.probeMaxPitchAngle =
-      try file.double("probe_max_pitch_angle", in: 0...90) ?? config.probeMaxPitchAngle
-    return config
+  /// Every key of `config/pipeline/faces_embed_sampling.yaml`, once (docs/configuration.md).
+  public static var settings: [ConfigSetting<HarvestConfig>] {
+    [
+      .double("min_quality", 0...1, \.minQuality),
+      .double("min_confidence", 0...1, \.minConfidence),
+      .int("min_face_size", 1...4096, \.minFaceSize), .double("max_blur", 0...1e6, \.maxBlur),
+      .int("max_crops_per_track", 1...100_000, \.maxCropsPerTrack),
+      .int("max_crops_per_episode", 0...10_000_000, \.maxCropsPerEpisode),
+      .choice("sampling_mode", \.samplingMode),
+      .int("sample_interval", 1...100_000, \.sampleInterval),
+      .int("thumb_size", 16...2048, \.thumbSize), .int("jpeg_quality", 1...100, \.jpegQuality),
+      .bool("check_pose_quality", \.checkPoseQuality),
+      .double("max_yaw_angle", 0...90, \.maxYawAngle),
+      .double("max_pitch_angle", 0...90, \.maxPitchAngle),
+      .int("embed_batch_size", 1...4096, \.embedBatchSize), .string("embed_model", \.embedModel),
+      .choice("embed_device", \.embedDevice), .bool("save_crops", \.saveCrops),
+      .double("max_flat_fraction", 0...1, \.maxFlatFraction),
+      .int("probe_faces_per_track", 0...1000, \.probeFacesPerTrack),
+      .int("probe_min_face_size", 1...4096, \.probeMinFaceSize),
+      .double("probe_min_confidence", 0...1, \.probeMinConfidence),
+      .double("probe_max_yaw_angle", 0...90, \.probeMaxYawAngle),
+      .double("probe_max_pitch_angle", 0...90, \.probeMaxPitchAngle),
+    ]
   }
 
-  /// The default config file path: `config/pipeline/faces_embed_sampling.yaml`.
-  public static let defaultPath = "config/pipeline/faces_embed_sampling.yaml"
+  /// The default config file name.
+  public static let defaultFileName = "faces_embed_sampling.yaml"
 }

@@ -3,7 +3,7 @@ import PipelineConfig
 
 /// Settings of the clustering stage. Precedence: flag > `config/pipeline/clustering.yaml` >
 /// default.
-public struct ClusterConfig: Sendable, Equatable {
+public struct ClusterConfig: Sendable, Equatable, StageSettings {
   /// Cosine similarity at or above which (linkage-combined) tracks join one identity; nil takes
   /// the embedder's `identity_threshold` from the model manifest.
   public var clusterThresh: Double?
@@ -41,45 +41,25 @@ public struct ClusterConfig: Sendable, Equatable {
   /// The defaults.
   public init() {}
 
-  /// The config file's keys.
-  public static let keys: Set<String> = [
-    "cluster_thresh", "min_cluster_size", "linkage", "trim_distance", "probe_thresh",
-    "probe_margin", "probe_min_track_conf", "thread_bonus", "thread_max_distance",
-    "thread_min_iou", "screentime_gap_seconds", "probe_solo_min_conf", "probe_solo_min_seconds",
-    "probe_solo_max_similarity",
-  ]
-
-  /// The default config file path.
-  public static let defaultPath = "config/pipeline/clustering.yaml"
-
-  /// `base` (the defaults unless given) overridden by the keys present in `file`; an unknown key
-  /// is an error.
-  public static func load(_ file: ConfigFile, over base: ClusterConfig = ClusterConfig()) throws
-    -> ClusterConfig
-  {
-    try file.rejectUnknownKeys(keys)
-    var config = base
-    config.clusterThresh = try file.double("cluster_thresh", in: -1...1) ?? config.clusterThresh
-    config.minClusterSize =
-      try file.int("min_cluster_size", in: 1...1_000_000) ?? config.minClusterSize
-    config.linkage = try file.choice("linkage", as: Linkage.self) ?? config.linkage
-    config.trimDistance = try file.double("trim_distance", in: 0...2) ?? config.trimDistance
-    config.probeThresh = try file.double("probe_thresh", in: -1...1) ?? config.probeThresh
-    config.probeMargin = try file.double("probe_margin", in: 0...2) ?? config.probeMargin
-    config.probeMinTrackConf =
-      try file.double("probe_min_track_conf", in: 0...1) ?? config.probeMinTrackConf
-    config.probeSoloMinConf =
-      try file.double("probe_solo_min_conf", in: 0...1) ?? config.probeSoloMinConf
-    config.probeSoloMinSeconds =
-      try file.double("probe_solo_min_seconds", in: 0...86_400) ?? config.probeSoloMinSeconds
-    config.probeSoloMaxSimilarity =
-      try file.double("probe_solo_max_similarity", in: -1...1) ?? config.probeSoloMaxSimilarity
-    config.threadBonus = try file.double("thread_bonus", in: 0...1) ?? config.threadBonus
-    config.threadMaxDistance =
-      try file.double("thread_max_distance", in: 0...1) ?? config.threadMaxDistance
-    config.threadMinIoU = try file.double("thread_min_iou", in: 0...1) ?? config.threadMinIoU
-    config.screentimeGapSeconds =
-      try file.double("screentime_gap_seconds", in: 0...3600) ?? config.screentimeGapSeconds
-    return config
+  /// Every key of `config/pipeline/clustering.yaml`, once (docs/configuration.md).
+  public static var settings: [ConfigSetting<ClusterConfig>] {
+    [
+      .optionalDouble("cluster_thresh", -1...1, \.clusterThresh),
+      .int("min_cluster_size", 1...1_000_000, \.minClusterSize), .choice("linkage", \.linkage),
+      .double("trim_distance", 0...2, \.trimDistance),
+      .optionalDouble("probe_thresh", -1...1, \.probeThresh),
+      .double("probe_margin", 0...2, \.probeMargin),
+      .double("probe_min_track_conf", 0...1, \.probeMinTrackConf),
+      .double("probe_solo_min_conf", 0...1, \.probeSoloMinConf),
+      .double("probe_solo_min_seconds", 0...86_400, \.probeSoloMinSeconds),
+      .double("probe_solo_max_similarity", -1...1, \.probeSoloMaxSimilarity),
+      .double("thread_bonus", 0...1, \.threadBonus),
+      .double("thread_max_distance", 0...1, \.threadMaxDistance),
+      .double("thread_min_iou", 0...1, \.threadMinIoU),
+      .double("screentime_gap_seconds", 0...3600, \.screentimeGapSeconds),
+    ]
   }
+
+  /// The default config file name.
+  public static let defaultFileName = "clustering.yaml"
 }

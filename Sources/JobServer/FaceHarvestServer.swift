@@ -1,4 +1,5 @@
 import Artifacts
+import EpisodePipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -124,6 +125,16 @@ public enum FaceHarvestServer {
     }
     let job: Job
     do {
+      // `?dry_run=true`: the options the job would run with, and nothing queued.
+      if request.uri.queryParameters.get("dry_run") == "true" {
+        let (episode, options) = try factory.resolve(kind: kind, body: body)
+        return json(
+          .ok,
+          [
+            "ep_id": .string(episode.rawValue), "kind": .string(kind.rawValue),
+            "options": OptionsJSON.value(options),
+          ])
+      }
       let (episode, work) = try factory.prepare(kind: kind, body: body)
       job = try manager.submit(kind: kind, episode: episode, work: work)
     } catch let error as JobRequestError {

@@ -1,5 +1,6 @@
 import Artifacts
 import DetectTrack
+import EpisodePipeline
 import Foundation
 import Harvest
 import Identities
@@ -43,10 +44,20 @@ public struct JobFactory: Sendable {
     }
   }
 
-  /// The episode and the work for a `kind` request with `body` (a JSON object).
-  public func prepare(kind: JobKind, body: JSONValue) throws -> (
-    EpisodeID, @Sendable (Job) throws -> [String]
-  ) {
+  /// The stages a job of `kind` runs.
+  static func stages(_ kind: JobKind) -> Set<PipelineStage> {
+    switch kind {
+    case .detectTrack: [.detectTrack]
+    case .facesEmbed: [.facesEmbed]
+    case .cluster: [.cluster]
+    case .pipeline: Set(PipelineStage.allCases)
+    }
+  }
+
+  /// The episode and the options of a `kind` request with `body` (a JSON object), resolved
+  /// by the pipeline's one resolver (docs/configuration.md): the request's keys are the
+  /// overrides over the default config files, exactly as flags are on the command line.
+  public func resolve(kind: JobKind, body: JSONValue) throws -> (EpisodeID, ResolvedOptions) {
     guard case .object(var fields) = body else {
       throw JobRequestError.badRequest("the body must be a JSON object")
     }
@@ -57,66 +68,50 @@ public struct JobFactory: Sendable {
     guard episodeExists(episode) else {
       throw JobRequestError.notFound("unknown episode \(episode)")
     }
-
-    // Options: each key belongs to one stage.
-    let stages: [(JobKind, Set<String>)] = [
-      (.detectTrack, TrackingConfig.keys), (.facesEmbed, HarvestConfig.keys),
-      (.cluster, ClusterConfig.keys),
-    ]
-    let allowed: Set<JobKind> = kind == .pipeline ? [.detectTrack, .facesEmbed, .cluster] : [kind]
-    var options: [JobKind: [String: JSONValue]] = [:]
-    for (key, value) in fields {
-      guard let stage = stages.first(where: { $0.1.contains(key) })?.0, allowed.contains(stage)
-      else {
-        let known = stages.filter { allowed.contains($0.0) }.flatMap(\.1).sorted()
-        throw JobRequestError.badRequest(
-          "unknown option \"\(key)\" for \(kind.rawValue) (known: ep_id, "
-            + known.joined(separator: ", ") + ")")
-      }
-      options[stage, default: [:]][key] = value
-    }
-    func file(_ stage: JobKind) throws -> ConfigFile? {
-      guard let object = options[stage] else { return nil }
-      do {
-        return try ConfigFile(yaml: JSONValue.object(object).compactJSON(), path: "request body")
-      } catch {
-        throw JobRequestError.badRequest("\(error)")
-      }
-    }
-    func defaults(_ name: String) throws -> ConfigFile? {
-      let url = configDirectory.appendingPathComponent(name)
-      return FileManager.default.fileExists(atPath: url.path) ? try ConfigFile(url: url) : nil
-    }
-    func configured<Config>(
-      _ stage: JobKind, _ defaultName: String, _ make: () -> Config,
-      _ load: (ConfigFile, Config) throws -> Config
-    ) throws -> Config {
-      var config = make()
-      if let base = try defaults(defaultName) { config = try load(base, config) }
-      if let request = try file(stage) {
-        do {
-          config = try load(request, config)
-        } catch {
-          throw JobRequestError.badRequest("\(error)")
-        }
-      }
-      return config
-    }
-    let tracking = try configured(
-      .detectTrack, "tracking.yaml", { TrackingConfig() }, { try TrackingConfig.load($0, over: $1) }
-    )
-    let harvest = try configured(
-      .facesEmbed, "faces_embed_sampling.yaml", { HarvestConfig() },
-      { try HarvestConfig.load($0, over: $1) })
-    let clustering = try configured(
-      .cluster, "clustering.yaml", { ClusterConfig() }, { try ClusterConfig.load($0, over: $1) })
+    let stages = Self.stages(kind)
+    let resolver = OptionResolver(configDirectory: configDirectory, manifest: manifest)
     do {
-      try tracking.check()
-    } catch {
+      let grouped = try OptionResolver.group(fields.keys, stages: stages)
+      let overrides = try grouped.mapValues { keys in
+        let object = JSONValue.object(fields.filter { keys.contains($0.key) })
+        return try ConfigFile(yaml: object.compactJSON(), path: Self.requestBody)
+      }
+      return (episode, try resolver.resolve(stages, overrides: overrides))
+    } catch let error as UnknownOptionError {
+      throw JobRequestError.badRequest("\(error) (and ep_id)")
+    } catch let error as ConfigError where error.file == Self.requestBody {
       throw JobRequestError.badRequest("\(error)")
     }
+  }
 
-    // Inputs, checked before queueing.
+  static let requestBody = "request body"
+
+  /// The episode and the work for a `kind` request with `body` (a JSON object): options and
+  /// inputs are checked before anything is queued, so a bad request is a 400 and never a
+  /// failed job.
+  public func prepare(kind: JobKind, body: JSONValue) throws -> (
+    EpisodeID, @Sendable (Job) throws -> [String]
+  ) {
+    let (episode, options) = try resolve(kind: kind, body: body)
+    try requireInputs(kind, episode)
+    let (stageLayout, manifest, logger) = (self.layout, self.manifest, self.logger)
+    let work: @Sendable (Job) throws -> [String] = { job in
+      let pipeline = EpisodePipeline(
+        layout: stageLayout, episode: episode, manifest: manifest, options: options,
+        logger: logger)
+      var summary: [String: JSONValue] = [:]
+      let summaries = try pipeline.run(
+        Self.stages(kind), purpose: "faceharvest-server job \(job.id) (\(kind.rawValue))",
+        progress: { job.progress(Self.progress($0)) }, isCancelled: { job.isCancelled },
+        stageFinished: { summary[$0.stage.rawValue] = Self.json($0) })
+      job.summary = kind == .pipeline ? .object(summary) : summary.values.first
+      return summaries.flatMap(\.artifacts)
+    }
+    return (episode, work)
+  }
+
+  /// Inputs, checked before queueing.
+  private func requireInputs(_ kind: JobKind, _ episode: EpisodeID) throws {
     func require(_ url: URL, _ what: String) throws {
       guard FileManager.default.fileExists(atPath: url.path) else {
         throw JobRequestError.badRequest(
@@ -134,49 +129,22 @@ public struct JobFactory: Sendable {
       try require(layout.faces(episode), "run faces_embed first")
       try require(layout.facesNPY(episode), "run faces_embed first")
     }
+  }
 
-    let (stageLayout, manifest, logger) = (self.layout, self.manifest, self.logger)
-    let work: @Sendable (Job) throws -> [String] = { job in
-      let lock = try EpisodeLock.acquire(
-        layout: stageLayout, episode: episode,
-        purpose: "faceharvest-server job \(job.id) (\(kind.rawValue))")
-      defer { lock.release() }
-      var artifacts: [String] = []
-      var summary: [String: JSONValue] = [:]
-      if kind == .detectTrack || kind == .pipeline {
-        let stage = DetectTrackStage(
-          layout: stageLayout, episode: episode, config: tracking, manifest: manifest,
-          logger: logger)
-        stage.warnsAboutStaleFaces = kind != .pipeline
-        let result = try stage.run(
-          progress: { job.progress(Self.progress($0)) }, isCancelled: { job.isCancelled })
-        artifacts += result.artifacts
-        summary["detect_track"] = Self.json(result)
-      }
-      if job.isCancelled { throw JobCancelled(completed: artifacts) }
-      if kind == .facesEmbed || kind == .pipeline {
-        let harvester = FacesHarvester(
-          layout: stageLayout, episode: episode, config: harvest, manifest: manifest, logger: logger
-        )
-        let result = try harvester.run(
-          progress: { job.progress(Self.progress($0)) }, isCancelled: { job.isCancelled })
-        artifacts += result.artifacts
-        summary["faces_embed"] = Self.json(result)
-      }
-      if job.isCancelled { throw JobCancelled(completed: artifacts) }
-      if kind == .cluster || kind == .pipeline {
-        job.progress(["phase": .string("cluster")])
-        let result = try IdentityClusterer(
-          layout: stageLayout, episode: episode, config: clustering, manifest: manifest,
-          logger: logger
-        ).run()
-        artifacts += result.artifacts
-        summary["cluster"] = Self.json(result)
-      }
-      job.summary = kind == .pipeline ? .object(summary) : summary.values.first
-      return artifacts
+  static func json(_ summary: StageSummary) -> JSONValue {
+    switch summary {
+    case .detectTrack(let summary): json(summary)
+    case .facesEmbed(let summary): json(summary)
+    case .cluster(let summary): json(summary)
     }
-    return (episode, work)
+  }
+
+  static func progress(_ progress: PipelineProgress) -> [String: JSONValue] {
+    switch progress {
+    case .detectTrack(let progress): Self.progress(progress)
+    case .facesEmbed(let progress): Self.progress(progress)
+    case .cluster: ["phase": .string("cluster")]
+    }
   }
 
   static func json<T: Encodable>(_ value: T) -> JSONValue {
@@ -207,17 +175,5 @@ public struct JobFactory: Sendable {
         progress.elapsed > 0 ? Double(progress.framesAnalysed) / progress.elapsed : 0),
       "elapsed": .number(progress.elapsed),
     ]
-  }
-}
-
-/// A pipeline job stopped between stages: the stages before it finished and wrote their
-/// artifacts (each stage is atomic), the rest did not run.
-struct JobCancelled: Error, CustomStringConvertible {
-  let completed: [String]
-
-  var description: String {
-    completed.isEmpty
-      ? "cancelled"
-      : "cancelled between stages; already written: " + completed.joined(separator: ", ")
   }
 }

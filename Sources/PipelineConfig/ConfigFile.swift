@@ -37,6 +37,17 @@ public struct ConfigFile {
   /// The path the values came from (for messages).
   public let path: String
   private let entries: [String: (node: Node, line: Int?)]
+  /// How each key is spelled where it came from, for messages (`--det-thresh` for a flag).
+  private var spellings: [String: String] = [:]
+
+  /// Settings given as text, not read from a file (command-line flags): `values` maps each
+  /// key to its text, `spellings` maps a key to how the user wrote it (its flag), and `source`
+  /// names them all in messages (`command line`).
+  public init(values: [String: String], spellings: [String: String], source: String) {
+    path = source
+    entries = values.mapValues { (Node.scalar(Node.Scalar($0)), nil) }
+    self.spellings = spellings
+  }
 
   /// Reads `url`. An empty file is an empty mapping.
   public init(url: URL) throws {
@@ -94,7 +105,8 @@ public struct ConfigFile {
   private func scalar(_ key: String) throws -> (Node.Scalar, Int?)? {
     guard let entry = entries[key] else { return nil }
     guard case .scalar(let scalar) = entry.node else {
-      throw ConfigError(file: path, line: entry.line, key: key, message: "expected a single value")
+      throw ConfigError(
+        file: path, line: entry.line, key: spelling(key), message: "expected a single value")
     }
     return (scalar, entry.line)
   }
@@ -104,10 +116,12 @@ public struct ConfigFile {
     guard let (scalar, line) = try scalar(key) else { return nil }
     guard let value = Int(scalar.string) else {
       throw ConfigError(
-        file: path, line: line, key: key, message: "expected an integer, found '\(scalar.string)'")
+        file: path, line: line, key: spelling(key),
+        message: "expected an integer, found '\(scalar.string)'")
     }
     guard range.contains(value) else {
-      throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
+      throw ConfigError(
+        file: path, line: line, key: spelling(key), message: "\(value) is outside \(range)")
     }
     return value
   }
@@ -117,10 +131,12 @@ public struct ConfigFile {
     guard let (scalar, line) = try scalar(key) else { return nil }
     guard let value = Double(scalar.string), value.isFinite else {
       throw ConfigError(
-        file: path, line: line, key: key, message: "expected a number, found '\(scalar.string)'")
+        file: path, line: line, key: spelling(key),
+        message: "expected a number, found '\(scalar.string)'")
     }
     guard range.contains(value) else {
-      throw ConfigError(file: path, line: line, key: key, message: "\(value) is outside \(range)")
+      throw ConfigError(
+        file: path, line: line, key: spelling(key), message: "\(value) is outside \(range)")
     }
     return value
   }
@@ -133,7 +149,7 @@ public struct ConfigFile {
     case "false", "no", "off": return false
     default:
       throw ConfigError(
-        file: path, line: line, key: key,
+        file: path, line: line, key: spelling(key),
         message: "expected true or false, found '\(scalar.string)'")
     }
   }
@@ -151,13 +167,22 @@ public struct ConfigFile {
     guard let value = Value(rawValue: scalar.string) else {
       let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
       throw ConfigError(
-        file: path, line: line, key: key, message: "'\(scalar.string)' is not one of \(allowed)")
+        file: path, line: line, key: spelling(key),
+        message: "'\(scalar.string)' is not one of \(allowed)")
     }
     return value
   }
 
   /// The line `key` is on, when the file has it.
   public func line(of key: String) -> Int? { entries[key]?.line ?? nil }
+
+  /// How the user wrote `key` (its flag on the command line), for messages.
+  public func spelling(_ key: String) -> String { spellings[key] ?? key }
+
+  /// An error about `key` of this file, at its line.
+  public func error(_ key: String, _ message: String) -> ConfigError {
+    ConfigError(file: path, line: line(of: key), key: spelling(key), message: message)
+  }
 
   /// Which of several stages this file configures, judged by its keys: the one stage whose
   /// keys include every key of the file (nil for an empty file). A key no stage knows, or a
@@ -186,7 +211,7 @@ public struct ConfigFile {
     }
     if let (key, entry) = unknown.first {
       throw ConfigError(
-        file: path, line: entry.line, key: key,
+        file: path, line: entry.line, key: spelling(key),
         message: "unknown key (known: \(known.sorted().joined(separator: ", ")))")
     }
   }

@@ -162,6 +162,40 @@ struct JobServerTests {
     }
   }
 
+  @Test("dry_run answers the resolved options and queues nothing; det_thresh alone moves the bands")
+  func dryRun() async throws {
+    let fixture = try ServerFixture(withTracks: false)
+    defer { fixture.remove() }
+    let (app, _) = try fixture.application()
+    try await app.test(.router) { client in
+      try await client.execute(
+        uri: "/jobs/pipeline?dry_run=true", method: .post,
+        body: try body(["ep_id": ServerFixture.episode, "det_thresh": 0.7, "min_face_size": 40])
+      ) { response in
+        #expect(response.status == .ok)
+        let reply = try object(response.body)
+        let options = try #require(reply["options"] as? [String: [String: Any]])
+        #expect(options["detect_track"]?["det_thresh"] as? Double == 0.7)
+        #expect(options["detect_track"]?["new_track_thresh"] as? Double == 0.7)
+        #expect(options["faces_embed"]?["min_face_size"] as? Int == 40)
+        #expect(options["cluster"]?["linkage"] as? String == "average")
+      }
+      // An option of a stage the job does not run is refused, as on the command line.
+      try await client.execute(
+        uri: "/jobs/detect_track?dry_run=true", method: .post,
+        body: try body(["ep_id": ServerFixture.episode, "min_face_size": 40])
+      ) { response in
+        #expect(response.status == .badRequest)
+        let reply = try object(response.body)
+        #expect((reply["detail"] as? String)?.hasPrefix("unknown option \"min_face_size\"") == true)
+      }
+      try await client.execute(uri: "/jobs", method: .get) { response in
+        let reply = try object(response.body)
+        #expect((reply["jobs"] as? [Any])?.isEmpty == true)
+      }
+    }
+  }
+
   @Test("a damaged faces.jsonl is a 500 with a JSON body naming file and line, not an empty 500")
   func damagedFaces() async throws {
     let fixture = try ServerFixture(withTracks: false)
