@@ -80,9 +80,29 @@ struct EpisodeRun: ParsableCommand {
     pipeline.forceCluster = cluster.force
     let display = ProgressDisplay()
     defer { display.finish() }
+    let signals = TerminationSignals()
+    defer { signals.stop() }
+    do {
+      try run(
+        pipeline, display: display, signals: signals, cleanupActions, episodeID, resolved, manifest)
+    } catch  where signals.received != nil {
+      // Interrupted: the stage removed its staging; earlier artifacts are as they were.
+      display.finish()
+      let number = signals.received ?? SIGTERM
+      FileHandle.standardError.write(
+        Data("episode-run: interrupted (\(error)); previous artifacts are untouched\n".utf8))
+      throw ExitCode(128 + number)
+    }
+  }
+
+  private func run(
+    _ pipeline: EpisodePipeline, display: ProgressDisplay, signals: TerminationSignals,
+    _ cleanupActions: [CleanupAction]?, _ episodeID: EpisodeID, _ resolved: ResolvedOptions,
+    _ manifest: ModelManifest
+  ) throws {
     try pipeline.run(
       stages, purpose: "episode-run " + CommandLine.arguments.dropFirst().joined(separator: " "),
-      progress: { display.update($0) },
+      progress: { display.update($0) }, isCancelled: { signals.isCancelled },
       stageFinished: {
         display.finish()
         try print(Self.text($0, layout: episode.layout(), episode: episodeID))
