@@ -6,6 +6,7 @@ import Hummingbird
 import Inference
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The HTTP API of the pipeline (spec §4; `docs/openapi.yaml`): jobs with Server-Sent-Events
 /// progress, and read access to an episode's faces, identities, screen time and crops. Jobs run
@@ -57,38 +58,16 @@ public enum FaceHarvestServer {
       return json(.accepted, snapshotJSON(job))
     }
     router.get("/episodes/:ep/faces") { request, context in
-      try faces(request, context: context, factory: factory, layout: layout)
+      try await faces(request, context: context, factory: factory, layout: layout)
     }
     router.get("/episodes/:ep/identities") { _, context in
-      jsonFile(context, named: "identities.json", at: layout.identities)
+      try await jsonFile(context, named: "identities.json", at: layout.identities)
     }
     router.get("/episodes/:ep/screentime") { _, context in
-      jsonFile(context, named: "screentime.json", at: layout.screentimeJSON)
+      try await jsonFile(context, named: "screentime.json", at: layout.screentimeJSON)
     }
     router.get("/episodes/:ep/crops/:track/:file") { _, context in
-      let episode: EpisodeID
-      do {
-        episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
-      } catch {
-        return problem(.badRequest, "invalid ep_id", "\(error)")
-      }
-      let track = context.parameters.get("track") ?? ""
-      let file = context.parameters.get("file") ?? ""
-      // Only names the pipeline writes: nothing here can leave the crops folder.
-      guard ArtifactID.isValidTrackID(track),
-        file.range(of: #"^(frame|probe)_[0-9]{6,}\.jpg$"#, options: .regularExpression) != nil
-      else {
-        return problem(
-          .badRequest, "invalid path",
-          "crops are crops/track-NNNNN/frame_NNNNNN.jpg (or probe_NNNNNN.jpg)")
-      }
-      let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
-      guard let data = FileManager.default.contents(atPath: url.path) else {
-        return problem(.notFound, "not found", "no crop \(track)/\(file) in \(episode)")
-      }
-      return Response(
-        status: .ok, headers: [.contentType: "image/jpeg"],
-        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+      try await crop(context, layout: layout)
     }
     return router
   }
@@ -160,7 +139,7 @@ public enum FaceHarvestServer {
 
   static func faces(
     _ request: Request, context: BasicRequestContext, factory: JobFactory, layout: DataLayout
-  ) throws -> Response {
+  ) async throws -> Response {
     let episode: EpisodeID
     do {
       episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
@@ -175,49 +154,78 @@ public enum FaceHarvestServer {
     }
     let track = query.get("track_id").map { String($0) }
     let url = layout.faces(episode)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
-    }
-    var rows: [JSONValue] = []
-    var total = 0
-    do {
-      try JSONLReader<JSONValue>(url: url, displayPath: layout.relativePath(url)).forEachRow {
-        _, row in
-        guard case .object(var fields) = row else { return }
-        if let track, fields["track_id"]?.stringValue != track { return }
-        total += 1
-        guard total > offset, rows.count < limit else { return }
-        fields["embedding"] = nil  // faces.npy holds them; rows stay small
-        rows.append(.object(fields))
+    // The scan reads the file: on NIO's blocking-work pool, never on the event loop.
+    return try await NIOThreadPool.singleton.runIfActive {
+      guard FileManager.default.fileExists(atPath: url.path) else {
+        return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
       }
-    } catch {
-      // A damaged artifact on disk is the server's problem, said in JSON with file and line.
-      return problem(.internalServerError, "damaged artifact", "\(error)")
+      do {
+        let page = try FacesPage.read(
+          url, displayPath: layout.relativePath(url), track: track, offset: offset, limit: limit)
+        return json(
+          .ok,
+          [
+            "total": .integer(page.total), "offset": .integer(offset), "limit": .integer(limit),
+            "faces": .array(page.rows),
+          ])
+      } catch {
+        // A damaged artifact on disk is the server's problem, said in JSON with file and line.
+        return problem(.internalServerError, "damaged artifact", "\(error)")
+      }
     }
-    return json(
-      .ok,
-      [
-        "total": .integer(total), "offset": .integer(offset), "limit": .integer(limit),
-        "faces": .array(rows),
-      ])
   }
 
-  /// The episode's JSON artifact at `url(episode)` as written; 404 when it is absent.
-  static func jsonFile(
-    _ context: BasicRequestContext, named name: String, at url: (EpisodeID) -> URL
-  ) -> Response {
+  /// A crop JPEG, streamed from disk by Hummingbird's non-blocking file I/O.
+  static func crop(_ context: BasicRequestContext, layout: DataLayout) async throws -> Response {
     let episode: EpisodeID
     do {
       episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
     } catch {
       return problem(.badRequest, "invalid ep_id", "\(error)")
     }
-    guard let data = FileManager.default.contents(atPath: url(episode).path) else {
-      return problem(.notFound, "not found", "\(episode) has no \(name)")
+    let track = context.parameters.get("track") ?? ""
+    let file = context.parameters.get("file") ?? ""
+    // Only names the pipeline writes: nothing here can leave the crops folder.
+    guard ArtifactID.isValidTrackID(track),
+      file.range(of: #"^(frame|probe)_[0-9]{6,}\.jpg$"#, options: .regularExpression) != nil
+    else {
+      return problem(
+        .badRequest, "invalid path",
+        "crops are crops/track-NNNNN/frame_NNNNNN.jpg (or probe_NNNNNN.jpg)")
     }
-    return Response(
-      status: .ok, headers: [.contentType: "application/json"],
-      body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
+    return try await fileResponse(
+      url, contentType: "image/jpeg", context: context,
+      missing: "no crop \(track)/\(file) in \(episode)")
+  }
+
+  /// The file at `url` streamed by Hummingbird's non-blocking file I/O; a JSON 404 saying
+  /// `missing` when it is absent.
+  static func fileResponse(
+    _ url: URL, contentType: String, context: BasicRequestContext, missing: String
+  ) async throws -> Response {
+    let body: ResponseBody
+    do {
+      body = try await FileIO().loadFile(path: url.path, context: context)
+    } catch let error as HTTPError where error.status == .notFound {
+      return problem(.notFound, "not found", missing)
+    }
+    return Response(status: .ok, headers: [.contentType: contentType], body: body)
+  }
+
+  /// The episode's JSON artifact at `url(episode)` as written; 404 when it is absent.
+  static func jsonFile(
+    _ context: BasicRequestContext, named name: String, at url: (EpisodeID) -> URL
+  ) async throws -> Response {
+    let episode: EpisodeID
+    do {
+      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
+    } catch {
+      return problem(.badRequest, "invalid ep_id", "\(error)")
+    }
+    return try await fileResponse(
+      url(episode), contentType: "application/json", context: context,
+      missing: "\(episode) has no \(name)")
   }
 
   static func eventStream(_ job: Job, after: Int) -> Response {

@@ -12,9 +12,13 @@ struct JSONParser {
   private let bytes: UnsafeBufferPointer<UInt8>
   private var position = 0
   private var depth = 0
+  /// Members of the top-level object whose values are skipped, checked for structure only
+  /// (strings closed, brackets balanced) and left out of the result.
+  private let skipping: Set<String>
 
-  init(_ bytes: UnsafeBufferPointer<UInt8>) {
+  init(_ bytes: UnsafeBufferPointer<UInt8>, skipping: Set<String> = []) {
     self.bytes = bytes
+    self.skipping = skipping
   }
 
   mutating func parseDocument() throws -> JSONValue {
@@ -69,15 +73,10 @@ struct JSONParser {
       }
       position += 1
       skipWhitespace()
-      do {
-        let value = try parseValue()
-        if members.updateValue(value, forKey: key) != nil {
-          throw JSONSyntaxError(
-            offset: keyStart, reason: "duplicate key '\(key)'", path: [], truncated: false)
-        }
-      } catch var nested as JSONSyntaxError {
-        nested.path.insert(.key(key), at: 0)
-        throw nested
+      if depth == 1 && skipping.contains(key) {
+        try skipValue()
+      } else {
+        try parseMember(key, at: keyStart, into: &members)
       }
       skipWhitespace()
       let next = try peek("',' or '}'")
@@ -88,6 +87,69 @@ struct JSONParser {
         throw error("unexpected \(describe(next)), expected ',' or '}'")
       }
     }
+  }
+
+  private mutating func parseMember(
+    _ key: String, at keyStart: Int, into members: inout [String: JSONValue]
+  ) throws {
+    do {
+      let value = try parseValue()
+      if members.updateValue(value, forKey: key) != nil {
+        throw JSONSyntaxError(
+          offset: keyStart, reason: "duplicate key '\(key)'", path: [], truncated: false)
+      }
+    } catch var nested as JSONSyntaxError {
+      nested.path.insert(.key(key), at: 0)
+      throw nested
+    }
+  }
+
+  /// Moves past one value without building it: strings are closed, brackets balanced.
+  private mutating func skipValue() throws {
+    guard position < bytes.count else { throw truncated("where a value was expected") }
+    let first = bytes[position]
+    if first == UInt8(ascii: "\"") { return try skipString() }
+    guard first == UInt8(ascii: "[") || first == UInt8(ascii: "{") else {
+      while position < bytes.count, !Self.endsScalar(bytes[position]) { position += 1 }
+      return
+    }
+    var nesting = 0
+    while position < bytes.count {
+      switch bytes[position] {
+      case UInt8(ascii: "\""):
+        try skipString()
+        continue
+      case UInt8(ascii: "["), UInt8(ascii: "{"): nesting += 1
+      case UInt8(ascii: "]"), UInt8(ascii: "}"):
+        nesting -= 1
+        if nesting == 0 {
+          position += 1
+          return
+        }
+      default: break
+      }
+      position += 1
+    }
+    throw truncated("inside a skipped value")
+  }
+
+  private mutating func skipString() throws {
+    position += 1
+    while position < bytes.count {
+      switch bytes[position] {
+      case UInt8(ascii: "\\"): position += 2
+      case UInt8(ascii: "\""):
+        position += 1
+        return
+      default: position += 1
+      }
+    }
+    throw truncated("inside a string")
+  }
+
+  private static func endsScalar(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
+      || byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
   }
 
   private mutating func parseArray() throws -> JSONValue {

@@ -26,13 +26,22 @@ public enum JSONValue: Hashable, Sendable {
   /// - Throws: `JSONSyntaxError` with the byte offset, the field path where parsing stopped
   ///   and the reason.
   public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> JSONValue {
+    try parse(bytes, skippingMembers: [])
+  }
+
+  /// Parses one JSON text, leaving out the members of its top-level object named in
+  /// `skipping` without building their values (only their structure is checked): a face row
+  /// without its embedding costs a fraction of a full parse.
+  public static func parse<Bytes: Collection<UInt8>>(
+    _ bytes: Bytes, skippingMembers skipping: Set<String>
+  ) throws -> JSONValue {
     let fast = try bytes.withContiguousStorageIfAvailable { buffer in
-      var parser = JSONParser(buffer)
+      var parser = JSONParser(buffer, skipping: skipping)
       return try parser.parseDocument()
     }
     if let fast { return fast }
     return try Array(bytes).withUnsafeBufferPointer { buffer in
-      var parser = JSONParser(buffer)
+      var parser = JSONParser(buffer, skipping: skipping)
       return try parser.parseDocument()
     }
   }
