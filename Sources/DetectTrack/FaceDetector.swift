@@ -93,7 +93,7 @@ public enum DetectorFamily: String, Sendable, CaseIterable {
 /// A detector model fed letterboxed frames: each frame is scaled, aspect kept, into the
 /// top-left corner of the model's input and the rest is black (as InsightFace and OpenCV do).
 /// Runs frames in one batch when the model's batch dimension is dynamic.
-struct LetterboxSession: @unchecked Sendable {
+struct LetterboxSession: Sendable {
   /// One frame's model outputs, in the session's output order, with the batch split off.
   struct Outputs {
     /// Output values per output index.

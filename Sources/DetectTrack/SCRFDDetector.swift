@@ -10,7 +10,7 @@ import Media
 /// N = cells × anchors per cell (two for SCRFD). Outputs are found by the names `score_8`,
 /// `bbox_8`, `kps_8`, … or, in exports with numeric names, by InsightFace's order (three
 /// scores, three boxes, three landmark sets). RGB input, (x − 127.5) / 128 by the manifest.
-public final class SCRFDDetector: FaceDetector, @unchecked Sendable {
+public final class SCRFDDetector: FaceDetector, Sendable {
   /// The manifest entry.
   public let entry: ModelEntry
   private let model: LetterboxSession
@@ -18,7 +18,7 @@ public final class SCRFDDetector: FaceDetector, @unchecked Sendable {
   private let layout: [(stride: Int, score: Int, box: Int, landmarks: Int)]
   private static let strides = [8, 16, 32]
   /// Non-maximum suppression IoU (InsightFace's default).
-  public var nmsThreshold = 0.4
+  public let nmsThreshold = 0.4
 
   /// Loads `entry` (SHA-256 checked); a model without the layout is refused, naming the
   /// outputs it must have.

@@ -8,14 +8,14 @@ import Media
 /// strides 8, 16 and 32, outputs `cls_*`, `obj_*` (sigmoid), `bbox_*` (centre offsets in cells,
 /// log size) and `kps_*` (five points in cells). The frame is letterboxed into the model's
 /// square input, raw BGR 0–255.
-public final class YuNetDetector: FaceDetector, @unchecked Sendable {
+public final class YuNetDetector: FaceDetector, Sendable {
   /// The manifest entry.
   public let entry: ModelEntry
   private let model: LetterboxSession
   private let indices: [String: Int]
   private static let strides = [8, 16, 32]
   /// Non-maximum suppression IoU (OpenCV's default for YuNet).
-  public var nmsThreshold = 0.3
+  public let nmsThreshold = 0.3
 
   /// Loads `entry` (SHA-256 checked); a model without YuNet's outputs is refused with the list
   /// of outputs it must have.

@@ -2,6 +2,7 @@ import Artifacts
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// An error a job request gets before it is queued.
 public enum JobRequestError: Error, CustomStringConvertible {
@@ -24,19 +25,25 @@ public enum JobRequestError: Error, CustomStringConvertible {
 /// Runs jobs in the server process, at most `maxConcurrentJobs` at a time, each on its own
 /// thread (the stages are blocking code). Later jobs wait in order. Keeps the most recent
 /// `history` jobs for `GET /jobs`.
-public final class JobManager: @unchecked Sendable {
+public final class JobManager: Sendable {
   /// Jobs that may run at once.
   public let maxConcurrentJobs: Int
   /// Finished jobs kept for `GET /jobs` and `GET /jobs/{id}`.
   public let history: Int
   private let logger: Logger
-  private let lock = NSLock()
-  private var jobs: [String: Job] = [:]
-  private var order: [String] = []
-  private var waiting: [Job] = []
-  private var running = 0
-  private var nextNumber = 1
-  private let idle = NSCondition()
+
+  /// The jobs known, in submission order, and the queue, behind one lock.
+  private struct Queue {
+    var jobs: [String: Job] = [:]
+    var order: [String] = []
+    var waiting: [Job] = []
+    var running = 0
+    var nextNumber = 1
+  }
+
+  private let queue = Mutex(Queue())
+  /// Signalled each time a running job ends (shutdown waits on it).
+  private let jobEnded = NSCondition()
 
   /// A manager running up to `maxConcurrentJobs` jobs at once.
   public init(maxConcurrentJobs: Int = 1, history: Int = 100, logger: Logger) {
@@ -50,85 +57,100 @@ public final class JobManager: @unchecked Sendable {
   public func submit(
     kind: JobKind, episode: EpisodeID, work: @escaping @Sendable (Job) throws -> [String]
   ) throws -> Job {
-    lock.lock()
-    defer { lock.unlock() }
-    if let existing = order.lazy.compactMap({ self.jobs[$0] }).first(where: {
-      $0.kind == kind && $0.episode == episode && !$0.state.isFinal
-    }) {
-      throw JobRequestError.conflict(jobID: existing.id)
+    let (job, started) = try queue.withLock { queue in
+      if let existing = queue.order.compactMap({ queue.jobs[$0] }).first(where: {
+        $0.kind == kind && $0.episode == episode && !$0.state.isFinal
+      }) {
+        throw JobRequestError.conflict(jobID: existing.id)
+      }
+      let job = Job(
+        id: String(format: "job-%06d", queue.nextNumber), kind: kind, episode: episode,
+        work: work)
+      queue.nextNumber += 1
+      queue.jobs[job.id] = job
+      queue.order.append(job.id)
+      trimHistory(&queue)
+      queue.waiting.append(job)
+      return (job, takeStartable(&queue))
     }
-    let job = Job(
-      id: String(format: "job-%06d", nextNumber), kind: kind, episode: episode, work: work)
-    nextNumber += 1
-    jobs[job.id] = job
-    order.append(job.id)
-    trimHistory()
-    waiting.append(job)
-    startWaiting()
+    for job in started { start(job) }
     return job
   }
 
   /// The job with `id`.
-  public func job(_ id: String) -> Job? { lock.withLock { jobs[id] } }
+  public func job(_ id: String) -> Job? { queue.withLock { $0.jobs[id] } }
 
   /// The most recent jobs, newest first.
   public func recent(limit: Int = 50) -> [Job] {
-    lock.withLock { order.suffix(max(0, limit)).reversed().compactMap { jobs[$0] } }
+    queue.withLock { queue in
+      queue.order.suffix(max(0, limit)).reversed().compactMap { queue.jobs[$0] }
+    }
   }
 
   /// Asks a job to stop: a queued one ends at once, a running one at its next batch.
   public func cancel(_ id: String) -> Job? {
-    lock.lock()
-    guard let job = jobs[id] else {
-      lock.unlock()
-      return nil
+    let found: (job: Job, wasWaiting: Bool)? = queue.withLock { queue in
+      guard let job = queue.jobs[id] else { return nil }
+      job.requestCancel()
+      let wasWaiting = queue.waiting.contains { $0 === job }
+      queue.waiting.removeAll { $0 === job }
+      return (job, wasWaiting)
     }
-    job.requestCancel()
-    let wasWaiting = waiting.contains { $0 === job }
-    waiting.removeAll { $0 === job }
-    lock.unlock()
-    if wasWaiting {
-      job.finish(state: .cancelled, result: nil, summary: nil, error: "cancelled before it started")
+    guard let found else { return nil }
+    if found.wasWaiting {
+      found.job.finish(
+        state: .cancelled, result: nil, summary: nil, error: "cancelled before it started")
     }
-    return job
+    return found.job
   }
 
   /// Cancels every job and waits for the running ones to stop (graceful shutdown).
   public func shutdown() {
-    let all = lock.withLock { Array(jobs.keys) }
+    let all = queue.withLock { Array($0.jobs.keys) }
     for id in all { _ = cancel(id) }
-    idle.lock()
-    while lock.withLock({ running }) > 0 { _ = idle.wait(until: Date().addingTimeInterval(0.1)) }
-    idle.unlock()
+    // A job's thread lowers `running`, then signals under `jobEnded`'s lock: checking and
+    // waiting under that lock cannot miss the last signal.
+    jobEnded.lock()
+    while queue.withLock({ $0.running }) > 0 { jobEnded.wait() }
+    jobEnded.unlock()
   }
 
-  private func trimHistory() {
-    while order.count > history {
-      guard let index = order.firstIndex(where: { jobs[$0]?.state.isFinal ?? true }) else { break }
-      jobs.removeValue(forKey: order[index])
-      order.remove(at: index)
+  private func trimHistory(_ queue: inout Queue) {
+    while queue.order.count > history {
+      guard
+        let index = queue.order.firstIndex(where: { queue.jobs[$0]?.state.isFinal ?? true })
+      else { break }
+      queue.jobs.removeValue(forKey: queue.order[index])
+      queue.order.remove(at: index)
     }
   }
 
-  /// Starts waiting jobs while slots are free (called with the lock held).
-  private func startWaiting() {
-    while running < maxConcurrentJobs, !waiting.isEmpty {
-      let job = waiting.removeFirst()
-      running += 1
-      let thread = Thread { [self] in
-        execute(job)
-        lock.withLock {
-          running -= 1
-          startWaiting()
-        }
-        idle.lock()
-        idle.broadcast()
-        idle.unlock()
+  /// Takes the waiting jobs that free slots allow, counting them as running.
+  private func takeStartable(_ queue: inout Queue) -> [Job] {
+    var started: [Job] = []
+    while queue.running < maxConcurrentJobs, !queue.waiting.isEmpty {
+      started.append(queue.waiting.removeFirst())
+      queue.running += 1
+    }
+    return started
+  }
+
+  /// Runs `job` on a thread of its own; when it ends, the next waiting jobs start.
+  private func start(_ job: Job) {
+    let thread = Thread { [self] in
+      execute(job)
+      let next = queue.withLock { queue in
+        queue.running -= 1
+        return takeStartable(&queue)
       }
-      thread.name = "job \(job.id)"
-      thread.stackSize = 8 << 20
-      thread.start()
+      for job in next { start(job) }
+      jobEnded.lock()
+      jobEnded.broadcast()
+      jobEnded.unlock()
     }
+    thread.name = "job \(job.id)"
+    thread.stackSize = 8 << 20
+    thread.start()
   }
 
   private func execute(_ job: Job) {

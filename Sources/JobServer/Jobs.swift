@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Synchronization
 
 /// What a job runs.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
@@ -74,7 +75,7 @@ public struct JobSnapshot: Sendable, Codable, Equatable {
 
 /// One job: its state and its events, shared between the thread that runs it and the
 /// requests that watch it.
-public final class Job: @unchecked Sendable {
+public final class Job: Sendable {
   /// The job id.
   public let id: String
   /// What it runs.
@@ -85,15 +86,20 @@ public final class Job: @unchecked Sendable {
   public let createdAt: Date
   private let createdAtText: String
   let work: @Sendable (Job) throws -> [String]
-  private let lock = NSLock()
-  private var events: [JobEvent] = []
-  private var watchers: [UUID: AsyncStream<JobEvent>.Continuation] = [:]
-  private var currentState = JobState.queued
-  private var lastProgress: JSONValue?
-  private var resultPaths: [String]?
-  private var errorText: String?
-  private var cancelRequested = false
-  private var summaryValue: JSONValue?
+
+  /// Everything that changes while the job lives, behind one lock.
+  private struct State {
+    var events: [JobEvent] = []
+    var watchers: [UUID: AsyncStream<JobEvent>.Continuation] = [:]
+    var state = JobState.queued
+    var lastProgress: JSONValue?
+    var resultPaths: [String]?
+    var errorText: String?
+    var cancelRequested = false
+    var summary: JSONValue?
+  }
+
+  private let current = Mutex(State())
 
   init(
     id: String, kind: JobKind, episode: EpisodeID,
@@ -108,22 +114,22 @@ public final class Job: @unchecked Sendable {
   }
 
   /// The state now.
-  public var state: JobState { lock.withLock { currentState } }
+  public var state: JobState { current.withLock { $0.state } }
 
   /// Whether cancellation was asked for (the stage polls this between batches).
-  public var isCancelled: Bool { lock.withLock { cancelRequested } }
+  public var isCancelled: Bool { current.withLock { $0.cancelRequested } }
 
   /// Asks the job to stop; a queued job stops at once.
   func requestCancel() {
-    lock.withLock { cancelRequested = true }
+    current.withLock { $0.cancelRequested = true }
   }
 
   /// What `GET /jobs/{id}` returns.
   public func snapshot() -> JobSnapshot {
-    lock.withLock {
+    current.withLock {
       JobSnapshot(
-        jobID: id, kind: kind, epID: episode.rawValue, state: currentState,
-        progress: lastProgress, result: resultPaths, error: errorText,
+        jobID: id, kind: kind, epID: episode.rawValue, state: $0.state,
+        progress: $0.lastProgress, result: $0.resultPaths, error: $0.errorText,
         createdAt: createdAtText)
     }
   }
@@ -131,24 +137,24 @@ public final class Job: @unchecked Sendable {
   /// Records a progress object and sends it to every watcher.
   public func progress(_ object: [String: JSONValue]) {
     let value = JSONValue.object(object)
-    lock.withLock { lastProgress = value }
+    current.withLock { $0.lastProgress = value }
     append(name: "progress", object: object)
   }
 
-  func setRunning() { lock.withLock { currentState = .running } }
+  func setRunning() { current.withLock { $0.state = .running } }
 
   /// The closing summary the `done` event carries (set by the work).
   public var summary: JSONValue? {
-    get { lock.withLock { summaryValue } }
-    set { lock.withLock { summaryValue = newValue } }
+    get { current.withLock { $0.summary } }
+    set { current.withLock { $0.summary = newValue } }
   }
 
   /// Ends the job: `done` with the result, or `error`.
   func finish(state: JobState, result: [String]?, summary: JSONValue?, error: String?) {
-    lock.withLock {
-      currentState = state
-      resultPaths = result
-      errorText = error
+    current.withLock {
+      $0.state = state
+      $0.resultPaths = result
+      $0.errorText = error
     }
     if state == .succeeded {
       var object: [String: JSONValue] = [
@@ -168,13 +174,14 @@ public final class Job: @unchecked Sendable {
 
   private func append(name: String, object: [String: JSONValue]) {
     let data = JSONValue.object(object).compactJSON()
-    lock.lock()
-    let event = JobEvent(id: events.count + 1, name: name, data: data)
-    events.append(event)
-    let targets = Array(watchers.values)
-    let final = currentState.isFinal && name != "progress"
-    if final { watchers.removeAll() }
-    lock.unlock()
+    let (event, targets, final) = current.withLock { state in
+      let event = JobEvent(id: state.events.count + 1, name: name, data: data)
+      state.events.append(event)
+      let targets = Array(state.watchers.values)
+      let final = state.state.isFinal && name != "progress"
+      if final { state.watchers.removeAll() }
+      return (event, targets, final)
+    }
     for continuation in targets {
       continuation.yield(event)
       if final { continuation.finish() }
@@ -185,20 +192,21 @@ public final class Job: @unchecked Sendable {
   /// `error`.
   public func events(after lastEventID: Int) -> AsyncStream<JobEvent> {
     let (stream, continuation) = AsyncStream<JobEvent>.makeStream()
-    lock.lock()
-    for event in events where event.id > lastEventID { continuation.yield(event) }
-    if currentState.isFinal && events.last?.name != "progress" {
-      continuation.finish()
-    } else {
-      let key = UUID()
-      watchers[key] = continuation
-      continuation.onTermination = { [weak self] _ in
-        self?.lock.withLock { _ = self?.watchers.removeValue(forKey: key) }
+    current.withLock { state in
+      for event in state.events where event.id > lastEventID { continuation.yield(event) }
+      if state.state.isFinal && state.events.last?.name != "progress" {
+        continuation.finish()
+      } else {
+        let key = UUID()
+        state.watchers[key] = continuation
+        continuation.onTermination = { [weak self] _ in
+          self?.current.withLock { _ = $0.watchers.removeValue(forKey: key) }
+        }
       }
     }
-    lock.unlock()
     return stream
   }
+
 }
 
 extension JobSnapshot {
