@@ -7,10 +7,8 @@ public enum AtomicFile {
   /// its parents if needed) is written, fsynced and renamed onto `url`, then the directory is
   /// fsynced. On any failure the temporary file is removed and an existing `url` is untouched.
   public static func write(_ data: Data, to url: URL, displayPath: String? = nil) throws {
-    let name = displayPath ?? url.path
-    var file = try TemporaryFile(beside: url, displayPath: name)
+    var file = try TemporaryFile.sealed(data, beside: url, displayPath: displayPath ?? url.path)
     do {
-      try data.withUnsafeBytes { try file.write($0) }
       try file.commit()
     } catch {
       file.discard()
