@@ -59,10 +59,10 @@ public enum FaceHarvestServer {
       try faces(request, context: context, factory: factory, layout: layout)
     }
     router.get("/episodes/:ep/identities") { _, context in
-      jsonFile(context, named: "identities.json", at: layout.identities)
+      jsonFile(context, named: "identities.json", layout: layout, at: layout.identities)
     }
     router.get("/episodes/:ep/screentime") { _, context in
-      jsonFile(context, named: "screentime.json", at: layout.screentimeJSON)
+      jsonFile(context, named: "screentime.json", layout: layout, at: layout.screentimeJSON)
     }
     router.get("/episodes/:ep/crops/:track/:file") { _, context in
       let episode: EpisodeID
@@ -82,7 +82,7 @@ public enum FaceHarvestServer {
           "crops are crops/track-NNNNN/frame_NNNNNN.jpg (or probe_NNNNNN.jpg)")
       }
       let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
-      guard let data = FileManager.default.contents(atPath: url.path) else {
+      guard let data = contents(of: url, layout: layout, episode: episode) else {
         return problem(.notFound, "not found", "no crop \(track)/\(file) in \(episode)")
       }
       return Response(
@@ -164,20 +164,24 @@ public enum FaceHarvestServer {
     }
     let track = query.get("track_id").map { String($0) }
     let url = layout.faces(episode)
-    guard FileManager.default.fileExists(atPath: url.path) else {
+    let committed = CommittedArtifacts(layout: layout, episode: episode)
+    guard FileManager.default.fileExists(atPath: committed.resolve(url).path) else {
       return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
     }
     var rows: [JSONValue] = []
     var total = 0
     do {
-      try JSONLReader<JSONValue>(url: url, displayPath: layout.relativePath(url)).forEachRow {
-        _, row in
-        guard case .object(var fields) = row else { return }
-        if let track, fields["track_id"]?.stringValue != track { return }
-        total += 1
-        guard total > offset, rows.count < limit else { return }
-        fields["embedding"] = nil  // faces.npy holds them; rows stay small
-        rows.append(.object(fields))
+      try committed.read(url) { source in
+        (rows, total) = ([], 0)
+        try JSONLReader<JSONValue>(url: source, displayPath: layout.relativePath(url)).forEachRow {
+          _, row in
+          guard case .object(var fields) = row else { return }
+          if let track, fields["track_id"]?.stringValue != track { return }
+          total += 1
+          guard total > offset, rows.count < limit else { return }
+          fields["embedding"] = nil  // faces.npy holds them; rows stay small
+          rows.append(.object(fields))
+        }
       }
     } catch {
       // A damaged artifact on disk is the server's problem, said in JSON with file and line.
@@ -193,7 +197,8 @@ public enum FaceHarvestServer {
 
   /// The episode's JSON artifact at `url(episode)` as written; 404 when it is absent.
   static func jsonFile(
-    _ context: BasicRequestContext, named name: String, at url: (EpisodeID) -> URL
+    _ context: BasicRequestContext, named name: String, layout: DataLayout,
+    at url: (EpisodeID) -> URL
   ) -> Response {
     let episode: EpisodeID
     do {
@@ -201,12 +206,23 @@ public enum FaceHarvestServer {
     } catch {
       return problem(.badRequest, "invalid ep_id", "\(error)")
     }
-    guard let data = FileManager.default.contents(atPath: url(episode).path) else {
+    guard let data = contents(of: url(episode), layout: layout, episode: episode) else {
       return problem(.notFound, "not found", "\(episode) has no \(name)")
     }
     return Response(
       status: .ok, headers: [.contentType: "application/json"],
       body: .init(byteBuffer: ByteBuffer(bytes: data)))
+  }
+
+  /// The bytes of `url` as last committed (through the commit journal while a job commits, so
+  /// a reader never mixes two runs: docs/artifacts.md, "Commits"); nil when it is absent.
+  static func contents(of url: URL, layout: DataLayout, episode: EpisodeID) -> Data? {
+    try? CommittedArtifacts(layout: layout, episode: episode).read(url) { source in
+      guard let data = FileManager.default.contents(atPath: source.path) else {
+        throw ArtifactError.fileNotFound(path: layout.relativePath(url))
+      }
+      return data
+    }
   }
 
   static func eventStream(_ job: Job, after: Int) -> Response {

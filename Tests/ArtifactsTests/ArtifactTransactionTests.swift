@@ -258,6 +258,10 @@ struct ArtifactTransactionTests {
       }
       #expect(path == "manifests/ep-txn/.commit-journal.json")
       #expect(scene.leftovers() == before)
+      let report = ArtifactValidator(layout: scene.layout, episode: scene.episode).validate()
+      #expect(
+        report.violations.contains { $0.artifact == "manifests/ep-txn/.commit-journal.json" },
+        "\(report.violations)")
     }
     #expect(
       artifactError { try EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode) }?
@@ -283,5 +287,32 @@ struct ArtifactTransactionTests {
     }
     #expect(text == "new faces")
     #expect(reads.count == 2 && reads.last == faces)
+  }
+
+  @Test("validate reads an interrupted commit through its journal: faces.jsonl and faces.npy agree")
+  func validateThroughJournal() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    try EpisodeFixture.writeWithLibrary(to: directory.url)
+    let layout = DataLayout(root: directory.url)
+    let episode = try EpisodeID(EpisodeFixture.episode)
+    let faces = Array(EpisodeFixture.faceModels.prefix(2))
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "test")
+    let writer = try JSONLWriter<Face>(destination: layout.faces(episode))
+    try writer.write(contentsOf: faces)
+    try writer.stage(in: transaction)
+    try transaction.stage(
+      NPYMatrix(rowVectors: faces.map(\.embedding)), at: layout.facesNPY(episode))
+    // Killed after faces.jsonl was renamed in, before faces.npy was.
+    transaction.beforeStep = { if $0.index == 2 { throw SimulatedKill(index: 2) } }
+    #expect(throws: SimulatedKill(index: 2)) { try transaction.commit() }
+    let inPlace = try NPYMatrix.read(from: layout.facesNPY(episode))
+    #expect(try JSONLReader<Face>.readAll(from: layout.faces(episode)).count == 2)
+    #expect(inPlace.rows == 4)
+    let report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(report.violations.map(\.description) == [])
+    #expect(report.checked["embeds/\(EpisodeFixture.episode)/faces.npy"] == 2)
+    try EpisodeLeftovers.recover(layout: layout, episode: episode)
+    #expect(try NPYMatrix.read(from: layout.facesNPY(episode)).rows == 2)
   }
 }
