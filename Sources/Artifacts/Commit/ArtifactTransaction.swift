@@ -199,13 +199,16 @@ public final class ArtifactTransaction {
     return steps + removals
   }
 
-  /// fsyncs every staged folder's content, and every folder holding something staged.
+  /// fsyncs every staged folder's content, every folder holding something staged, and the
+  /// folder above each (an episode folder created by this run must survive too: a staged file
+  /// lost with it would read as already renamed when the journal is rolled forward).
   private func makeDurable() throws {
     for item in staged where item.isFolder {
       try FileIO.syncTree(item.source, displayPath: display(item.source))
     }
-    let parents = Set(staged.map { $0.source.deletingLastPathComponent().standardizedFileURL })
-    for parent in parents.sorted(by: { $0.path < $1.path }) {
+    let parents = staged.map { $0.source.deletingLastPathComponent().standardizedFileURL }
+    let folders = Set(parents + parents.map { $0.deletingLastPathComponent() })
+    for parent in folders.sorted(by: { $0.path < $1.path }) {
       try FileIO.syncDirectory(parent, displayPath: display(parent))
     }
   }
