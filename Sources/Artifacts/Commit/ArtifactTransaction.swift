@@ -148,19 +148,7 @@ public final class ArtifactTransaction {
     let journal = CommitJournal(
       epID: episode.rawValue, purpose: purpose,
       createdAt: ArtifactTimestamp.string(from: Date()), steps: steps())
-    var journalFile: TemporaryFile?
-    do {
-      try makeDurable()
-      journalFile = try journal.stage(layout: layout, episode: episode)
-      try point(CommitStep(index: 0, action: .publishJournal))
-      try journalFile?.commit()
-    } catch {
-      if state == .staging {
-        journalFile?.discard()
-        discard()
-      }
-      throw error
-    }
+    try publish(journal)
     do {
       try journal.finish(layout: layout, episode: episode, point: point)
       state = .committed
@@ -182,6 +170,24 @@ public final class ArtifactTransaction {
   }
 
   // MARK: Internals
+
+  /// Makes everything staged durable, then publishes `journal`: the commit point. On a failure
+  /// (not a hook's stop) the staging and the unpublished journal are removed.
+  private func publish(_ journal: CommitJournal) throws {
+    var journalFile: TemporaryFile?
+    do {
+      try makeDurable()
+      journalFile = try journal.stage(layout: layout, episode: episode)
+      try point(CommitStep(index: 0, action: .publishJournal))
+      try journalFile?.commit()
+    } catch {
+      if state == .staging {
+        journalFile?.discard()
+        discard()
+      }
+      throw error
+    }
+  }
 
   /// The journal's steps: files renamed, then each folder moved aside and its staged one renamed
   /// in, then the old folders removed.
