@@ -31,6 +31,15 @@ public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, 
   case writerClosed(path: String)
   /// Another writer holds the episode's lock (`EpisodeLock`).
   case episodeLocked(episode: String, holder: String, lockFile: String)
+  /// A commit journal that cannot be read or followed (docs/artifacts.md, "Commits"): the
+  /// interrupted commit can be neither finished nor rolled back without a person looking.
+  case damagedJournal(path: String, reason: String)
+  /// An `ArtifactTransaction` used wrongly (a destination outside the episode, staged twice, or
+  /// a transaction already committed).
+  case transaction(episode: String, reason: String)
+  /// A commit whose journal was published but whose step `step` failed: the new artifacts are
+  /// what readers see, and the next writer of the episode finishes the commit.
+  case commitUnfinished(episode: String, step: String, reason: String)
 
   /// A one-line message naming the file, line and field involved.
   public var description: String {
@@ -59,6 +68,15 @@ public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, 
     case .episodeLocked(let episode, let holder, let lockFile):
       return "episode \(episode) is being written by \(holder); one writer at a time, try again "
         + "when it has finished (\(lockFile))"
+    case .damagedJournal(let path, let reason):
+      return "\(path): the journal of an interrupted commit cannot be followed (\(reason)); the "
+        + "files are as the killed writer left them: check them, then delete the journal to roll "
+        + "the commit back"
+    case .transaction(let episode, let reason):
+      return "commit of \(episode): \(reason)"
+    case .commitUnfinished(let episode, let step, let reason):
+      return "commit of \(episode) stopped at \(step): \(reason); the new artifacts are "
+        + "committed (readers see them) and the next writer of the episode finishes the commit"
     }
   }
 

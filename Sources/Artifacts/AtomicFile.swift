@@ -1,45 +1,19 @@
 import Foundation
 
 /// Whole-file writes that never leave a partial or damaged file behind, and single-document
-/// JSON reads with errors that name the file and field.
+/// JSON reads with errors that name the file and field. Several files that belong together are
+/// replaced by an `ArtifactTransaction` instead.
 public enum AtomicFile {
   /// Writes `data` to `url` atomically: a temporary file in the same directory (created with
   /// its parents if needed) is written, fsynced and renamed onto `url`, then the directory is
   /// fsynced. On any failure the temporary file is removed and an existing `url` is untouched.
   public static func write(_ data: Data, to url: URL, displayPath: String? = nil) throws {
-    let name = displayPath ?? url.path
-    var file = try TemporaryFile(beside: url, displayPath: name)
+    var file = try TemporaryFile.sealed(data, beside: url, displayPath: displayPath ?? url.path)
     do {
-      try data.withUnsafeBytes { try file.write($0) }
       try file.commit()
     } catch {
       file.discard()
       throw error
-    }
-  }
-
-  /// Writes several files that belong together: each goes to a temporary file beside its
-  /// destination, and all are written and fsynced before the first is renamed into place. A
-  /// failure before the renames replaces nothing; only a failing rename itself (after the
-  /// earlier ones) can leave the files from two runs side by side.
-  public static func write(_ files: [(data: Data, url: URL, displayPath: String)]) throws {
-    var staged: [TemporaryFile] = []
-    defer {
-      for index in staged.indices { staged[index].discard() }
-    }
-    for file in files {
-      staged.append(try TemporaryFile(beside: file.url, displayPath: file.displayPath))
-      try file.data.withUnsafeBytes { try staged[staged.count - 1].write($0) }
-    }
-    for file in staged { try FileIO.sync(file.descriptor, displayPath: file.displayPath) }
-    while !staged.isEmpty {
-      var file = staged.removeFirst()
-      do {
-        try file.commit()
-      } catch {
-        file.discard()
-        throw error
-      }
     }
   }
 

@@ -184,6 +184,11 @@ public struct DataLayout: Hashable, Sendable {
     framesDir(episode).appendingPathComponent("crops_debug.jsonl")
   }
 
+  /// `frames/{ep_id}/thumbs/`: one folder per identity.
+  public func thumbsDir(_ episode: EpisodeID) -> URL {
+    framesDir(episode).appendingPathComponent("thumbs", isDirectory: true)
+  }
+
   /// `frames/{ep_id}/thumbs/{identity_id}/rep.jpg`.
   public func identityThumb(_ episode: EpisodeID, identityID: String) -> URL {
     framesDir(episode).appendingPathComponent(

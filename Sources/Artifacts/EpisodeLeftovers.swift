@@ -1,38 +1,56 @@
 import Foundation
 
 /// What a killed writer of an episode can leave behind, and how the next writer (holding the
-/// episode's lock, so no other writer is running) cleans it up (docs/artifacts.md, "Leftovers of
-/// a killed run"):
-/// - temporary files `.{name}.tmp-XXXXXXXX` beside artifacts: removed (their destination was
-///   never replaced, or already was);
-/// - `frames/{ep_id}/crops` missing: the harvest was killed between moving the old crops aside
-///   and moving the new ones in, after `faces.jsonl` was committed; the newest
-///   `.crops-staging-*` older than `faces.jsonl` (the new crops) is moved in, or, with none, the
-///   newest `.crops-old-*`;
-/// - every other `.crops-staging-*` and `.crops-old-*`: removed.
+/// episode's lock, so no other writer is running) deals with it (docs/artifacts.md, "Commits"):
+/// - a commit journal `manifests/{ep_id}/.commit-journal.json`: the commit happened; its steps
+///   are performed again (each skips itself when done) and the journal is removed;
+/// - then, with no journal left, every staged leftover in the episode's `manifests/`, `embeds/`,
+///   `analytics/` and `frames/` folders is removed: temporary files `.{name}.tmp-XXXXXXXX` (an
+///   unpublished journal's too) and folders `.{name}-staging-{uuid}` / `.{name}-old-{uuid}`;
+/// - a `crops/` or `thumbs/` folder missing beside a `.{name}-old-*` folder can only come from
+///   a writer older than the journal (which renamed the old folder aside before it had
+///   committed): the old folder is moved back.
 public enum EpisodeLeftovers {
-  /// Cleans up after a killed writer; returns what it removed or restored, relative to the data
-  /// root. Call it only while holding the episode's `EpisodeLock`.
+  /// Finishes or rolls back what a killed writer left; returns what it did, paths relative to
+  /// the data root. Call it only while holding the episode's `EpisodeLock`.
+  ///
+  /// - Parameter beforeStep: called before each point of a finished commit (tests simulate a
+  ///   kill during recovery with it).
+  /// - Throws: `ArtifactError.damagedJournal` for a journal that cannot be followed (nothing is
+  ///   touched), `ArtifactError.io` when a step fails (the journal stays for the next try).
   @discardableResult
-  public static func recover(layout: DataLayout, episode: EpisodeID) -> [String] {
-    let restore = restoreCrops(layout: layout, episode: episode)
-    var done = restore.done
-    let manager = FileManager.default
-    // After a restore that failed, the .crops-* folders are the only copies: they are kept.
-    let keepCropFolders = restore.failed
+  public static func recover(
+    layout: DataLayout, episode: EpisodeID,
+    beforeStep: ArtifactTransaction.StepHook? = nil
+  ) throws -> [String] {
+    var done: [String] = []
+    if let journal = try CommitJournal.load(layout: layout, episode: episode) {
+      try journal.finish(layout: layout, episode: episode) { try beforeStep?($0) }
+      done.append(
+        "finished the interrupted commit of \(journal.purpose) (\(journal.steps.count) steps)")
+    }
+    done += restoreFolders(layout: layout, episode: episode)
+    done += removeStaged(layout: layout, episode: episode)
+    return done
+  }
+
+  /// Names a staged leftover: `.x.tmp-…`, `.x-staging-…`, `.x-old-…`.
+  static func isStaged(_ name: String) -> Bool {
+    name.hasPrefix(".")
+      && (name.contains(".tmp-") || name.contains("-staging-") || name.contains("-old-"))
+  }
+
+  private static func removeStaged(layout: DataLayout, episode: EpisodeID) -> [String] {
     let folders = [
       layout.manifestsDir(episode), layout.embedsDir(episode), layout.analyticsDir(episode),
       layout.framesDir(episode),
     ]
+    var done: [String] = []
     for folder in folders {
-      for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
-      where name.hasPrefix(".")
-        && (name.contains(".tmp-")
-          || (!keepCropFolders
-            && (name.hasPrefix(".crops-staging-") || name.hasPrefix(".crops-old-"))))
-      {
+      for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+      where isStaged(name) {
         let url = folder.appendingPathComponent(name)
-        if (try? manager.removeItem(at: url)) != nil {
+        if (try? FileManager.default.removeItem(at: url)) != nil {
           done.append("removed " + layout.relativePath(url))
         }
       }
@@ -40,30 +58,21 @@ public enum EpisodeLeftovers {
     return done
   }
 
-  /// Moves the newest staged (else the newest old) crops folder in when `crops/` is missing.
-  private static func restoreCrops(layout: DataLayout, episode: EpisodeID) -> (
-    done: [String], failed: Bool
-  ) {
-    let manager = FileManager.default
-    let crops = layout.cropsDir(episode)
-    guard !manager.fileExists(atPath: crops.path) else { return ([], false) }
+  /// Moves `.crops-old-*` (`.thumbs-old-*`) back when `crops/` (`thumbs/`) is missing.
+  private static func restoreFolders(layout: DataLayout, episode: EpisodeID) -> [String] {
     let frames = layout.framesDir(episode)
-    let names = (try? manager.contentsOfDirectory(atPath: frames.path)) ?? []
-    func newest(_ prefix: String) -> URL? {
-      names.filter { $0.hasPrefix(prefix) }.map { frames.appendingPathComponent($0) }
-        .max { modified($0) < modified($1) }
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: frames.path)) ?? [])
+      .sorted()
+    var done: [String] = []
+    for folder in ["crops", "thumbs"] {
+      let live = frames.appendingPathComponent(folder)
+      guard !FileIO.exists(live),
+        let old = names.first(where: { $0.hasPrefix(".\(folder)-old-") }),
+        (try? FileIO.rename(frames.appendingPathComponent(old), to: live, displayPath: folder))
+          != nil
+      else { continue }
+      done.append("restored \(layout.relativePath(live)) from \(old)")
     }
-    // Staged crops were committed with faces.jsonl only if faces.jsonl is newer than them (a
-    // run killed before its commit leaves staged crops that no faces.jsonl names).
-    let facesDate = modified(layout.faces(episode))
-    let staged = newest(".crops-staging-").flatMap { modified($0) <= facesDate ? $0 : nil }
-    guard let source = staged ?? newest(".crops-old-") else { return ([], false) }
-    guard (try? manager.moveItem(at: source, to: crops)) != nil else { return ([], true) }
-    return (["restored \(layout.relativePath(crops)) from \(source.lastPathComponent)"], false)
-  }
-
-  private static func modified(_ url: URL) -> Date {
-    ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date)
-      ?? .distantPast
+    return done
   }
 }

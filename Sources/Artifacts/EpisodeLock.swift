@@ -13,7 +13,7 @@ import Foundation
 /// with the holder's description (process, host, what it runs, since when), which the holder
 /// writes into the file. Readers (`validate`, the server's reading routes) never take it. The
 /// lock goes with its process, so a killed writer leaves no stale lock behind; the next writer
-/// cleans up its leftovers (`EpisodeLeftovers`).
+/// finishes or rolls back its commit (`EpisodeLeftovers`).
 public final class EpisodeLock {
   /// The lock file.
   public let url: URL
@@ -32,7 +32,8 @@ public final class EpisodeLock {
   }
 
   /// Takes the episode's lock for `purpose` (for example `episode-run --faces-embed`), or throws
-  /// `ArtifactError.episodeLocked` naming the holder when another writer has it.
+  /// `ArtifactError.episodeLocked` naming the holder when another writer has it. Then deals with
+  /// what a killed writer left (`EpisodeLeftovers.recover`, whose errors it throws).
   public static func acquire(layout: DataLayout, episode: EpisodeID, purpose: String) throws
     -> EpisodeLock
   {
@@ -59,8 +60,8 @@ public final class EpisodeLock {
     }
     let lock = EpisodeLock(url: url, descriptor: descriptor)
     lock.describe(purpose)
-    // No other writer runs now: what one left behind when it was killed can go.
-    EpisodeLeftovers.recover(layout: layout, episode: episode)
+    // No other writer runs now: a killed one's commit is finished, or its staging removed.
+    try EpisodeLeftovers.recover(layout: layout, episode: episode)
     return lock
   }
 

@@ -31,8 +31,8 @@ public enum CleanupAction: String, Sendable, CaseIterable, Codable {
 }
 
 /// The clean-up pass (`episode-run --cleanup`): `split_tracks`, `reembed`, `recluster`, then
-/// `cleanup_report.json`. Each action replaces its artifacts atomically, so a failure leaves
-/// a consistent episode: the actions before it applied, the rest not.
+/// `cleanup_report.json`. Each action commits its artifacts in one `ArtifactTransaction`, so a
+/// failure or a kill leaves a consistent episode: the actions before it applied, the rest not.
 public final class EpisodeCleanup {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -145,6 +145,56 @@ public final class EpisodeCleanup {
   }
 
   // MARK: split_tracks
+
+  /// Commits what `split_tracks` changed, all at once (docs/artifacts.md, "Commits"):
+  /// detections, tracks, faces, identities with their screen time, and the crops folder with
+  /// the split tracks' crops moved (the rest hard-linked, not copied).
+  private func commitSplit(
+    detections: [Detection], tracks: [Track], faces: [Face], identities: IdentitiesDocument?,
+    cropMoves: [(from: String, to: String)]
+  ) throws {
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "split_tracks")
+    try stageRows(detections, at: layout.detections(episode), in: transaction)
+    try stageRows(tracks, at: layout.tracks(episode), in: transaction)
+    try stageRows(faces, at: layout.faces(episode), in: transaction)
+    if let identities {
+      try transaction.stageJSON(identities, at: layout.identities(episode))
+      try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger)
+        .stage(identities, tracks: tracks, in: transaction)
+    }
+    if !cropMoves.isEmpty {
+      let staged = try transaction.stageFolder(replacing: layout.cropsDir(episode)) { _ in true }
+      for move in cropMoves { try moveCrop(move.from, to: move.to, in: staged) }
+    }
+    try transaction.commit()
+  }
+
+  private func stageRows<Row: Encodable>(
+    _ rows: [Row], at url: URL, in transaction: ArtifactTransaction
+  ) throws {
+    let writer = try JSONLWriter<Row>(destination: url, displayPath: layout.relativePath(url))
+    try writer.write(contentsOf: rows)
+    try writer.stage(in: transaction)
+  }
+
+  /// Moves the crop at `from` to `to` (both `crops/…` paths) inside the staged crops folder,
+  /// removing the folder it leaves empty.
+  private func moveCrop(_ from: String, to: String, in staged: URL) throws {
+    let prefix = "crops/"
+    guard from.hasPrefix(prefix), to.hasPrefix(prefix) else { return }
+    let manager = FileManager.default
+    let source = staged.appendingPathComponent(String(from.dropFirst(prefix.count)))
+    guard manager.fileExists(atPath: source.path) else { return }
+    let target = staged.appendingPathComponent(String(to.dropFirst(prefix.count)))
+    try manager.createDirectory(
+      at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try? manager.removeItem(at: target)
+    try manager.moveItem(at: source, to: target)
+    let folder = source.deletingLastPathComponent()
+    if (try? manager.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+      try? manager.removeItem(at: folder)
+    }
+  }
 
   /// Where one track's faces switch from one person to another, if they do: the first frame of
   /// the second person.
@@ -271,35 +321,16 @@ public final class EpisodeCleanup {
     }
 
     // Faces: relabelled, crops moved to the new track's folder.
-    var moves: [(from: URL, to: URL)] = []
+    var moves: [(from: String, to: String)] = []
     for index in faces.indices where newIDs[faces[index].trackID] != nil {
       let id = renamed(faces[index].trackID, frame: faces[index].frameIndex)
       if !faces[index].cropPath.isEmpty {
         let path = DataLayout.cropRelativePath(trackID: id, frameIndex: faces[index].frameIndex)
-        moves.append(
-          (
-            layout.framesDir(episode).appendingPathComponent(faces[index].cropPath),
-            layout.framesDir(episode).appendingPathComponent(path)
-          ))
+        moves.append((faces[index].cropPath, path))
         faces[index].cropPath = path
       }
       faces[index].trackID = id
     }
-    for move in moves where FileManager.default.fileExists(atPath: move.from.path) {
-      try FileManager.default.createDirectory(
-        at: move.to.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try? FileManager.default.removeItem(at: move.to)
-      try FileManager.default.copyItem(at: move.from, to: move.to)
-    }
-    let detectionsWriter = try JSONLWriter<Detection>(
-      destination: detectionsURL, displayPath: layout.relativePath(detectionsURL))
-    try detectionsWriter.write(contentsOf: detections)
-    let tracksWriter = try JSONLWriter<Track>(
-      destination: tracksURL, displayPath: layout.relativePath(tracksURL))
-    try tracksWriter.write(contentsOf: newTracks)
-    let facesWriter = try JSONLWriter<Face>(
-      destination: facesURL, displayPath: layout.relativePath(facesURL))
-    try facesWriter.write(contentsOf: faces)
     // identities.json: a split track's identity now holds both halves (recluster separates them).
     if var document = identities {
       let timestamp = ArtifactTimestamp.string(from: now())
@@ -314,22 +345,9 @@ public final class EpisodeCleanup {
       }
       identities = document
     }
-    try detectionsWriter.commit()
-    try tracksWriter.commit()
-    try facesWriter.commit()
-    if let identities {
-      try AtomicFile.writeJSON(
-        identities, to: identitiesURL, displayPath: layout.relativePath(identitiesURL))
-      try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger).write()
-    }
-    for move in moves { try? FileManager.default.removeItem(at: move.from) }
-    for old in newIDs.keys {
-      let folder = layout.cropsDir(episode).appendingPathComponent(old)
-      if let left = try? FileManager.default.contentsOfDirectory(atPath: folder.path), left.isEmpty
-      {
-        try? FileManager.default.removeItem(at: folder)
-      }
-    }
+    try commitSplit(
+      detections: detections, tracks: newTracks, faces: faces, identities: identities,
+      cropMoves: moves)
     logger.info(
       "split tracks", metadata: ["tracks": "\(splits.keys.sorted().joined(separator: ","))"])
     return SplitTracksSummary(

@@ -87,8 +87,9 @@ public enum DetectTrackError: Error, CustomStringConvertible, LocalizedError {
 /// `tracks.jsonl` (track_v1), `shots.jsonl` (shot_v1) and `track_metrics.json`.
 ///
 /// Decoding runs on its own thread ahead of detection (a bounded queue between them). Nothing
-/// replaces an existing artifact until the whole video is processed; each file is then renamed
-/// into place, so a failed or cancelled run leaves the previous artifacts untouched.
+/// replaces an existing artifact until the whole video is processed; the four files are then
+/// committed by one `ArtifactTransaction`, so a failed, cancelled or killed run leaves the
+/// previous four or the new four, never a mix.
 public final class DetectTrackStage {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -329,7 +330,7 @@ public final class DetectTrackStage {
         path: videoURL.path, decoded: counts.total, declared: declared)
     }
 
-    // Write: tracks, shots and metrics first to temporary files, then everything into place.
+    // Write: tracks, shots and metrics to temporary files, then all four committed together.
     // A trailing frame the decoder skipped is dated from the last one it delivered.
     let lastFrameSeconds = FrameTime(index: counts.framesSeen - 1, timestamp: counts.lastTimestamp)
       .time(of: counts.total - 1, frameSeconds: frameSeconds)
@@ -363,12 +364,14 @@ public final class DetectTrackStage {
       detector: modelID, device: "cpu")
     let metrics = builder.metrics(tracks)
     let detectionRows = detectionsWriter.rowsWritten
-    try detectionsWriter.commit()
-    try tracksWriter.commit()
-    try shotsWriter.commit()
-    try AtomicFile.writeJSON(
-      metrics, to: layout.trackMetrics(episode),
-      displayPath: layout.relativePath(layout.trackMetrics(episode)))
+    // One commit: a kill leaves the old four files or the new four (docs/artifacts.md,
+    // "Commits").
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "detect-track")
+    try detectionsWriter.stage(in: transaction)
+    try tracksWriter.stage(in: transaction)
+    try shotsWriter.stage(in: transaction)
+    try transaction.stageJSON(metrics, at: layout.trackMetrics(episode))
+    try transaction.commit()
     if warnsAboutStaleFaces, FileManager.default.fileExists(atPath: layout.faces(episode).path) {
       logger.warning(
         "faces.jsonl was made from the previous tracks: run --faces-embed again",

@@ -71,9 +71,13 @@ struct ShowIdentities: ParsableCommand {
 
   func run() throws {
     let layout = episode.layout()
-    let url = layout.identities(try episode.episodeID())
-    let document = try AtomicFile.readJSON(
-      IdentitiesDocument.self, from: url, displayPath: layout.relativePath(url))
+    let episodeID = try episode.episodeID()
+    let url = layout.identities(episodeID)
+    // A reader: no lock, so through the commit journal (docs/artifacts.md, "Commits").
+    let document = try CommittedArtifacts(layout: layout, episode: episodeID).read(url) {
+      try AtomicFile.readJSON(
+        IdentitiesDocument.self, from: $0, displayPath: layout.relativePath(url))
+    }
     print(IdentitiesListing.text(document))
   }
 }

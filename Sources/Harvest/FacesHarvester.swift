@@ -12,9 +12,10 @@ import StagePipeline
 /// optional crops and `crops_debug.jsonl`.
 ///
 /// Decoding, cropping and inference run as three concurrent stages joined by bounded queues, so
-/// memory does not grow with the episode and neither core idles. Nothing is written until every
-/// face is processed; each artifact is then replaced atomically, so a failed or cancelled run
-/// leaves the previous artifacts untouched.
+/// memory does not grow with the episode and neither core idles. Nothing replaces an artifact
+/// until every face is processed; then one `ArtifactTransaction` commits every file and the
+/// crops folder together, so a failed, cancelled or killed run leaves the previous set or the
+/// new one, never a mix (docs/artifacts.md, "Commits").
 public final class FacesHarvester {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -114,18 +115,16 @@ public final class FacesHarvester {
         "rejected_before_decoding": "\(plan.rejected.count)", "model": "\(entry.name)",
       ])
 
-    // Staging for crops: swapped in only when the run succeeds.
-    let framesDir = layout.framesDir(episode)
-    let staging = framesDir.appendingPathComponent(".crops-staging-\(UUID().uuidString)")
-    if config.saveCrops {
-      try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-    }
-    defer { try? FileManager.default.removeItem(at: staging) }
+    // Everything the run writes, crops included, is staged in one transaction and committed at
+    // the end; a failed run's staging goes with the transaction (docs/artifacts.md, "Commits").
+    let transaction = ArtifactTransaction(
+      layout: layout, episode: episode, purpose: "faces harvest")
+    let staging =
+      config.saveCrops ? try transaction.stageFolder(replacing: layout.cropsDir(episode)) : nil
 
     let outcome = try runPipeline(
       plan: plan, decoder: decoder, embedder: embedder, embedderEntry: entry,
-      staging: config.saveCrops ? staging : nil, started: started, progress: progress,
-      isCancelled: isCancelled)
+      staging: staging, started: started, progress: progress, isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
 
     // Faces planned for frames the video does not have: none of them there (no needed frame
@@ -178,8 +177,8 @@ public final class FacesHarvester {
         elapsed: Date().timeIntervalSince(started)))
     let artifacts = try writeArtifacts(
       accepted: accepted, probes: probes, rejected: rejected, tracks: tracks,
-      embeddingWidth: try embedder.value().embeddingWidth,
-      staging: config.saveCrops ? staging : nil)
+      embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
+      transaction: transaction)
     let writeSeconds = Date().timeIntervalSince(writeStarted)
 
     var rejections: [String: Int] = [:]
@@ -575,39 +574,30 @@ public final class FacesHarvester {
 
   // MARK: - Artifacts
 
+  /// Stages `faces.jsonl`, `faces.npy`, the probe pair, `tracks.jsonl` (with `sample_thumbs`
+  /// when crops are saved) and `crops_debug.jsonl` beside the staged crops, then commits them
+  /// all at once.
   private func writeArtifacts(
     accepted: [GatedFace], probes: [GatedFace], rejected: [RejectedFace], tracks: [Track],
-    embeddingWidth: Int, staging: URL?
+    embeddingWidth: Int, staging: URL?, transaction: ArtifactTransaction
   ) throws -> [String] {
     let faces = Self.faceRows(accepted, firstNumber: 1, withCrops: staging != nil)
     // Probe faces number on after the accepted ones: a face_id is unique across both files.
     let probeRows = Self.faceRows(
       probes, firstNumber: accepted.count + 1, withCrops: staging != nil)
-    let facesURL = layout.faces(episode)
-    let npyURL = layout.facesNPY(episode)
-    let probesURL = layout.probeFaces(episode)
-    let probesNPYURL = layout.probeFacesNPY(episode)
-    try FileManager.default.createDirectory(
-      at: facesURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let writer = try JSONLWriter<Face>(
-      destination: facesURL, displayPath: layout.relativePath(facesURL))
-    try writer.write(contentsOf: faces)
-    let probesWriter = try JSONLWriter<Face>(
-      destination: probesURL, displayPath: layout.relativePath(probesURL))
-    try probesWriter.write(contentsOf: probeRows)
-    // Every file is complete on disk before any replaces its predecessor.
-    try NPYMatrix(rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding))
-      .write(to: npyURL, displayPath: layout.relativePath(npyURL))
-    try NPYMatrix(
-      rows: probeRows.count, columns: embeddingWidth, values: probeRows.flatMap(\.embedding)
-    ).write(to: probesNPYURL, displayPath: layout.relativePath(probesNPYURL))
-    try writer.commit()
-    try probesWriter.commit()
-    var written = [facesURL, npyURL, probesURL, probesNPYURL].map(layout.relativePath)
-
-    if let staging {
-      try swapCrops(from: staging)
-      written.append(layout.relativePath(layout.cropsDir(episode)))
+    for (rows, url) in [(faces, layout.faces(episode)), (probeRows, layout.probeFaces(episode))] {
+      let writer = try JSONLWriter<Face>(destination: url, displayPath: layout.relativePath(url))
+      try writer.write(contentsOf: rows)
+      try writer.stage(in: transaction)
+    }
+    try transaction.stage(
+      NPYMatrix(rows: faces.count, columns: embeddingWidth, values: faces.flatMap(\.embedding)),
+      at: layout.facesNPY(episode))
+    try transaction.stage(
+      NPYMatrix(
+        rows: probeRows.count, columns: embeddingWidth, values: probeRows.flatMap(\.embedding)),
+      at: layout.probeFacesNPY(episode))
+    if staging != nil {
       // tracks.jsonl lists each track's crops in frame order (a probe-only track's probes).
       let thumbs = Dictionary(
         grouping: (faces + probeRows).filter { !$0.cropPath.isEmpty }, by: \.trackID
@@ -619,33 +609,38 @@ public final class FacesHarvester {
         return track
       }
       let tracksURL = layout.tracks(episode)
-      try JSONLWriter<Track>.write(
-        updated, to: tracksURL, displayPath: layout.relativePath(tracksURL))
-      written.append(layout.relativePath(tracksURL))
+      let writer = try JSONLWriter<Track>(
+        destination: tracksURL, displayPath: layout.relativePath(tracksURL))
+      try writer.write(contentsOf: updated)
+      try writer.stage(in: transaction)
     }
+    if debugThumbs { try stageCropDebug(faces: faces, rejected: rejected, in: transaction) }
+    try transaction.commit()
+    return transaction.destinations.map(layout.relativePath)
+  }
 
-    if debugThumbs {
-      var entries = faces.map {
-        CropDebugEntry(
-          frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: $0.cropPath,
-          status: "success", qualityScore: $0.qualityScore, reason: nil)
-      }
-      entries += rejected.map {
-        CropDebugEntry(
-          frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
-          status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue)
-      }
-      entries.sort {
-        ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status)
-      }
-      let debugURL = layout.cropsDebug(episode)
-      try FileManager.default.createDirectory(
-        at: debugURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try JSONLWriter<CropDebugEntry>.write(
-        entries, to: debugURL, displayPath: layout.relativePath(debugURL))
-      written.append(layout.relativePath(debugURL))
+  /// Stages `crops_debug.jsonl`: every kept face and every rejection, in frame order.
+  private func stageCropDebug(
+    faces: [Face], rejected: [RejectedFace], in transaction: ArtifactTransaction
+  ) throws {
+    var entries = faces.map {
+      CropDebugEntry(
+        frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: $0.cropPath,
+        status: "success", qualityScore: $0.qualityScore, reason: nil)
     }
-    return written
+    entries += rejected.map {
+      CropDebugEntry(
+        frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
+        status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue)
+    }
+    entries.sort {
+      ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status)
+    }
+    let debugURL = layout.cropsDebug(episode)
+    let writer = try JSONLWriter<CropDebugEntry>(
+      destination: debugURL, displayPath: layout.relativePath(debugURL))
+    try writer.write(contentsOf: entries)
+    try writer.stage(in: transaction)
   }
 
   /// `faces.jsonl` rows for `gated`, numbered from `firstNumber`.
@@ -664,24 +659,5 @@ public final class FacesHarvester {
     face.isProbe
       ? DataLayout.probeCropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
       : DataLayout.cropRelativePath(trackID: face.trackID, frameIndex: face.frameIndex)
-  }
-
-  /// Replaces `frames/{ep_id}/crops` with the staged folder: rename the old one aside, rename the
-  /// new one in, delete the old one.
-  private func swapCrops(from staging: URL) throws {
-    let crops = layout.cropsDir(episode)
-    let manager = FileManager.default
-    let old = crops.deletingLastPathComponent().appendingPathComponent(
-      ".crops-old-\(UUID().uuidString)")
-    if manager.fileExists(atPath: crops.path) {
-      try manager.moveItem(at: crops, to: old)
-    }
-    do {
-      try manager.moveItem(at: staging, to: crops)
-    } catch {
-      if manager.fileExists(atPath: old.path) { try? manager.moveItem(at: old, to: crops) }
-      throw error
-    }
-    try? manager.removeItem(at: old)
   }
 }

@@ -99,9 +99,10 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
 
 /// Turns faces into people: pools each track's faces into one vector, clusters the tracks
 /// (agglomerative, cannot-link for tracks that share a frame), and writes
-/// `track_embeddings.npy` / `.jsonl`, `identities.json` and one representative thumbnail per
-/// identity. A previous `identities.json` is respected: locked identities are kept exactly,
-/// labels follow the faces they named, and identity ids stay where membership is unchanged.
+/// `track_embeddings.npy` / `.jsonl`, `identities.json`, one representative thumbnail per
+/// identity and screen time, all in one commit. A previous `identities.json` is respected:
+/// locked identities are kept exactly, labels follow the faces they named, and identity ids
+/// stay where membership is unchanged.
 public final class IdentityClusterer {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -261,29 +262,35 @@ public final class IdentityClusterer {
           unidentifiedTracks: unidentified)))
     let clustered = document.metadata.numTracks
 
-    // Thumbnails first (each file atomic), then the embeddings and identities.json.
-    try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).render(
-      identities, inputs: inputs, keep: Set(locked.map(\.identityID)))
+    // Thumbnails, embeddings, identities.json and screen time in one commit (docs/artifacts.md,
+    // "Commits"). Locked identities keep the thumbnail they have.
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "clustering")
+    let lockedIDs = Set(locked.map(\.identityID))
+    try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).stage(
+      identities,
+      rendering: identities.filter {
+        !lockedIDs.contains($0.identityID)
+          || !FileManager.default.fileExists(
+            atPath: layout.identityThumb(episode, identityID: $0.identityID).path)
+      }, inputs: inputs, in: transaction)
     let trackRows = inputs.trackOrder.compactMap { pooledByTrack[$0] }
-    let matrix = try NPYMatrix(
-      rowVectors: trackRows.map(\.vector), columns: inputs.embeddings.columns)
-    try matrix.write(
-      to: layout.trackEmbeddingsNPY(episode),
-      displayPath: layout.relativePath(layout.trackEmbeddingsNPY(episode)))
-    try JSONLWriter<TrackEmbeddingRow>.write(
-      trackRows.map {
+    try transaction.stage(
+      NPYMatrix(rowVectors: trackRows.map(\.vector), columns: inputs.embeddings.columns),
+      at: layout.trackEmbeddingsNPY(episode))
+    let index = try JSONLWriter<TrackEmbeddingRow>(
+      destination: layout.trackEmbeddingsIndex(episode),
+      displayPath: layout.relativePath(layout.trackEmbeddingsIndex(episode)))
+    try index.write(
+      contentsOf: trackRows.map {
         TrackEmbeddingRow(
           trackID: $0.trackID, numFaces: $0.numFaces, facesUsed: $0.facesUsed, spread: $0.spread,
           probe: inputs.facesByTrack[$0.trackID] == nil ? true : nil)
-      }, to: layout.trackEmbeddingsIndex(episode),
-      displayPath: layout.relativePath(layout.trackEmbeddingsIndex(episode)))
-    try AtomicFile.writeJSON(
-      document, to: layout.identities(episode),
-      displayPath: layout.relativePath(layout.identities(episode)))
-    ThumbnailRenderer(layout: layout, episode: episode, logger: logger).removeStale(
-      keeping: Set(identities.map(\.identityID)))
-
-    try ScreenTimeWriter(layout: layout, episode: episode, config: config, logger: logger).write()
+      })
+    try index.stage(in: transaction)
+    try transaction.stageJSON(document, at: layout.identities(episode))
+    try ScreenTimeWriter(layout: layout, episode: episode, config: config, logger: logger)
+      .stage(document, in: transaction)
+    try transaction.commit()
     return ClusterSummary(
       episode: episode.rawValue,
       identities: identities.map {

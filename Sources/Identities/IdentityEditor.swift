@@ -6,8 +6,9 @@ import Logging
 /// into its own identity. Every edit checks the file first (unknown tracks, a track in two
 /// identities), refuses to change a locked identity's tracks, refuses to put two tracks that
 /// share a frame into one identity (unless `force`), bumps `updated_at` of what it changed,
-/// recomputes embedding statistics and metadata, and writes the file atomically; then screen
-/// time is recomputed (docs/screentime.md).
+/// recomputes embedding statistics and metadata, and commits the file with the changed
+/// identities' thumbnails and the recomputed screen time (docs/screentime.md) in one
+/// `ArtifactTransaction`.
 public struct IdentityEditor {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -200,12 +201,24 @@ public struct IdentityEditor {
     }
     document.metadata = IdentityClusterer.metadata(
       document.identities, previous: document.metadata)
-    let renderer = ThumbnailRenderer(layout: layout, episode: episode, logger: logger)
-    try renderer.render(
-      document.identities.filter { changed.contains($0.identityID) }, inputs: inputs)
-    try AtomicFile.writeJSON(document, to: url, displayPath: path)
-    renderer.removeStale(keeping: Set(document.identities.map(\.identityID)))
-    try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger).write()
+    try commit(document, changed: changed, inputs: inputs)
+  }
+
+  /// Commits `document` with the thumbnails of the `changed` identities and screen time, all at
+  /// once (docs/artifacts.md, "Commits").
+  private func commit(_ document: IdentitiesDocument, changed: Set<String>, inputs: EpisodeFaces)
+    throws
+  {
+    let transaction = ArtifactTransaction(
+      layout: layout, episode: episode, purpose: "an identities edit")
+    try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).stage(
+      document.identities,
+      rendering: document.identities.filter { changed.contains($0.identityID) }, inputs: inputs,
+      in: transaction)
+    try transaction.stageJSON(document, at: layout.identities(episode))
+    try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger)
+      .stage(document, in: transaction)
+    try transaction.commit()
   }
 
   /// Pooled track vectors from `track_embeddings.npy` and its index.

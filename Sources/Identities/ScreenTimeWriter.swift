@@ -4,8 +4,8 @@ import Logging
 
 /// Writes `analytics/{ep_id}/screentime.json` and `screentime.csv` from the episode's
 /// `identities.json`, `tracks.jsonl`, `shots.jsonl` (when present) and timing
-/// (docs/screentime.md). Both files are complete on disk before either is renamed into place.
-/// `--cluster` and every edit of `identities.json` call it, so screen time follows identities.
+/// (docs/screentime.md). Both files are committed by one `ArtifactTransaction`, with the
+/// `identities.json` they follow when `--cluster`, an edit or the clean-up stages them.
 public struct ScreenTimeWriter {
   private let layout: DataLayout
   private let episode: EpisodeID
@@ -46,14 +46,28 @@ public struct ScreenTimeWriter {
       gapSeconds: previous?.gapSeconds ?? ClusterConfig().screentimeGapSeconds, logger: logger)
   }
 
-  /// Reads the inputs, computes the report and writes both files.
+  /// Reads the inputs, computes the report and writes both files in one commit.
   ///
   /// - Throws: `ScreenTimeError` for a missing input or an identity naming an unknown track;
   ///   `ArtifactError` naming the file, line and field for an unreadable one.
   @discardableResult
   public func write() throws -> ScreenTimeReport {
-    let document = try readIdentities()
-    let tracks = try readTracks()
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "screen time")
+    let report = try stage(readIdentities(), in: transaction)
+    try transaction.commit()
+    return report
+  }
+
+  /// Computes the report for `document` (the `identities.json` about to be committed) and
+  /// `tracks` (default: `tracks.jsonl` as it is) and stages both files in `transaction`, so
+  /// that screen time is committed with the identities it follows.
+  ///
+  /// - Throws: as `write()`.
+  @discardableResult
+  public func stage(
+    _ document: IdentitiesDocument, tracks: [Track]? = nil, in transaction: ArtifactTransaction
+  ) throws -> ScreenTimeReport {
+    let tracks = try tracks ?? readTracks()
     let shots = try layout.readShots(episode)
     let calculator = ScreenTimeCalculator(
       timing: try EpisodeTiming.load(layout: layout, episode: episode), gapSeconds: gapSeconds,
@@ -61,15 +75,8 @@ public struct ScreenTimeWriter {
     let (members, unidentified) = try pair(document, with: tracks)
     let report = calculator.report(
       episode: episode.rawValue, identities: members, unidentified: unidentified)
-    let jsonURL = layout.screentimeJSON(episode)
-    let csvURL = layout.screentimeCSV(episode)
-    try AtomicFile.write([
-      (
-        try AtomicFile.jsonData(report, displayPath: layout.relativePath(jsonURL)), jsonURL,
-        layout.relativePath(jsonURL)
-      ),
-      (Data(ScreenTimeCSV.text(report).utf8), csvURL, layout.relativePath(csvURL)),
-    ])
+    try transaction.stageJSON(report, at: layout.screentimeJSON(episode))
+    try transaction.stage(Data(ScreenTimeCSV.text(report).utf8), at: layout.screentimeCSV(episode))
     logger.info(
       "screen time",
       metadata: [

@@ -13,21 +13,47 @@ struct ThumbnailRenderer {
   let episode: EpisodeID
   let logger: Logger
 
-  /// Renders `identities`, except those in `keep` that already have a thumbnail.
-  func render(_ identities: [Identity], inputs: EpisodeFaces, keep: Set<String> = []) throws {
+  /// Stages `frames/{ep_id}/thumbs` for `identities` (the identities about to be committed) in
+  /// `transaction`: a new render for each of `rendering`, the current thumbnail (hard-linked)
+  /// for the others and wherever a render fails; thumbnails of identities no longer listed go
+  /// with the old folder. Nothing is staged when there is neither a render nor a folder.
+  func stage(
+    _ identities: [Identity], rendering: [Identity], inputs: EpisodeFaces,
+    in transaction: ArtifactTransaction
+  ) throws {
+    let rendered = try render(rendering, inputs: inputs)
+    let folder = layout.thumbsDir(episode)
+    guard !rendered.isEmpty || FileManager.default.fileExists(atPath: folder.path) else { return }
+    let listed = Set(identities.map { DataLayout.safeComponent($0.identityID) })
+    let staged = try transaction.stageFolder(replacing: folder) { relative in
+      listed.contains(String(relative.prefix { $0 != "/" }))
+    }
+    for (identityID, data) in rendered {
+      let relative = DataLayout.identityThumbRelativePath(identityID: identityID)
+      let url = staged.appendingPathComponent(String(relative.dropFirst("thumbs/".count)))
+      do {
+        try? FileManager.default.removeItem(at: url)  // the kept thumbnail, replaced
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+      } catch {
+        throw ArtifactError.io(
+          path: layout.relativePath(url), underlying: error.localizedDescription)
+      }
+    }
+  }
+
+  /// The representative thumbnail of each of `identities` that renders non-blank, as JPEG.
+  private func render(_ identities: [Identity], inputs: EpisodeFaces) throws -> [String: Data] {
     // The best faces of each identity, best first; the first that renders non-blank is used.
     var candidates: [String: [Int]] = [:]
     for identity in identities {
-      let thumb = layout.identityThumb(episode, identityID: identity.identityID)
-      if keep.contains(identity.identityID), FileManager.default.fileExists(atPath: thumb.path) {
-        continue
-      }
       let rows = identity.trackIDs.flatMap { inputs.definingRows($0) }
       candidates[identity.identityID] = rows.sorted {
         (inputs.faces[$0].qualityScore, -$0) > (inputs.faces[$1].qualityScore, -$1)
       }.prefix(3).map { $0 }
     }
-    guard !candidates.isEmpty else { return }
+    guard !candidates.isEmpty else { return [:] }
     let videoURL = layout.video(episode)
     guard FileManager.default.fileExists(atPath: videoURL.path) else {
       throw IdentitiesError.missingInput(path: videoURL.path, what: "video (for thumbnails)")
@@ -54,6 +80,7 @@ struct ThumbnailRenderer {
       }
       return true
     }
+    var best: [String: Data] = [:]
     for (identityID, rows) in candidates {
       guard let data = rows.indices.lazy.compactMap({ rendered["\(identityID)#\($0)"] }).first
       else {
@@ -61,21 +88,8 @@ struct ThumbnailRenderer {
           "no representative thumbnail could be rendered", metadata: ["identity": "\(identityID)"])
         continue
       }
-      let url = layout.identityThumb(episode, identityID: identityID)
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try AtomicFile.write(data, to: url, displayPath: layout.relativePath(url))
+      best[identityID] = data
     }
-  }
-
-  /// Removes thumbnails of identities not in `keeping`.
-  func removeStale(keeping: Set<String>) {
-    let folder = layout.framesDir(episode).appendingPathComponent("thumbs")
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-      return
-    }
-    for name in names where name.hasPrefix("identity-") && !keeping.contains(name) {
-      try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-    }
+    return best
   }
 }

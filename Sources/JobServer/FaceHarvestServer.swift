@@ -61,10 +61,12 @@ public enum FaceHarvestServer {
       try await faces(request, context: context, factory: factory, layout: layout)
     }
     router.get("/episodes/:ep/identities") { _, context in
-      try await jsonFile(context, named: "identities.json", at: layout.identities)
+      try await jsonFile(
+        context, named: "identities.json", layout: layout, at: layout.identities)
     }
     router.get("/episodes/:ep/screentime") { _, context in
-      try await jsonFile(context, named: "screentime.json", at: layout.screentimeJSON)
+      try await jsonFile(
+        context, named: "screentime.json", layout: layout, at: layout.screentimeJSON)
     }
     router.get("/episodes/:ep/crops/:track/:file") { _, context in
       try await crop(context, layout: layout)
@@ -154,14 +156,20 @@ public enum FaceHarvestServer {
     }
     let track = query.get("track_id").map { String($0) }
     let url = layout.faces(episode)
-    // The scan reads the file: on NIO's blocking-work pool, never on the event loop.
+    // The scan reads the file: on NIO's blocking-work pool, never on the event loop. It reads
+    // the last committed faces.jsonl, through the commit journal while a job commits
+    // (docs/artifacts.md, "Commits").
     return try await NIOThreadPool.singleton.runIfActive {
-      guard FileManager.default.fileExists(atPath: url.path) else {
+      let committed = CommittedArtifacts(layout: layout, episode: episode)
+      guard FileManager.default.fileExists(atPath: committed.resolve(url).path) else {
         return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
       }
       do {
-        let page = try FacesPage.read(
-          url, displayPath: layout.relativePath(url), track: track, offset: offset, limit: limit)
+        let page = try committed.read(url) { source in
+          try FacesPage.read(
+            source, displayPath: layout.relativePath(url), track: track, offset: offset,
+            limit: limit)
+        }
         return json(
           .ok,
           [
@@ -195,27 +203,36 @@ public enum FaceHarvestServer {
     }
     let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
     return try await fileResponse(
-      url, contentType: "image/jpeg", context: context,
+      url, of: episode, layout: layout, contentType: "image/jpeg", context: context,
       missing: "no crop \(track)/\(file) in \(episode)")
   }
 
-  /// The file at `url` streamed by Hummingbird's non-blocking file I/O; a JSON 404 saying
-  /// `missing` when it is absent.
+  /// The artifact at `url` as last committed (through the commit journal while a job commits,
+  /// so a reader never mixes two runs: docs/artifacts.md, "Commits"), streamed by Hummingbird's
+  /// non-blocking file I/O; a JSON 404 saying `missing` when it is absent.
   static func fileResponse(
-    _ url: URL, contentType: String, context: BasicRequestContext, missing: String
+    _ url: URL, of episode: EpisodeID, layout: DataLayout, contentType: String,
+    context: BasicRequestContext, missing: String
   ) async throws -> Response {
-    let body: ResponseBody
-    do {
-      body = try await FileIO().loadFile(path: url.path, context: context)
-    } catch let error as HTTPError where error.status == .notFound {
-      return problem(.notFound, "not found", missing)
+    let source = try await NIOThreadPool.singleton.runIfActive {
+      CommittedArtifacts(layout: layout, episode: episode).resolve(url)
     }
-    return Response(status: .ok, headers: [.contentType: contentType], body: body)
+    // A staged copy renamed in under us is read at its destination, which is then the new file.
+    for path in source == url ? [url] : [source, url] {
+      do {
+        let body = try await FileIO().loadFile(path: path.path, context: context)
+        return Response(status: .ok, headers: [.contentType: contentType], body: body)
+      } catch let error as HTTPError where error.status == .notFound {
+        continue
+      }
+    }
+    return problem(.notFound, "not found", missing)
   }
 
   /// The episode's JSON artifact at `url(episode)` as written; 404 when it is absent.
   static func jsonFile(
-    _ context: BasicRequestContext, named name: String, at url: (EpisodeID) -> URL
+    _ context: BasicRequestContext, named name: String, layout: DataLayout,
+    at url: (EpisodeID) -> URL
   ) async throws -> Response {
     let episode: EpisodeID
     do {
@@ -224,8 +241,8 @@ public enum FaceHarvestServer {
       return problem(.badRequest, "invalid ep_id", "\(error)")
     }
     return try await fileResponse(
-      url(episode), contentType: "application/json", context: context,
-      missing: "\(episode) has no \(name)")
+      url(episode), of: episode, layout: layout, contentType: "application/json",
+      context: context, missing: "\(episode) has no \(name)")
   }
 
   static func eventStream(_ job: Job, after: Int) -> Response {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import Artifacts
 
+/// `EpisodeLeftovers` without a journal (with one: `ArtifactTransactionTests`).
 @Suite("Leftovers of a killed run")
 struct EpisodeLeftoversTests {
   struct Scene {
@@ -20,19 +21,15 @@ struct EpisodeLeftoversTests {
       }
     }
 
-    /// A folder under `frames/` holding one marker file, modified at `age` seconds ago.
-    func folder(_ name: String, marker: String, age: TimeInterval) throws {
+    /// A folder under `frames/` holding one marker file.
+    func folder(_ name: String, marker: String) throws {
       let url = frames.appendingPathComponent(name)
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
       try Data(marker.utf8).write(to: url.appendingPathComponent("marker"))
-      try FileManager.default.setAttributes(
-        [.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: url.path)
     }
 
-    func file(_ url: URL, age: TimeInterval) throws {
+    func file(_ url: URL) throws {
       try Data("x\n".utf8).write(to: url)
-      try FileManager.default.setAttributes(
-        [.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: url.path)
     }
 
     var cropsMarker: String? {
@@ -47,30 +44,20 @@ struct EpisodeLeftoversTests {
     }
   }
 
-  @Test("killed between the crop renames after faces.jsonl was committed: the new crops go in")
-  func rollForward() throws {
+  @Test(
+    "no journal, crops/ missing beside old and staged crops (a writer older than the journal): the old crops come back"
+  )
+  func legacyRollBack() throws {
     let scene = try Scene()
     defer { scene.directory.cleanUp() }
-    try scene.folder(".crops-old-a", marker: "old", age: 300)
-    try scene.folder(".crops-staging-b", marker: "new", age: 60)
-    try scene.file(scene.layout.faces(scene.episode), age: 30)
+    try scene.folder(".crops-old-a", marker: "old")
+    try scene.folder(".crops-staging-b", marker: "new")
+    try scene.file(scene.layout.faces(scene.episode))
     try scene.file(
-      scene.layout.manifestsDir(scene.episode).appendingPathComponent(".faces.jsonl.tmp-1a2b3c4d"),
-      age: 10)
-    let done = EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
-    #expect(scene.cropsMarker == "new", "\(done)")
-    #expect(try scene.hidden().isEmpty)
-  }
-
-  @Test("staged crops that no committed faces.jsonl names are dropped; the old crops come back")
-  func rollBack() throws {
-    let scene = try Scene()
-    defer { scene.directory.cleanUp() }
-    try scene.folder(".crops-old-a", marker: "old", age: 300)
-    try scene.folder(".crops-staging-b", marker: "new", age: 60)
-    try scene.file(scene.layout.faces(scene.episode), age: 600)
-    EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
-    #expect(scene.cropsMarker == "old")
+      scene.layout.manifestsDir(scene.episode).appendingPathComponent(".faces.jsonl.tmp-1a2b3c4d"))
+    let done = try EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
+    #expect(scene.cropsMarker == "old", "\(done)")
+    #expect(done.first == "restored frames/ep-left/crops from .crops-old-a")
     #expect(try scene.hidden().isEmpty)
   }
 
@@ -78,13 +65,12 @@ struct EpisodeLeftoversTests {
   func onlyRemoved() throws {
     let scene = try Scene()
     defer { scene.directory.cleanUp() }
-    try scene.folder("crops", marker: "current", age: 100)
-    try scene.folder(".crops-old-a", marker: "old", age: 300)
-    try scene.folder(".crops-staging-b", marker: "new", age: 60)
+    try scene.folder("crops", marker: "current")
+    try scene.folder(".crops-old-a", marker: "old")
+    try scene.folder(".crops-staging-b", marker: "new")
     try scene.file(
-      scene.layout.embedsDir(scene.episode).appendingPathComponent(".faces.npy.tmp-9f8e7d6c"),
-      age: 10)
-    let done = EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
+      scene.layout.embedsDir(scene.episode).appendingPathComponent(".faces.npy.tmp-9f8e7d6c"))
+    let done = try EpisodeLeftovers.recover(layout: scene.layout, episode: scene.episode)
     #expect(done.count == 3, "\(done)")
     #expect(scene.cropsMarker == "current")
     #expect(try scene.hidden().isEmpty)

@@ -58,23 +58,31 @@ struct ScreenTimeFileTests {
     #expect(try JSONDecoder().decode(ScreenTimeReport.self, from: data) == report)
   }
 
-  @Test("AtomicFile.write of two files: both replaced; a failure on the second replaces neither")
+  @Test("a transaction of two files: both replaced; a failure staging the second replaces neither")
   func pairedWrite() throws {
     let directory = try TemporaryDirectory()
     defer { directory.cleanUp() }
-    let json = directory.file("analytics/ep/screentime.json")
-    let csv = directory.file("analytics/ep/screentime.csv")
-    try AtomicFile.write([(Data("1".utf8), json, "json"), (Data("2".utf8), csv, "csv")])
+    let layout = DataLayout(root: directory.url)
+    let episode = try EpisodeID("ep")
+    let json = layout.screentimeJSON(episode)
+    let csv = layout.screentimeCSV(episode)
+    let first = ArtifactTransaction(layout: layout, episode: episode, purpose: "test")
+    try first.stage(Data("1".utf8), at: json)
+    try first.stage(Data("2".utf8), at: csv)
+    try first.commit()
     #expect(try directory.listing("analytics/ep") == ["screentime.csv", "screentime.json"])
     // The second destination's folder is a file: its temporary file cannot be created.
-    try writeText("not a folder", to: directory.file("blocked"))
-    let blocked = directory.file("blocked/screentime.csv")
+    try writeText("not a folder", to: directory.file("analytics/ep/blocked"))
+    let second = ArtifactTransaction(layout: layout, episode: episode, purpose: "test")
+    try second.stage(Data("3".utf8), at: json)
     let error = artifactError {
-      try AtomicFile.write([(Data("3".utf8), json, "json"), (Data("4".utf8), blocked, "csv")])
+      try second.stage(Data("4".utf8), at: directory.file("analytics/ep/blocked/screentime.csv"))
     }
     #expect(error != nil)
+    second.discard()
     #expect(try String(contentsOf: json, encoding: .utf8) == "1")
-    #expect(try directory.listing("analytics/ep") == ["screentime.csv", "screentime.json"])
+    #expect(
+      try directory.listing("analytics/ep") == ["blocked", "screentime.csv", "screentime.json"])
   }
 
   @Test("pandas reads the CSV and the JSON back: names, labels and numbers intact")

@@ -3,9 +3,12 @@ import Foundation
 /// Runs the built `episode-run` executable the way a user does.
 struct EpisodeRunProcess {
   struct Outcome {
+    /// The exit status, or the signal number when `signalled`.
     let status: Int32
     let standardOutput: String
     let standardError: String
+    /// Whether a signal ended the process (`status` is then the signal).
+    var signalled = false
     var combined: String { standardOutput + standardError }
   }
 
@@ -69,7 +72,8 @@ struct EpisodeRunProcess {
     return Outcome(
       status: process.terminationStatus,
       standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
-      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+      standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self),
+      signalled: process.terminationReason == .uncaughtSignal)
   }
 
   /// A temporary data root with the sample episode's video (a symbolic link) and a fresh copy of

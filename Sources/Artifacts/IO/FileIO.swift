@@ -102,6 +102,58 @@ enum FileIO {
     }
   }
 
+  /// Whether something (a file, a folder, a dangling link) is at `url`; links are not followed.
+  static func exists(_ url: URL) -> Bool {
+    var status = stat()
+    return lstat(url.path, &status) == 0
+  }
+
+  /// Whether `url` is a regular file (links are not followed).
+  static func isRegularFile(_ url: URL) -> Bool {
+    var status = stat()
+    return lstat(url.path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+  }
+
+  /// Renames `source` onto `destination` (`rename(2)`: a file replaces a file atomically).
+  static func rename(_ source: URL, to destination: URL, displayPath: String) throws {
+    guard posixRename(source.path, destination.path) == 0 else {
+      let code = errno
+      throw ArtifactError.io(
+        path: displayPath,
+        underlying:
+          "cannot rename \(source.lastPathComponent) to \(destination.lastPathComponent): "
+          + errnoMessage(code))
+    }
+  }
+
+  /// fsyncs every file and folder under `folder`, and `folder` itself, so that what was written
+  /// into it survives a power cut once this returns.
+  static func syncTree(_ folder: URL, displayPath: String) throws {
+    guard let walk = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+    else {
+      throw ArtifactError.io(path: displayPath, underlying: "cannot list \(folder.path) to fsync")
+    }
+    var folders = [folder]
+    for case let url as URL in walk {
+      var status = stat()
+      guard lstat(url.path, &status) == 0 else { continue }
+      if status.st_mode & S_IFMT == S_IFDIR {
+        folders.append(url)
+      } else if status.st_mode & S_IFMT == S_IFREG {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+          let code = errno
+          throw ArtifactError.io(
+            path: displayPath, underlying: "cannot open \(url.path) to fsync: \(errnoMessage(code))"
+          )
+        }
+        defer { close(descriptor) }
+        try sync(descriptor, displayPath: displayPath)
+      }
+    }
+    for url in folders { try syncDirectory(url, displayPath: displayPath) }
+  }
+
   /// Reads a whole file; a missing file is `ArtifactError.fileNotFound`.
   static func readAll(_ url: URL, displayPath: String) throws -> Data {
     let descriptor = try openForReading(url, displayPath: displayPath)
@@ -117,6 +169,11 @@ enum FileIO {
 private func posixRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int
 {
   read(descriptor, buffer, count)
+}
+
+@inline(__always)
+private func posixRename(_ source: String, _ destination: String) -> Int32 {
+  rename(source, destination)
 }
 
 @inline(__always)
@@ -151,15 +208,38 @@ struct TemporaryFile {
     }
   }
 
+  /// A temporary file beside `destination` holding `data`, fsynced and closed (`seal()`);
+  /// nothing is left behind when this throws.
+  static func sealed(_ data: Data, beside destination: URL, displayPath: String) throws
+    -> TemporaryFile
+  {
+    var file = try TemporaryFile(beside: destination, displayPath: displayPath)
+    do {
+      try data.withUnsafeBytes { try file.write($0) }
+      try file.seal()
+    } catch {
+      file.discard()
+      throw error
+    }
+    return file
+  }
+
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     try FileIO.writeAll(descriptor, bytes, displayPath: displayPath)
   }
 
-  /// fsync, close, rename onto the destination, fsync the directory.
-  mutating func commit() throws {
+  /// fsync and close, leaving the file beside its destination (an `ArtifactTransaction`
+  /// renames it later). `discard()` still removes it.
+  mutating func seal() throws {
+    guard descriptor >= 0 else { return }
     try FileIO.sync(descriptor, displayPath: displayPath)
     close(descriptor)
     descriptor = -1
+  }
+
+  /// fsync, close (unless `seal()` did both), rename onto the destination, fsync the directory.
+  mutating func commit() throws {
+    try seal()
     guard rename(url.path, destination.path) == 0 else {
       let code = errno
       throw ArtifactError.io(

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes a JSON Lines artifact atomically: rows go to a temporary file beside the destination,
-/// and only `commit()` (flush, fsync, rename, fsync the directory) makes them visible.
+/// and only `commit()` (flush, fsync, rename, fsync the directory) makes them visible, or
+/// `stage(in:)` hands the file to an `ArtifactTransaction` that commits it with others.
 ///
 /// Dropping the writer or calling `abort()` without committing removes the temporary file and
 /// leaves any existing destination byte-for-byte untouched, so a failed run never leaves a
@@ -60,6 +61,23 @@ public final class JSONLWriter<Row: Encodable> {
     do {
       try flush()
       try file.commit()
+      self.file = nil
+    } catch {
+      file.discard()
+      self.file = nil
+      throw error
+    }
+  }
+
+  /// Flushes and fsyncs the file and hands it to `transaction`, which renames it onto the
+  /// destination when it commits (with the rest of its artifacts). After this the writer
+  /// accepts no more rows; on a throw the file is removed.
+  public func stage(in transaction: ArtifactTransaction) throws {
+    guard var file else { throw ArtifactError.writerClosed(path: displayPath) }
+    do {
+      try flush()
+      try file.seal()
+      try transaction.adopt(file)
       self.file = nil
     } catch {
       file.discard()

@@ -12,7 +12,9 @@ import Logging
 /// frame inside the track's span), a track in at most one identity, and `faces.npy` row i equal
 /// to line i of `faces.jsonl`. Missing artifacts are listed as absent, except that
 /// `faces.jsonl` and `faces.npy` need each other, and tracks must exist when anything refers to
-/// them. Malformed lines become violations; `validate` never throws.
+/// them. Malformed lines become violations; `validate` never throws. It takes no lock: while a
+/// commit journal exists (a commit under way or interrupted) it reads the whole new set through
+/// it (`CommittedArtifacts`), and a journal that cannot be followed is a violation.
 public struct ArtifactValidator: Sendable {
   /// The tolerance on an embedding's Euclidean norm.
   public static let normTolerance = 0.01
@@ -59,6 +61,8 @@ struct ValidationRun {
   let layout: DataLayout
   let episode: EpisodeID
   let logger: Logger
+  /// The episode's artifacts as last committed (through the journal when there is one).
+  let committed: CommittedArtifacts
   var checker: RuleChecker
   var checked: [String: Int] = [:]
   var absent: [String] = []
@@ -71,11 +75,16 @@ struct ValidationRun {
     self.layout = layout
     self.episode = episode
     self.logger = logger
+    committed = CommittedArtifacts(layout: layout, episode: episode)
     checker = RuleChecker(episode: episode.rawValue)
     if let expectedWidth { embeddingWidth = (expectedWidth, "the expected width") }
   }
 
   mutating func validateAll() {
+    if let problem = committed.journalProblem {
+      let journal = name(CommitJournal.url(layout: layout, episode: episode))
+      checker.report(Location(artifact: journal), field: "", Self.reason(problem, journal))
+    }
     let tracksURL = layout.tracks(episode)
     var needsTracks: [String] = []
     if exists(tracksURL) {
@@ -317,7 +326,7 @@ struct ValidationRun {
   mutating func loadNPY(_ url: URL) -> NPYMatrix? {
     let artifact = name(url)
     do {
-      let matrix = try NPYMatrix.read(from: url, displayPath: artifact)
+      let matrix = try NPYMatrix.read(from: source(url), displayPath: artifact)
       checked[artifact] = matrix.rows
       for (index, value) in matrix.values.enumerated() where !value.isFinite {
         checker.report(
@@ -457,7 +466,7 @@ struct ValidationRun {
     let artifact = name(url)
     var count = 0
     do {
-      let reader = try LineReader(url: url, displayPath: artifact)
+      let reader = try LineReader(url: source(url), displayPath: artifact)
       while let line = try reader.next() {
         count = line.number
         let location = Location(artifact: artifact, line: line.number)
@@ -501,7 +510,7 @@ struct ValidationRun {
     }
     checked[artifact] = 1
     do {
-      return try JSONValue.parse(FileIO.readAll(url, displayPath: artifact))
+      return try JSONValue.parse(FileIO.readAll(source(url), displayPath: artifact))
     } catch let error as JSONSyntaxError {
       checker.report(
         Location(artifact: artifact), field: JSONPathComponent.render(error.path),
@@ -513,7 +522,13 @@ struct ValidationRun {
   }
 
   func exists(_ url: URL) -> Bool {
-    FileManager.default.fileExists(atPath: url.path)
+    FileManager.default.fileExists(atPath: source(url).path)
+  }
+
+  /// Where `url` is read: through the commit journal when one exists (docs/artifacts.md,
+  /// "Commits"), so a commit under way or interrupted shows as its whole new set.
+  func source(_ url: URL) -> URL {
+    committed.resolve(url)
   }
 
   func name(_ url: URL) -> String {
@@ -522,7 +537,11 @@ struct ValidationRun {
 
   /// An error's message without the file name that the violation already shows.
   static func reason(_ error: any Error, _ artifact: String) -> String {
-    let text = "\(error)"
+    reason("\(error)", artifact)
+  }
+
+  /// `text` without the file name that the violation already shows.
+  static func reason(_ text: String, _ artifact: String) -> String {
     let prefix = "\(artifact): "
     return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
   }

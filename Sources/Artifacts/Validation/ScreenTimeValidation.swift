@@ -115,7 +115,7 @@ extension ValidationRun {
     }
     let data: Data
     do {
-      data = try FileIO.readAll(url, displayPath: artifact)
+      data = try FileIO.readAll(source(url), displayPath: artifact)
     } catch {
       checker.report(location, field: "", Self.reason(error, artifact))
       return

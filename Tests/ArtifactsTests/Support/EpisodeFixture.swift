@@ -75,7 +75,7 @@ struct EpisodeFixture: Sendable {
   }
 
   /// Writes the valid fixture with the library's own writers (JSONLWriter, AtomicFile,
-  /// NPYMatrix), as a pipeline stage would.
+  /// NPYMatrix, ArtifactTransaction), as a pipeline stage would.
   static func writeWithLibrary(to root: URL) throws {
     let layout = DataLayout(root: root)
     let episode = try EpisodeID(Self.episode)
@@ -90,13 +90,11 @@ struct EpisodeFixture: Sendable {
     try AtomicFile.writeJSON(Samples.trackMetrics(), to: layout.trackMetrics(episode))
     try AtomicFile.writeJSON(Samples.cleanupReport(), to: layout.cleanupReport(episode))
     try JSONLWriter.write(Samples.shots(), to: layout.shots(episode))
-    try AtomicFile.write([
-      (
-        try AtomicFile.jsonData(Samples.screenTime(), displayPath: "screentime.json"),
-        layout.screentimeJSON(episode), "screentime.json"
-      ),
-      (Data(ScreenTimeCSV.text(Samples.screenTime()).utf8), layout.screentimeCSV(episode), "csv"),
-    ])
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "fixture")
+    try transaction.stageJSON(Samples.screenTime(), at: layout.screentimeJSON(episode))
+    try transaction.stage(
+      Data(ScreenTimeCSV.text(Samples.screenTime()).utf8), at: layout.screentimeCSV(episode))
+    try transaction.commit()
   }
 
   static func value<T: Encodable>(of model: T) throws -> JSONValue {
