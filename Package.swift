@@ -44,7 +44,9 @@ let package = Package(
     ),
     .target(
       name: "Media",
-      dependencies: ["CFFmpeg", "CTurboJPEG", .product(name: "Logging", package: "swift-log")]
+      dependencies: [
+        "CFFmpeg", "CTurboJPEG", "StagePipeline", .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     .target(
       name: "Inference",
@@ -121,7 +123,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    // Builds videos with a corrupt packet for MediaTests and EndToEndTests; no product uses it.
+    .target(name: "CorruptVideoSupport", path: "Tests/CorruptVideoSupport"),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "CorruptVideoSupport"]),
     .testTarget(
       name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
@@ -144,6 +148,8 @@ let package = Package(
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["Artifacts", "Media", "Inference"]),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["Artifacts", "Media", "Inference", "CorruptVideoSupport"]),
   ]
 )
