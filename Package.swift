@@ -67,7 +67,7 @@ let package = Package(
     .target(
       name: "DetectTrack",
       dependencies: [
-        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "StagePipeline",
+        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

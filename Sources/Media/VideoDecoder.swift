@@ -51,15 +51,15 @@ public struct VideoInfo: Sendable, Equatable {
 }
 
 /// One decoded frame. `image` is present only when the caller asked for it.
-public struct DecodedFrame: Sendable {
+struct DecodedFrame: Sendable {
   /// The frame's number, `frame_idx` (`FrameNumbering`).
-  public let index: Int
+  let index: Int
   /// Presentation time in seconds from the stream's start.
-  public let timestamp: Double
+  let timestamp: Double
   /// The frame in BGR, or nil when the caller did not need its pixels.
-  public let image: BGRImage?
+  let image: BGRImage?
   /// Decoded after a lost reference frame, before the next keyframe (`DamageTracker`).
-  public let damaged: Bool
+  let damaged: Bool
 }
 
 /// Which frames a pass wants in BGR, by frame number (`frame_idx`).
@@ -87,7 +87,7 @@ public enum FrameSelection: Sendable {
 /// Opens a video file and decodes it front to back in presentation order: the engine under
 /// `FrameSource`, which every stage uses to read frames. Frames are numbered by the one scheme
 /// of `FrameNumbering` (docs/detect_track.md, "Frame numbers").
-public final class VideoDecoder {
+final class VideoDecoder {
   let format: FormatContext
   let codec: CodecContext
   let streamIndex: Int32
@@ -95,13 +95,13 @@ public final class VideoDecoder {
   let startTime: Int64
   let logger: Logger
   /// The path the decoder reads.
-  public let path: String
+  let path: String
   /// What the container declares about the stream.
-  public let info: VideoInfo
+  let info: VideoInfo
   /// Set for H.264 in length-prefixed form, whose non-reference packets can be told apart.
   let h264: LengthPrefixedH264?
   /// Frames the last `decode` pass dropped without decoding (non-reference, not selected).
-  public private(set) var skippedFrames = 0
+  private(set) var skippedFrames = 0
 
   /// Throws unless `path` (after following links) is a regular file: a FIFO named episode.mp4
   /// would block the decoder forever.
@@ -119,9 +119,7 @@ public final class VideoDecoder {
   }
 
   /// Opens `url`. `threads` 0 lets FFmpeg choose (one per core).
-  public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media"))
-    throws
-  {
+  init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media")) throws {
     path = url.path
     self.logger = logger
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -191,7 +189,7 @@ public final class VideoDecoder {
   /// frames that no selected frame needs are not decoded at all (nothing refers to them), and
   /// `body` is not called for them. Frame numbers do not depend on that (`FrameNumbering`).
   @discardableResult
-  public func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
+  func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
     guard let context = codec.pointer else { return 0 }
     defer { avcodec_flush_buffers(context) }
     return try withoutActuallyEscaping(body) { body in
