@@ -21,6 +21,8 @@ final class DecodePass {
   private var damage = DamageTracker<DecodedFrame>()
   private var pending: [Packet] = []
   private var lastIndex = -1
+  /// The last frame handed to `body` (frames wait in the damage tracker after `lastIndex`).
+  private var lastHanded = -1
   private var packetsRead = 0
   private var framesOutput = 0
   private var stopped = false
@@ -71,7 +73,7 @@ final class DecodePass {
         "frames after a corrupt reference frame, up to the next keyframe, are marked damaged",
         metadata: ["video": "\(decoder.path)", "frames": "\(damagedFrames)"])
     }
-    return stopped ? lastIndex + 1 : max(packetsRead, framesOutput)
+    return stopped ? lastHanded + 1 : max(packetsRead, framesOutput)
   }
 
   private static func timestamp(_ pts: Int64?) -> Int64? {
@@ -200,6 +202,7 @@ final class DecodePass {
     for released in frames where !stopped {
       let frame = released.payload
       if released.damaged { damagedFrames += 1 }
+      lastHanded = frame.index
       let marked = DecodedFrame(
         index: frame.index, timestamp: frame.timestamp, image: frame.image,
         damaged: released.damaged)
