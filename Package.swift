@@ -44,7 +44,9 @@ let package = Package(
     ),
     .target(
       name: "Media",
-      dependencies: ["CFFmpeg", "CTurboJPEG", .product(name: "Logging", package: "swift-log")]
+      dependencies: [
+        "CFFmpeg", "CTurboJPEG", "StagePipeline", .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     .target(
       name: "Inference",
@@ -65,7 +67,7 @@ let package = Package(
     .target(
       name: "DetectTrack",
       dependencies: [
-        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "StagePipeline",
+        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -128,7 +130,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    // Builds videos with a corrupt packet for MediaTests and EndToEndTests; no product uses it.
+    .target(name: "CorruptVideoSupport", path: "Tests/CorruptVideoSupport"),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "CorruptVideoSupport"]),
     .testTarget(
       name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
@@ -160,7 +164,7 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline",
+        "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline", "CorruptVideoSupport",
         .product(name: "Logging", package: "swift-log"),
       ]),
   ]

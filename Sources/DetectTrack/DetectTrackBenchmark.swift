@@ -56,11 +56,11 @@ public enum DetectTrackBenchmark {
     let detector = try DetectorFamily.load(named: config.detector, from: manifest, logger: logger)
 
     // The analysed frames, decoded untimed (a 1280×720 frame is 2.7 MB: fine for the sample).
-    let decoder = try VideoDecoder(url: videoURL, logger: logger)
-    let stride = config.effectiveStride(frameRate: decoder.info.frameRate)
+    let source = try FrameSource(url: videoURL, logger: logger)
+    let stride = config.effectiveStride(frameRate: source.info.frameRate)
     var frames: [BGRImage] = []
-    try decoder.decode(images: .every(stride)) { frame in
-      if let image = frame.image { frames.append(image) }
+    try source.forEach(.every(stride)) { frame in
+      frames.append(frame.image)
       return true
     }
 
@@ -81,7 +81,7 @@ public enum DetectTrackBenchmark {
     for _ in 0..<repetitions {
       let started = Date()
       let tracker = ByteTracker(
-        config: config.byteTrack(frameRate: decoder.info.frameRate, stride: stride))
+        config: config.byteTrack(frameRate: source.info.frameRate, stride: stride))
       var cuts = SceneCutDetector(
         threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
       for (image, faces) in zip(frames, detections) {

@@ -4,8 +4,6 @@ import Inference
 import Logging
 import Media
 import PipelineConfig
-import StagePipeline
-import Synchronization
 
 /// Progress of a detect-track run, reported a few times a second.
 public struct DetectTrackProgress: Sendable, Equatable {
@@ -86,7 +84,8 @@ public enum DetectTrackError: Error, CustomStringConvertible, LocalizedError {
 /// `stride`-th frame, scene cuts, ByteTrack; writes `detections.jsonl` (det_v1 + `track_id`),
 /// `tracks.jsonl` (track_v1), `shots.jsonl` (shot_v1) and `track_metrics.json`.
 ///
-/// Decoding runs on its own thread ahead of detection (a bounded queue between them). Nothing
+/// Decoding runs on its own thread ahead of detection (a `FrameSource`, the harvest's too, so
+/// `frame_idx` means the same frame in both; docs/detect_track.md, "Frame numbers"). Nothing
 /// replaces an existing artifact until the whole video is processed; the four files are then
 /// committed by one `ArtifactTransaction`, so a failed, cancelled or killed run leaves the
 /// previous four or the new four, never a mix.
@@ -118,30 +117,6 @@ public final class DetectTrackStage {
     self.logger = logger
   }
 
-  struct AnalysedFrame {
-    let index: Int
-    let timestamp: Double
-    let image: BGRImage
-    /// The last frame decoded before this one (analysed or not): dates the end of a shot.
-    let previous: FrameTime?
-  }
-
-  /// What the decode thread counts, read by the detect thread while it runs (progress) and
-  /// after it ends; every access holds the mutex.
-  final class DecodeTally: Sendable {
-    struct Counts {
-      var framesSeen = 0
-      var lastTimestamp = 0.0
-      var total = 0
-      var busySeconds = 0.0
-    }
-    private let counts = Mutex(Counts())
-
-    func update(_ change: (inout Counts) -> Void) { counts.withLock { change(&$0) } }
-
-    var snapshot: Counts { counts.withLock { $0 } }
-  }
-
   /// Runs the stage. `progress` is called from this thread; `isCancelled` is polled between
   /// detector batches.
   public func run(
@@ -161,8 +136,10 @@ public final class DetectTrackStage {
     } catch {
       throw DetectTrackError.model("\(error)")
     }
-    let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
-    let info = decoder.info
+    let source = try FrameSource(
+      url: videoURL, decoderThreads: decoderThreads, queueCapacity: frameQueueCapacity,
+      logger: logger)
+    let info = source.info
     let stride = config.effectiveStride(frameRate: info.frameRate)
     let framesTotal =
       info.declaredFrameCount ?? Int(((info.duration ?? 0) * info.frameRate).rounded())
@@ -173,46 +150,9 @@ public final class DetectTrackStage {
         "video": "\(info.width)x\(info.height)@\(info.frameRate)",
       ])
 
-    // Decoder thread: every frame is decoded; every stride-th is converted and queued.
-    let queue = BoundedQueue<AnalysedFrame>(capacity: max(1, frameQueueCapacity))
-    let failure = FirstError()
-    let tally = DecodeTally()
-    let confinedDecoder = Confined(decoder)
-    let decodeThread = StageThread(name: "detect-track.decode") {
-      defer { queue.finish() }
-      do {
-        var busySince = Date()
-        var previous: FrameTime?
-        let total = try confinedDecoder.value.decode(images: .every(stride)) { frame in
-          tally.update {
-            $0.framesSeen = frame.index + 1
-            $0.lastTimestamp = max($0.lastTimestamp, frame.timestamp)
-          }
-          let seen = previous
-          previous = FrameTime(index: frame.index, timestamp: max(0, frame.timestamp))
-          guard let image = frame.image else { return true }
-          let busy = Date().timeIntervalSince(busySince)
-          tally.update { $0.busySeconds += busy }
-          defer { busySince = Date() }
-          return queue.push(
-            AnalysedFrame(
-              index: frame.index, timestamp: max(0, frame.timestamp), image: image,
-              previous: seen))
-        }
-        let busy = Date().timeIntervalSince(busySince)
-        tally.update {
-          $0.total = total
-          $0.busySeconds += busy
-        }
-      } catch {
-        failure.record(error)
-        queue.abort()
-      }
-    }
-    defer {
-      queue.abort()
-      decodeThread.join()
-    }
+    // Decode thread (FrameSource): every stride-th frame is converted and queued.
+    source.start(.every(stride), isCancelled: isCancelled)
+    defer { source.stop() }
 
     let detectionsWriter = try JSONLWriter<Detection>(
       destination: layout.detections(episode),
@@ -239,7 +179,7 @@ public final class DetectTrackStage {
     let detectorThreshold = min(config.lowThresh, config.detThresh)
 
     while true {
-      let batch = queue.popAvailable(maximum: detector.maximumBatch)
+      let batch = try source.nextBatch(maximum: detector.maximumBatch)
       if batch.isEmpty { break }
       if isCancelled() { throw DetectTrackError.cancelled }
       let detectStart = Date()
@@ -313,7 +253,7 @@ public final class DetectTrackStage {
       trackSeconds += Date().timeIntervalSince(trackStart)
       if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
         lastProgress = Date()
-        let seen = tally.snapshot.framesSeen
+        let seen = source.counts.framesPassed
         progress(
           DetectTrackProgress(
             framesDone: seen, framesTotal: max(framesTotal, seen),
@@ -321,19 +261,18 @@ public final class DetectTrackStage {
             detections: detectionsWriter.rowsWritten, elapsed: Date().timeIntervalSince(started)))
       }
     }
-    decodeThread.join()
-    if let error = failure.error { throw error }
+    let counts = try source.finish()
     if isCancelled() { throw DetectTrackError.cancelled }
-    let counts = tally.snapshot
-    if let declared = info.declaredFrameCount, counts.total < declared {
+    let framesInVideo = counts.framesInVideo
+    if let declared = info.declaredFrameCount, framesInVideo < declared {
       throw DetectTrackError.truncated(
-        path: videoURL.path, decoded: counts.total, declared: declared)
+        path: videoURL.path, decoded: framesInVideo, declared: declared)
     }
 
     // Write: tracks, shots and metrics to temporary files, then all four committed together.
     // A trailing frame the decoder skipped is dated from the last one it delivered.
-    let lastFrameSeconds = FrameTime(index: counts.framesSeen - 1, timestamp: counts.lastTimestamp)
-      .time(of: counts.total - 1, frameSeconds: frameSeconds)
+    let lastFrameSeconds = (counts.lastFrame ?? FrameTime(index: -1, timestamp: 0))
+      .time(of: framesInVideo - 1, frameSeconds: frameSeconds)
     let tracks = records.values.sorted { $0.number < $1.number }
     let rows = tracks.map { record in
       Track(
@@ -352,11 +291,11 @@ public final class DetectTrackStage {
     defer { shotsWriter.abort() }
     try shotsWriter.write(
       contentsOf: shotBuilder.finish(
-        last: FrameTime(index: counts.total - 1, timestamp: lastFrameSeconds)))
+        last: FrameTime(index: framesInVideo - 1, timestamp: lastFrameSeconds)))
     let elapsed = Date().timeIntervalSince(started)
     let builder = TrackMetricsBuilder(
       episode: episode.rawValue, analysedFrames: analysed,
-      durationSeconds: counts.total > 0 ? lastFrameSeconds + frameSeconds : 0,
+      durationSeconds: framesInVideo > 0 ? lastFrameSeconds + frameSeconds : 0,
       frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
       lastAnalysedFrame: lastAnalysedFrame,
       lostFramesKept: trackerConfig.lostFramesKept,
@@ -378,7 +317,7 @@ public final class DetectTrackStage {
         metadata: ["episode": "\(episode)"])
     }
     return DetectTrackSummary(
-      episode: episode.rawValue, detector: modelID, framesDecoded: counts.total,
+      episode: episode.rawValue, detector: modelID, framesDecoded: framesInVideo,
       framesAnalysed: analysed, stride: stride, detections: detectionRows,
       trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
       idSwitches: metrics.idSwitches,

@@ -1,24 +1,5 @@
 import Artifacts
-
-/// A decoded frame's index and presentation time.
-public struct FrameTime: Sendable, Equatable {
-  /// The frame index (presentation order).
-  public var index: Int
-  /// Its timestamp in seconds.
-  public var timestamp: Double
-
-  /// A frame time.
-  public init(index: Int, timestamp: Double) {
-    self.index = index
-    self.timestamp = timestamp
-  }
-
-  /// The time of `frame` (at or after this one), `frameSeconds` per frame after this one: the
-  /// estimate for a frame the decoder skipped (docs/detect_track.md).
-  public func time(of frame: Int, frameSeconds: Double) -> Double {
-    timestamp + Double(max(0, frame - index)) * frameSeconds
-  }
-}
+import Media
 
 /// Gathers the rows of `shots.jsonl` while detect-track analyses frames: the shots tile the
 /// video without gaps, each from its first analysed frame (frame 0 for the first) to the frame

@@ -99,14 +99,16 @@ public final class FacesHarvester {
       }
     }
     defer { _ = try? embedder.value() }
-    let decoder = try VideoDecoder(url: videoURL, threads: decoderThreads, logger: logger)
+    let source = try FrameSource(
+      url: videoURL, decoderThreads: decoderThreads, queueCapacity: frameQueueCapacity,
+      logger: logger)
 
     let inputs = try loadInputs()
     let tracks = inputs.tracks
     let tracksWithoutDetections = inputs.tracksWithoutDetections
 
     // Plan.
-    let plan = makePlan(inputs, frameWidth: decoder.info.width, frameHeight: decoder.info.height)
+    let plan = makePlan(inputs, frameWidth: source.info.width, frameHeight: source.info.height)
     let planSeconds = Date().timeIntervalSince(started)
     logger.info(
       "planned harvest",
@@ -123,24 +125,25 @@ public final class FacesHarvester {
       config.saveCrops ? try transaction.stageFolder(replacing: layout.cropsDir(episode)) : nil
 
     let outcome = try runPipeline(
-      plan: plan, decoder: decoder, embedder: embedder, embedderEntry: entry,
+      plan: plan, source: source, embedder: embedder, embedderEntry: entry,
       staging: staging, started: started, progress: progress, isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
 
-    // Faces planned for frames the video does not have: none of them there (no needed frame
-    // decoded) is an error, since the faces would otherwise be replaced by nothing; some of
-    // them, a warning.
+    // Faces planned for frames the video does not have (or only damaged): none of them there
+    // (no needed frame decoded whole) is an error, since the faces would otherwise be replaced
+    // by nothing; some of them, a warning.
     let needed = plan.faces + plan.probes
-    if let first = needed.map(\.frameIndex).min(), outcome.framesConverted == 0 {
+    if let first = needed.map(\.frameIndex).min(), outcome.framesDelivered.isEmpty {
       throw HarvestError.videoLacksTrackFrames(
         path: layout.relativePath(videoURL), framesDecoded: outcome.framesDecoded,
         firstNeeded: first)
     }
     var rejected = plan.rejected + outcome.rejected
-    let missingFrames = plan.faces.filter { $0.frameIndex >= outcome.framesDecoded }
+    // A planned frame past the end of the video, or one whose packet is corrupt, never arrives.
+    let missingFrames = plan.faces.filter { !outcome.framesDelivered.contains($0.frameIndex) }
     if !missingFrames.isEmpty {
       logger.warning(
-        "tracks ask for frames the video does not have",
+        "tracks ask for frames the video does not have or that could not be decoded",
         metadata: [
           "faces": "\(missingFrames.count)", "first_frame": "\(missingFrames[0].frameIndex)",
           "frames_in_video": "\(outcome.framesDecoded)",
@@ -302,37 +305,28 @@ public final class FacesHarvester {
     var framesDecoded: Int
     var framesConverted: Int
     var framesSkipped: Int
+    /// The numbers of the planned frames that arrived whole (not damaged) from the `FrameSource`.
+    var framesDelivered: Set<Int>
     var decodeSeconds: Double
     var cropSeconds: Double
     var embedSeconds: Double
   }
 
-  /// A decoded frame and the faces it holds, on its way to the crop stage.
-  struct FrameWork: @unchecked Sendable {
-    var image: BGRImage
-    var faces: [PlannedFace]
-  }
-
   /// Thread-confined objects handed to a stage thread.
   private func runPipeline(
-    plan: HarvestPlanner.Plan, decoder: VideoDecoder, embedder: Deferred<FaceEmbedder>,
+    plan: HarvestPlanner.Plan, source: FrameSource, embedder: Deferred<FaceEmbedder>,
     embedderEntry: ModelEntry, staging: URL?, started: Date,
     progress: (@Sendable (HarvestProgress) -> Void)?,
     isCancelled: @escaping @Sendable () -> Bool
   ) throws -> PipelineOutcome {
     let facesByFrame = Dictionary(grouping: plan.faces + plan.probes, by: \.frameIndex)
-    let frameQueue = BoundedQueue<FrameWork>(capacity: frameQueueCapacity)
     let faceQueue = BoundedQueue<GatedFace>(capacity: faceQueueCapacity)
     let failure = FirstError()
     let framesTotal = max(
-      decoder.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
+      source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
       (plan.probes.last?.frameIndex ?? -1) + 1)
     let facesTotal = plan.faces.count + plan.probes.count
-    let counters = Confined(
-      (
-        framesDecoded: 0, framesConverted: 0, framesSkipped: 0, facesEmbedded: 0,
-        lastReport: Date.distantPast
-      ))
+    let counters = Confined((framesDone: 0, facesEmbedded: 0, lastReport: Date.distantPast))
     let countersLock = NSLock()
     let report: @Sendable (String) -> Void = { phase in
       guard let progress else { return }
@@ -347,49 +341,24 @@ public final class FacesHarvester {
       countersLock.unlock()
       progress(
         HarvestProgress(
-          phase: phase, framesDone: snapshot.framesDecoded, framesTotal: framesTotal,
+          phase: phase, framesDone: snapshot.framesDone, framesTotal: framesTotal,
           facesDone: snapshot.facesEmbedded, facesTotal: facesTotal,
           elapsed: now.timeIntervalSince(started)))
     }
 
-    // Stage 1: decode, converting only frames a face needs.
-    let decodeSeconds = Confined(0.0)
-    let confinedDecoder = Confined(decoder)
-    let decodeStage = StageThread(name: "harvest.decode") {
-      let begin = Date()
-      var waiting = 0.0
-      do {
-        let frames = try confinedDecoder.value.decode(images: .only(Set(facesByFrame.keys))) {
-          frame in
-          countersLock.lock()
-          counters.value.framesDecoded = frame.index + 1
-          if frame.image != nil { counters.value.framesConverted += 1 }
-          countersLock.unlock()
-          if let image = frame.image, let faces = facesByFrame[frame.index] {
-            let pushStarted = Date()
-            guard frameQueue.push(FrameWork(image: image, faces: faces)) else { return false }
-            waiting += Date().timeIntervalSince(pushStarted)
-          }
-          report("harvest")
-          return !isCancelled()
-        }
-        // Frames dropped undecoded (non-reference, no face) still count as frames of the video.
-        countersLock.lock()
-        counters.value.framesDecoded = max(counters.value.framesDecoded, frames)
-        counters.value.framesSkipped = confinedDecoder.value.skippedFrames
-        countersLock.unlock()
-      } catch {
-        failure.record(error)
-        frameQueue.abort()
-        faceQueue.abort()
-      }
-      frameQueue.finish()
-      decodeSeconds.value = Date().timeIntervalSince(begin) - waiting
+    // Stage 1: the FrameSource's decode thread, converting only frames a face needs. (The
+    // callback must not hold the source: the source holds its thread.)
+    source.start(.only(Set(facesByFrame.keys)), isCancelled: isCancelled) { frames in
+      countersLock.lock()
+      counters.value.framesDone = frames.framesPassed
+      countersLock.unlock()
+      report("harvest")
     }
 
     // Stage 2: align, measure, gate, save crops.
     let cropSeconds = Confined(0.0)
     let cropRejected = Confined([RejectedFace]())
+    let delivered = Confined(Set<Int>())
     let config = self.config
     let layout = self.layout
     let inputSize = (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight)
@@ -397,11 +366,15 @@ public final class FacesHarvester {
       var busy = 0.0
       do {
         let jpeg = try JPEGEncoder()
-        while let work = frameQueue.pop() {
-          for face in work.faces {
+        // A damaged frame's pixels may differ from what detect-track saw: its faces are
+        // decode_failed (docs/harvest.md).
+        while let frame = try source.next() {
+          guard !frame.isDamaged else { continue }
+          delivered.value.insert(frame.index)
+          for face in facesByFrame[frame.index] ?? [] {
             let begin = Date()
             let outcome = try Self.cropAndGate(
-              face, in: work.image, config: config, inputSize: inputSize, staging: staging,
+              face, in: frame.image, config: config, inputSize: inputSize, staging: staging,
               encoder: jpeg, layout: layout)
             busy += Date().timeIntervalSince(begin)
             switch outcome {
@@ -415,7 +388,7 @@ public final class FacesHarvester {
         }
       } catch {
         failure.record(error)
-        frameQueue.abort()
+        source.stop()
         faceQueue.abort()
       }
       faceQueue.finish()
@@ -490,21 +463,18 @@ public final class FacesHarvester {
       failure.record(error)
     }
     if failure.error != nil || isCancelled() {
-      frameQueue.abort()
+      source.stop()
       faceQueue.abort()
     }
-    decodeStage.join()
     cropStage.join()
     if let error = failure.error { throw error }
     if isCancelled() { throw HarvestError.cancelled }
-    countersLock.lock()
-    let totals = counters.value
-    countersLock.unlock()
+    let frames = try source.finish()
     return PipelineOutcome(
       accepted: accepted, rejected: cropRejected.value + embedRejected,
-      framesDecoded: totals.framesDecoded, framesConverted: totals.framesConverted,
-      framesSkipped: totals.framesSkipped,
-      decodeSeconds: decodeSeconds.value, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds
+      framesDecoded: frames.framesPassed, framesConverted: frames.framesConverted,
+      framesSkipped: frames.framesSkipped, framesDelivered: delivered.value,
+      decodeSeconds: frames.busySeconds, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds
     )
   }
 

@@ -64,17 +64,17 @@ public enum HarvestBenchmark {
     let videoURL = layout.video(episode)
 
     // Decode-only: the same pass and BGR conversions the harvest needs, nothing else.
-    var probe = try VideoDecoder(url: videoURL, logger: logger)
-    let plan = harvester.makePlan(
-      inputs, frameWidth: probe.info.width, frameHeight: probe.info.height)
+    let info = try FrameSource(url: videoURL, logger: logger).info
+    let plan = harvester.makePlan(inputs, frameWidth: info.width, frameHeight: info.height)
     let frames = Set(plan.faces.map(\.frameIndex))
-    _ = try probe.decode(images: .none) { $0.index < 25 }  // warm the file cache
+    // Warm the file cache.
+    try FrameSource(url: videoURL, logger: logger).forEach(.none) { _ in true }
     var decoded = 0
     var decodeTimes: [Double] = []
     for _ in 0..<repetitions {
-      probe = try VideoDecoder(url: videoURL, logger: logger)
+      let source = try FrameSource(url: videoURL, logger: logger)
       let decodeStarted = Date()
-      decoded = try probe.decode(images: .only(frames)) { _ in true }
+      decoded = try source.forEach(.only(frames)) { _ in true }.framesPassed
       decodeTimes.append(Date().timeIntervalSince(decodeStarted))
     }
     let decodeSeconds = median(decodeTimes)
@@ -116,11 +116,10 @@ public enum HarvestBenchmark {
     let byFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
     var crops: [BGRImage] = []
     let jpeg = try JPEGEncoder()
-    try VideoDecoder(url: videoURL, logger: logger).decode(images: .only(frames)) { frame in
-      guard let image = frame.image else { return true }
+    try FrameSource(url: videoURL, logger: logger).forEach(.only(frames)) { frame in
       for face in byFrame[frame.index] ?? [] {
         if case .success(let gated) = try FacesHarvester.cropAndGate(
-          face, in: image, config: config, inputSize: embedder.inputSize, staging: nil,
+          face, in: frame.image, config: config, inputSize: embedder.inputSize, staging: nil,
           encoder: jpeg, layout: layout)
         {
           crops.append(gated.modelCrop)

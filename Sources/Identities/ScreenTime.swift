@@ -58,7 +58,7 @@ public struct EpisodeTiming: Sendable, Equatable {
       throw ScreenTimeError.missingInput(
         path: metricsPath, what: "track metrics (run --detect-track), and no video to time from")
     }
-    let info = try VideoDecoder(url: videoURL).info
+    let info = try FrameSource(url: videoURL).info
     let step = info.frameRate > 0 ? 1 / info.frameRate : 0
     let frames = info.declaredFrameCount.map(Double.init)
     return EpisodeTiming(

@@ -61,8 +61,10 @@ struct ThumbnailRenderer {
     let frames = Set(candidates.values.flatMap { $0.map { inputs.faces[$0].frameIndex } })
     var rendered: [String: Data] = [:]
     let jpeg = try JPEGEncoder()
-    try VideoDecoder(url: videoURL, logger: logger).decode(images: .only(frames)) { frame in
-      guard let image = frame.image else { return true }
+    try FrameSource(url: videoURL, logger: logger).forEach(.only(frames)) { frame in
+      // A frame a corrupt packet damaged may not show the face: the next-best one is used.
+      guard !frame.isDamaged else { return true }
+      let image = frame.image
       for (identityID, rows) in candidates {
         for (rank, row) in rows.enumerated() where inputs.faces[row].frameIndex == frame.index {
           let face = inputs.faces[row]

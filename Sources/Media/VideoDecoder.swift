@@ -51,108 +51,24 @@ public struct VideoInfo: Sendable, Equatable {
 }
 
 /// One decoded frame. `image` is present only when the caller asked for it.
-public struct DecodedFrame: Sendable {
-  /// Presentation-order index from 0.
-  public let index: Int
+struct DecodedFrame: Sendable {
+  /// The frame's number, `frame_idx` (`FrameNumbering`).
+  let index: Int
   /// Presentation time in seconds from the stream's start.
-  public let timestamp: Double
+  let timestamp: Double
   /// The frame in BGR, or nil when the caller did not need its pixels.
-  public let image: BGRImage?
+  let image: BGRImage?
+  /// Decoded after a lost reference frame, before the next keyframe (`DamageTracker`).
+  let damaged: Bool
 }
 
-func ffmpegErrorString(_ code: Int32) -> String {
-  var buffer = [CChar](repeating: 0, count: 256)
-  return buffer.withUnsafeMutableBufferPointer { pointer in
-    String(cString: cffmpeg_error_string(code, pointer.baseAddress, pointer.count))
-  }
-}
-
-/// Owns an `AVFormatContext` opened for input.
-final class FormatContext {
-  var pointer: UnsafeMutablePointer<AVFormatContext>?
-
-  init(path: String) throws {
-    let status = avformat_open_input(&pointer, path, nil, nil)
-    guard status >= 0, pointer != nil else {
-      throw VideoError.open(path: path, message: ffmpegErrorString(status))
-    }
-    let probe = avformat_find_stream_info(pointer, nil)
-    guard probe >= 0 else {
-      throw VideoError.open(path: path, message: ffmpegErrorString(probe))
-    }
-  }
-
-  deinit { avformat_close_input(&pointer) }
-}
-
-/// Owns an `AVCodecContext`.
-final class CodecContext {
-  var pointer: UnsafeMutablePointer<AVCodecContext>?
-
-  init(codec: UnsafePointer<AVCodec>) throws {
-    pointer = avcodec_alloc_context3(codec)
-    guard pointer != nil else {
-      throw VideoError.open(path: "", message: "avcodec_alloc_context3 failed")
-    }
-  }
-
-  deinit { avcodec_free_context(&pointer) }
-}
-
-/// Owns an `AVPacket`.
-final class Packet {
-  var pointer: UnsafeMutablePointer<AVPacket>?
-  init() { pointer = av_packet_alloc() }
-  deinit { av_packet_free(&pointer) }
-}
-
-/// Owns an `AVFrame`.
-final class Frame {
-  var pointer: UnsafeMutablePointer<AVFrame>?
-  init() { pointer = av_frame_alloc() }
-  deinit { av_frame_free(&pointer) }
-}
-
-/// Owns a `SwsContext` for frame → BGR24 conversion, rebuilt when the source format changes.
-final class BGRConverter {
-  private var context: OpaquePointer?
-
-  deinit { sws_freeContext(context) }
-
-  func convert(_ frame: UnsafeMutablePointer<AVFrame>) -> BGRImage? {
-    let width = Int(frame.pointee.width)
-    let height = Int(frame.pointee.height)
-    guard width > 0, height > 0 else { return nil }
-    context = sws_getCachedContext(
-      context, Int32(width), Int32(height), AVPixelFormat(frame.pointee.format), Int32(width),
-      Int32(height), AV_PIX_FMT_BGR24, SWS_BILINEAR, nil, nil, nil)
-    guard let context else { return nil }
-    var pixels = [UInt8](repeating: 0, count: width * height * 3)
-    let rows = pixels.withUnsafeMutableBufferPointer { destination -> Int32 in
-      var planes: [UnsafeMutablePointer<UInt8>?] = [destination.baseAddress, nil, nil, nil]
-      var strides: [Int32] = [Int32(width * 3), 0, 0, 0]
-      return withUnsafePointer(to: &frame.pointee.data) { dataTuple in
-        dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sourcePlanes in
-          withUnsafePointer(to: &frame.pointee.linesize) { linesizeTuple in
-            linesizeTuple.withMemoryRebound(to: Int32.self, capacity: 8) { sourceStrides in
-              sws_scale(context, sourcePlanes, sourceStrides, 0, Int32(height), &planes, &strides)
-            }
-          }
-        }
-      }
-    }
-    guard rows == Int32(height) else { return nil }
-    return BGRImage(width: width, height: height, pixels: pixels)
-  }
-}
-
-/// Which decoded frames are converted to BGR.
+/// Which frames a pass wants in BGR, by frame number (`frame_idx`).
 public enum FrameSelection: Sendable {
   /// Every frame.
   case all
   /// No frame: decode only (counts and timestamps).
   case none
-  /// The frames with these presentation-order indices.
+  /// The frames with these numbers.
   case only(Set<Int>)
   /// Every `n`-th frame from frame 0 (0, n, 2n, …): a detector's frame stride.
   case every(Int)
@@ -168,26 +84,24 @@ public enum FrameSelection: Sendable {
   }
 }
 
-/// Decodes a video file once, front to back, in presentation order.
-///
-/// Frame indices count decoded frames from 0 in presentation order. Only frames the caller asks
-/// for are converted to BGR, so a pass that needs few frames costs little more than decoding.
-public final class VideoDecoder {
-  private let format: FormatContext
-  private let codec: CodecContext
-  private let streamIndex: Int32
-  private let timeBase: AVRational
-  private let startTime: Int64
-  private let logger: Logger
+/// Opens a video file and decodes it front to back in presentation order: the engine under
+/// `FrameSource`, which every stage uses to read frames. Frames are numbered by the one scheme
+/// of `FrameNumbering` (docs/detect_track.md, "Frame numbers").
+final class VideoDecoder {
+  let format: FormatContext
+  let codec: CodecContext
+  let streamIndex: Int32
+  let timeBase: AVRational
+  let startTime: Int64
+  let logger: Logger
   /// The path the decoder reads.
-  public let path: String
+  let path: String
   /// What the container declares about the stream.
-  public let info: VideoInfo
+  let info: VideoInfo
+  /// Set for H.264 in length-prefixed form, whose non-reference packets can be told apart.
+  let h264: LengthPrefixedH264?
   /// Frames the last `decode` pass dropped without decoding (non-reference, not selected).
-  public private(set) var skippedFrames = 0
-  /// NAL length-prefix size of H.264 in MP4/MOV ("avcC" extradata); nil for other streams, which
-  /// are always decoded in full.
-  private let nalLengthSize: Int?
+  private(set) var skippedFrames = 0
 
   /// Throws unless `path` (after following links) is a regular file: a FIFO named episode.mp4
   /// would block the decoder forever.
@@ -205,9 +119,7 @@ public final class VideoDecoder {
   }
 
   /// Opens `url`. `threads` 0 lets FFmpeg choose (one per core).
-  public init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media"))
-    throws
-  {
+  init(url: URL, threads: Int = 0, logger: Logger = Logger(label: "faceharvest.media")) throws {
     path = url.path
     self.logger = logger
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -221,242 +133,69 @@ public final class VideoDecoder {
       throw VideoError.noVideoStream(path: url.path)
     }
     streamIndex = index
-    codec = try CodecContext(codec: decoder)
-    guard let context = codec.pointer else { throw VideoError.noVideoStream(path: url.path) }
+    codec = try Self.openCodec(decoder, stream: stream, threads: threads, path: url.path)
+    h264 = LengthPrefixedH264(stream.pointee.codecpar)
+    timeBase = stream.pointee.time_base
+    startTime = stream.pointee.start_time == cffmpeg_nopts_value() ? 0 : stream.pointee.start_time
+    info = Self.info(of: stream, codec: codec, decoder: decoder)
+  }
+
+  /// A codec context for `stream`, opened with `threads` frame and slice threads.
+  private static func openCodec(
+    _ decoder: UnsafePointer<AVCodec>, stream: UnsafeMutablePointer<AVStream>, threads: Int,
+    path: String
+  ) throws -> CodecContext {
+    let codec = try CodecContext(codec: decoder)
+    guard let context = codec.pointer else { throw VideoError.noVideoStream(path: path) }
     var status = avcodec_parameters_to_context(context, stream.pointee.codecpar)
-    guard status >= 0 else {
-      throw VideoError.open(path: url.path, message: ffmpegErrorString(status))
-    }
+    guard status >= 0 else { throw VideoError.open(path: path, message: ffmpegErrorString(status)) }
     context.pointee.thread_count = Int32(max(0, threads))
     context.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
     status = avcodec_open2(context, decoder, nil)
-    guard status >= 0 else {
-      throw VideoError.open(path: url.path, message: ffmpegErrorString(status))
-    }
-    if let parameters = stream.pointee.codecpar, parameters.pointee.codec_id == AV_CODEC_ID_H264,
-      parameters.pointee.extradata_size >= 7, let extradata = parameters.pointee.extradata,
-      extradata[0] == 1
-    {
-      nalLengthSize = Int(extradata[4] & 3) + 1
-    } else {
-      nalLengthSize = nil
-    }
-    timeBase = stream.pointee.time_base
-    startTime = stream.pointee.start_time == cffmpeg_nopts_value() ? 0 : stream.pointee.start_time
+    guard status >= 0 else { throw VideoError.open(path: path, message: ffmpegErrorString(status)) }
+    return codec
+  }
+
+  /// What the container declares about `stream`.
+  private static func info(
+    of stream: UnsafeMutablePointer<AVStream>, codec: CodecContext,
+    decoder: UnsafePointer<AVCodec>
+  ) -> VideoInfo {
+    let timeBase = stream.pointee.time_base
     let rate = stream.pointee.avg_frame_rate
     let frameRate = rate.den > 0 ? Double(rate.num) / Double(rate.den) : 0
     let declared = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
     let duration: Double? =
       stream.pointee.duration != cffmpeg_nopts_value() && stream.pointee.duration > 0
       ? Double(stream.pointee.duration) * Double(timeBase.num) / Double(timeBase.den) : nil
-    info = VideoInfo(
-      width: Int(context.pointee.width), height: Int(context.pointee.height), frameRate: frameRate,
-      declaredFrameCount: declared, duration: duration,
+    return VideoInfo(
+      width: Int(codec.pointer?.pointee.width ?? 0),
+      height: Int(codec.pointer?.pointee.height ?? 0),
+      frameRate: frameRate, declaredFrameCount: declared, duration: duration,
       codecName: String(cString: decoder.pointee.name))
+  }
+
+  /// Seconds from the stream's start of presentation timestamp `pts`.
+  func seconds(_ pts: Int64) -> Double {
+    Double(pts - startTime) * Double(timeBase.num) / Double(timeBase.den)
   }
 
   /// Decodes every frame in order, converting the `images` selection to BGR; `body` gets each
   /// decoded frame and returns `false` to stop early. Returns the number of frames in the
-  /// stream (or up to the stop). A read or decode error throws `VideoError.decode` naming the
-  /// frame.
+  /// stream (its packets), or up to the stop. A read or decode error throws `VideoError.decode`
+  /// naming the frame; a corrupt packet the decoder rejects is logged and leaves a gap.
   ///
-  /// With an `.only` or `.every` selection on H.264 in MP4/MOV, packets of non-reference frames that no
-  /// selected frame needs are not decoded at all (nothing refers to them), and `body` is not
-  /// called for them. Frame indices then come from the rank of each frame's presentation
-  /// timestamp among all packets read — the same presentation-order index a full decode counts.
+  /// With an `.only` or `.every` selection on length-prefixed H.264, packets of non-reference
+  /// frames that no selected frame needs are not decoded at all (nothing refers to them), and
+  /// `body` is not called for them. Frame numbers do not depend on that (`FrameNumbering`).
   @discardableResult
-  public func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
+  func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
     guard let context = codec.pointer else { return 0 }
-    let frame = Frame()
-    let converter = BGRConverter()
-    guard let framePointer = frame.pointer else {
-      throw VideoError.decode(path: path, frameIndex: 0, message: "out of memory")
+    defer { avcodec_flush_buffers(context) }
+    return try withoutActuallyEscaping(body) { body in
+      let pass = try DecodePass(decoder: self, context: context, selection: images, body: body)
+      defer { skippedFrames = pass.skippedFrames }
+      return try pass.run()
     }
-    var selective = false
-    switch images {
-    case .only: selective = true
-    case .every(let step): selective = step > 1
-    case .all, .none: selective = false
-    }
-    var skipping = selective && nalLengthSize != nil
-    var ranks = PresentationRanks()
-    var pending: [Packet] = []
-    var framesOutput = 0
-    var lastIndex = -1
-    var packetsRead = 0
-    var stopped = false
-    skippedFrames = 0
-
-    func drainFrames() throws {
-      while !stopped {
-        let status = avcodec_receive_frame(context, framePointer)
-        if status == cffmpeg_averror_eagain() || status == cffmpeg_averror_eof() { return }
-        guard status >= 0 else {
-          throw VideoError.decode(
-            path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(status))
-        }
-        defer { av_frame_unref(framePointer) }
-        var pts = framePointer.pointee.pts
-        if pts == cffmpeg_nopts_value() { pts = framePointer.pointee.best_effort_timestamp }
-        let index: Int
-        if skipping {
-          guard pts != cffmpeg_nopts_value() else {
-            throw VideoError.decode(
-              path: path, frameIndex: lastIndex + 1, message: "a frame without a timestamp")
-          }
-          index = ranks.rank(of: pts)
-        } else {
-          index = framesOutput
-        }
-        guard index > lastIndex else {
-          throw VideoError.decode(
-            path: path, frameIndex: index, message: "presentation timestamps are not increasing")
-        }
-        framesOutput += 1
-        lastIndex = index
-        let timestamp =
-          pts == cffmpeg_nopts_value()
-          ? (info.frameRate > 0 ? Double(index) / info.frameRate : 0)
-          : Double(pts - startTime) * Double(timeBase.num) / Double(timeBase.den)
-        var image: BGRImage?
-        if images.contains(index) {
-          image = converter.convert(framePointer)
-          if image == nil {
-            throw VideoError.conversion(
-              path: path, frameIndex: index, message: "sws_scale could not convert the frame")
-          }
-        }
-        if !(try body(DecodedFrame(index: index, timestamp: timestamp, image: image))) {
-          stopped = true
-        }
-      }
-    }
-
-    func send(_ packet: UnsafeMutablePointer<AVPacket>?) throws {
-      while !stopped {
-        let status = avcodec_send_packet(context, packet)
-        if status == cffmpeg_averror_eagain() {
-          // The decoder wants its output read first; then the same packet goes again.
-          try drainFrames()
-          continue
-        }
-        if status == cffmpeg_averror_eof() { return }
-        if status == cffmpeg_averror_invaliddata() {
-          logger.warning(
-            "corrupt packet skipped", metadata: ["video": "\(path)", "frame": "\(lastIndex + 1)"])
-          return
-        }
-        guard status >= 0 else {
-          throw VideoError.decode(
-            path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(status))
-        }
-        try drainFrames()
-        return
-      }
-    }
-
-    /// Decodes (or, when nothing needs it, drops) the oldest packet read.
-    func release(_ packet: Packet) throws {
-      guard let pointer = packet.pointer else { return }
-      defer { av_packet_unref(pointer) }
-      if skipping, let nalLengthSize, pointer.pointee.pts != cffmpeg_nopts_value(),
-        !images.contains(ranks.rank(of: pointer.pointee.pts)),
-        Self.isDisposable(pointer, nalLengthSize: nalLengthSize)
-      {
-        skippedFrames += 1
-        return
-      }
-      try send(pointer)
-    }
-
-    // Packets wait in a window longer than any H.264 reorder depth (16) before they are decoded
-    // or dropped, so every packet presented earlier has been read and ranks are final.
-    let window = skipping ? 24 : 0
-    while !stopped {
-      let packet = Packet()
-      guard let pointer = packet.pointer else {
-        throw VideoError.decode(path: path, frameIndex: lastIndex + 1, message: "out of memory")
-      }
-      let readStatus = av_read_frame(format.pointer, pointer)
-      if readStatus == cffmpeg_averror_eof() { break }
-      guard readStatus >= 0 else {
-        throw VideoError.decode(
-          path: path, frameIndex: lastIndex + 1, message: ffmpegErrorString(readStatus))
-      }
-      guard pointer.pointee.stream_index == streamIndex else {
-        av_packet_unref(pointer)
-        continue
-      }
-      packetsRead += 1
-      if skipping {
-        if pointer.pointee.pts == cffmpeg_nopts_value() {
-          guard skippedFrames == 0, framesOutput == 0 else {
-            throw VideoError.decode(
-              path: path, frameIndex: lastIndex + 1, message: "a packet without a timestamp")
-          }
-          // No timestamps to rank by: decode everything and count.
-          skipping = false
-        } else {
-          ranks.insert(pointer.pointee.pts)
-        }
-      }
-      pending.append(packet)
-      while pending.count > window && !stopped { try release(pending.removeFirst()) }
-    }
-    while !pending.isEmpty && !stopped { try release(pending.removeFirst()) }
-    if !stopped {
-      // Flush: a null packet puts the decoder in draining mode; receive until EOF.
-      try send(nil)
-      try drainFrames()
-    }
-    avcodec_flush_buffers(context)
-    return stopped ? lastIndex + 1 : max(packetsRead, framesOutput)
-  }
-
-  /// Whether an H.264 access unit in length-prefixed (MP4) form holds only non-reference slices
-  /// (`nal_ref_idc` 0), so no other frame depends on it.
-  static func isDisposable(_ packet: UnsafeMutablePointer<AVPacket>, nalLengthSize: Int) -> Bool {
-    guard let data = packet.pointee.data else { return false }
-    let size = Int(packet.pointee.size)
-    var offset = 0
-    var sawSlice = false
-    while offset + nalLengthSize < size {
-      var length = 0
-      for byte in 0..<nalLengthSize { length = length << 8 | Int(data[offset + byte]) }
-      let header = data[offset + nalLengthSize]
-      let type = header & 0x1F
-      if (1...5).contains(type) {
-        if header & 0x60 != 0 { return false }
-        sawSlice = true
-      }
-      offset += nalLengthSize + length
-    }
-    return sawSlice
-  }
-}
-
-/// Presentation timestamps read so far, sorted: a frame's presentation-order index is the
-/// number of timestamps smaller than its own.
-struct PresentationRanks {
-  private var sorted: [Int64] = []
-
-  mutating func insert(_ pts: Int64) {
-    if let last = sorted.last, pts < last {
-      sorted.insert(pts, at: lowerBound(pts))
-    } else {
-      sorted.append(pts)
-    }
-  }
-
-  func rank(of pts: Int64) -> Int { lowerBound(pts) }
-
-  private func lowerBound(_ pts: Int64) -> Int {
-    var low = 0
-    var high = sorted.count
-    while low < high {
-      let middle = (low + high) / 2
-      if sorted[middle] < pts { low = middle + 1 } else { high = middle }
-    }
-    return low
   }
 }

@@ -59,10 +59,10 @@ struct FaceDetectorTests {
     var detections = 0
     var trueDetections = 0
     var landmarkErrors: [Double] = []
-    try VideoDecoder(
+    try FrameSource(
       url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
-    ).decode(images: .only(frames)) { frame in
-      guard let image = frame.image else { return true }
+    ).forEach(.only(frames)) { frame in
+      let image = frame.image
       let faces = try detector.detect(image, scoreThreshold: 0.5)
       let expected = truth[frame.index] ?? []
       detections += faces.count
@@ -129,10 +129,10 @@ struct FaceDetectorTests {
     let yunet = try DetectorFamily.load(named: "yunet", from: manifest)
     let scrfd = try DetectorFamily.load(named: "scrfd", from: manifest)
     var checked = 0
-    try VideoDecoder(
+    try FrameSource(
       url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
-    ).decode(images: .only([5, 130, 300])) { frame in
-      guard let image = frame.image else { return true }
+    ).forEach(.only([5, 130, 300])) { frame in
+      let image = frame.image
       let a = try yunet.detect(image, scoreThreshold: 0.6)
       let b = try scrfd.detect(image, scoreThreshold: 0.5)
       #expect(a.count == b.count, "frame \(frame.index): \(a.count) vs \(b.count) faces")

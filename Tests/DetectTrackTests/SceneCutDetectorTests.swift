@@ -18,10 +18,10 @@ struct SceneCutDetectorTests {
     try #require(expected.count >= 5)
     var detector = SceneCutDetector()
     var cuts: [Int] = []
-    try VideoDecoder(
+    try FrameSource(
       url: DetectTestEnvironment.data.appendingPathComponent("videos/sample-s01e01/episode.mp4")
-    ).decode(images: .all) { frame in
-      if let image = frame.image, detector.isCut(before: image) { cuts.append(frame.index) }
+    ).forEach(.all) { frame in
+      if detector.isCut(before: frame.image) { cuts.append(frame.index) }
       return true
     }
     #expect(cuts == expected)

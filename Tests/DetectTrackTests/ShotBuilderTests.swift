@@ -1,4 +1,5 @@
 import Artifacts
+import Media
 import Testing
 
 @testable import DetectTrack

@@ -55,15 +55,12 @@ struct SampleFaces {
     var faces: [Face] = []
     let video = TestEnvironment.dataRoot
       .appendingPathComponent("videos/\(TestEnvironment.sampleEpisode)/episode.mp4")
-    try VideoDecoder(url: video).decode(images: .only(Set(wanted.keys))) { frame in
-      if let image = frame.image {
-        for pick in wanted[frame.index] ?? [] {
-          guard let crop = FaceAligner.align(image, landmarks: pick.landmarks, size: size) else {
-            continue
-          }
-          faces.append(
-            Face(identity: pick.identity, photo: pick.photo, frameIndex: frame.index, crop: crop))
-        }
+    try FrameSource(url: video).forEach(.only(Set(wanted.keys))) { frame in
+      for pick in wanted[frame.index] ?? [] {
+        guard let crop = FaceAligner.align(frame.image, landmarks: pick.landmarks, size: size)
+        else { continue }
+        faces.append(
+          Face(identity: pick.identity, photo: pick.photo, frameIndex: frame.index, crop: crop))
       }
       return true
     }
