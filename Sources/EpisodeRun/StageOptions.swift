@@ -32,7 +32,7 @@ struct ConfigOptions: ParsableArguments {
 
   /// The options of `stages`, resolved by the pipeline's one resolver (docs/configuration.md)
   /// from the `--config` files, the default files and the flags given. A flag of a stage this
-  /// run neither runs nor resolves is refused.
+  /// run neither runs nor resolves is ignored, with a note on standard error.
   func resolve(_ stages: Set<PipelineStage>, flags: [FlagOverride], manifest: ModelManifest)
     throws -> ResolvedOptions
   {
@@ -42,8 +42,11 @@ struct ConfigOptions: ParsableArguments {
     for flag in flags {
       guard let value = flag.value, let stage = PipelineStage.owning(flag.key) else { continue }
       guard stages.contains(stage) else {
-        throw ValidationError(
-          "\(flag.flag) configures \(stage.rawValue), which this command does not run")
+        FileHandle.standardError.write(
+          Data(
+            "episode-run: \(flag.flag) configures \(stage.rawValue), which this command does not run; ignored\n"
+              .utf8))
+        continue
       }
       overrides[stage, default: ([:], [:])].values[flag.key] = value
       overrides[stage, default: ([:], [:])].spellings[flag.key] = flag.flag

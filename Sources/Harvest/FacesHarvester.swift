@@ -290,8 +290,15 @@ public final class FacesHarvester {
 
   // MARK: - Pipeline
 
+  /// What the harvest has done so far, for progress reports.
+  struct HarvestCounters: Sendable {
+    var framesDone = 0
+    var facesEmbedded = 0
+    var lastReport = Date.distantPast
+  }
+
   /// A face whose crop passed the gates, waiting for (or done with) the embedder.
-  struct GatedFace: @unchecked Sendable {
+  struct GatedFace: Sendable {
     var face: PlannedFace
     var quality: Double
     var modelCrop: BGRImage
@@ -326,19 +333,16 @@ public final class FacesHarvester {
       source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
       (plan.probes.last?.frameIndex ?? -1) + 1)
     let facesTotal = plan.faces.count + plan.probes.count
-    let counters = Confined((framesDone: 0, facesEmbedded: 0, lastReport: Date.distantPast))
-    let countersLock = NSLock()
+    let counters = Locked(HarvestCounters())
     let report: @Sendable (String) -> Void = { phase in
       guard let progress else { return }
-      countersLock.lock()
       let now = Date()
-      guard now.timeIntervalSince(counters.value.lastReport) >= 0.25 else {
-        countersLock.unlock()
-        return
+      let snapshot: HarvestCounters? = counters.withLock { counters in
+        guard now.timeIntervalSince(counters.lastReport) >= 0.25 else { return nil }
+        counters.lastReport = now
+        return counters
       }
-      counters.value.lastReport = now
-      let snapshot = counters.value
-      countersLock.unlock()
+      guard let snapshot else { return }
       progress(
         HarvestProgress(
           phase: phase, framesDone: snapshot.framesDone, framesTotal: framesTotal,
@@ -349,16 +353,14 @@ public final class FacesHarvester {
     // Stage 1: the FrameSource's decode thread, converting only frames a face needs. (The
     // callback must not hold the source: the source holds its thread.)
     source.start(.only(Set(facesByFrame.keys)), isCancelled: isCancelled) { frames in
-      countersLock.lock()
-      counters.value.framesDone = frames.framesPassed
-      countersLock.unlock()
+      counters.withLock { $0.framesDone = frames.framesPassed }
       report("harvest")
     }
 
     // Stage 2: align, measure, gate, save crops.
-    let cropSeconds = Confined(0.0)
-    let cropRejected = Confined([RejectedFace]())
-    let delivered = Confined(Set<Int>())
+    let cropSeconds = Locked(0.0)
+    let cropRejected = Locked([RejectedFace]())
+    let delivered = Locked(Set<Int>())
     let config = self.config
     let layout = self.layout
     let inputSize = (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight)
@@ -370,7 +372,7 @@ public final class FacesHarvester {
         // decode_failed (docs/harvest.md).
         while let frame = try source.next() {
           guard !frame.isDamaged else { continue }
-          delivered.value.insert(frame.index)
+          delivered.withLock { _ = $0.insert(frame.index) }
           for face in facesByFrame[frame.index] ?? [] {
             let begin = Date()
             let outcome = try Self.cropAndGate(
@@ -382,7 +384,7 @@ public final class FacesHarvester {
               guard faceQueue.push(gated) else { return }
             case .failure(let rejection):
               // A probe that fails is simply not a probe: it is no rejection of the harvest.
-              if !face.isProbe { cropRejected.value.append(rejection.face) }
+              if !face.isProbe { cropRejected.withLock { $0.append(rejection.face) } }
             }
           }
         }
@@ -392,7 +394,7 @@ public final class FacesHarvester {
         faceQueue.abort()
       }
       faceQueue.finish()
-      cropSeconds.value = busy
+      cropSeconds.withLock { $0 = busy }
     }
 
     // Stage 3 (this thread): embed in batches.
@@ -410,9 +412,7 @@ public final class FacesHarvester {
       for probe in probes {
         if let staged = probe.stagedCrop { try? FileManager.default.removeItem(at: staged) }
       }
-      countersLock.lock()
-      counters.value.facesEmbedded += probes.count
-      countersLock.unlock()
+      counters.withLock { $0.facesEmbedded += probes.count }
     }
     func flush() throws {
       guard !batch.isEmpty else { return }
@@ -435,9 +435,7 @@ public final class FacesHarvester {
         }
       }
       embedSeconds += Date().timeIntervalSince(begin)
-      countersLock.lock()
-      counters.value.facesEmbedded += batch.count
-      countersLock.unlock()
+      counters.withLock { $0.facesEmbedded += batch.count }
       batch.removeAll(keepingCapacity: true)
       report("harvest")
     }

@@ -73,20 +73,19 @@ public struct FrameSourceCounts: Sendable, Equatable {
 /// frame whatever each selects, and a corrupt packet leaves a gap rather than shifting the
 /// frames after it. Frames a lost reference frame may have damaged come marked `isDamaged`, the
 /// same frames in every pass.
-public final class FrameSource: @unchecked Sendable {
+public final class FrameSource: Sendable {
   /// The video's path.
   public let path: String
   /// What the container declares about the video stream.
   public let info: VideoInfo
-  // Safe to share: the decoder is used only by the decode thread once `start` has run, the
-  // counts are behind a mutex, and the queue and error box lock themselves. `thread` is set
-  // and joined by the consuming thread only.
-  private let decoder: Confined<VideoDecoder>
+  // The decoder is used only by the decode thread once `start` has run; the counts, the
+  // queue, the error box and the thread handle are each behind a lock.
+  private let decoder: VideoDecoder
   private let queue: BoundedQueue<SourceFrame>
   private let failure = FirstError()
   private let tally = FrameTally()
   private let stopping = StopFlag()
-  private var thread: StageThread?
+  private let thread = Mutex<StageThread?>(nil)
 
   /// Opens `url` (a regular file); `decoderThreads` 0 lets FFmpeg choose; at most
   /// `queueCapacity` selected frames wait for the consumer.
@@ -97,7 +96,7 @@ public final class FrameSource: @unchecked Sendable {
     let decoder = try VideoDecoder(url: url, threads: decoderThreads, logger: logger)
     path = decoder.path
     info = decoder.info
-    self.decoder = Confined(decoder)
+    self.decoder = decoder
     queue = BoundedQueue(capacity: max(1, queueCapacity))
   }
 
@@ -110,11 +109,12 @@ public final class FrameSource: @unchecked Sendable {
     _ selection: FrameSelection, isCancelled: @escaping @Sendable () -> Bool = { false },
     onFrame: (@Sendable (FrameSourceCounts) -> Void)? = nil
   ) {
-    precondition(thread == nil, "a FrameSource decodes once")
+    precondition(thread.withLock { $0 == nil }, "a FrameSource decodes once")
     let pass = DecodeThreadPass(
       decoder: decoder, queue: queue, failure: failure, tally: tally, stopping: stopping,
       selection: selection, isCancelled: isCancelled, onFrame: onFrame)
-    thread = StageThread(name: "frame-source.decode") { pass.run() }
+    let started = StageThread(name: "frame-source.decode") { pass.run() }
+    thread.withLock { $0 = started }
   }
 
   /// The next selected frame, waiting for it; nil at the end of the pass (or after `stop`).
@@ -138,7 +138,7 @@ public final class FrameSource: @unchecked Sendable {
 
   /// Waits for the decode thread to end; rethrows its error. Call once every frame is taken.
   public func finish() throws -> FrameSourceCounts {
-    thread?.join()
+    thread.withLock { $0 }?.join()
     if let error = failure.error { throw error }
     return counts
   }
@@ -148,7 +148,7 @@ public final class FrameSource: @unchecked Sendable {
   public func stop() {
     stopping.set()
     queue.abort()
-    thread?.join()
+    thread.withLock { $0 }?.join()
   }
 
   /// Decodes `selection` and hands each selected frame to `body`, on this thread, until `body`
@@ -204,7 +204,7 @@ final class StopFlag: Sendable {
 /// The decode thread's work for a `FrameSource`: decode, count, convert and queue the selected
 /// frames. Holds no reference to the source, so a source dropped mid-pass stops its thread.
 private struct DecodeThreadPass: Sendable {
-  let decoder: Confined<VideoDecoder>
+  let decoder: VideoDecoder
   let queue: BoundedQueue<SourceFrame>
   let failure: FirstError
   let tally: FrameTally
@@ -227,7 +227,7 @@ private struct DecodeThreadPass: Sendable {
     var busySince = Date()
     var previous: FrameTime?
     var stoppedEarly = false
-    let frames = try decoder.value.decode(images: selection) { frame in
+    let frames = try decoder.decode(images: selection) { frame in
       let seen = previous
       let timestamp = max(0, frame.timestamp)
       previous = FrameTime(index: frame.index, timestamp: timestamp)
@@ -252,7 +252,7 @@ private struct DecodeThreadPass: Sendable {
       return goOn
     }
     let busy = Date().timeIntervalSince(busySince)
-    let skipped = decoder.value.skippedFrames
+    let skipped = decoder.skippedFrames
     tally.update {
       $0.busySeconds += busy
       $0.framesSkipped = skipped

@@ -87,7 +87,10 @@ public enum FrameSelection: Sendable {
 /// Opens a video file and decodes it front to back in presentation order: the engine under
 /// `FrameSource`, which every stage uses to read frames. Frames are numbered by the one scheme
 /// of `FrameNumbering` (docs/detect_track.md, "Frame numbers").
-final class VideoDecoder {
+///
+/// Sendable only so that `FrameSource` can hand it to its decode thread: from then on that
+/// thread alone uses it (the FFmpeg contexts are not thread-safe, and nothing else holds them).
+final class VideoDecoder: @unchecked Sendable {
   let format: FormatContext
   let codec: CodecContext
   let streamIndex: Int32

@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 
 /// A blocking first-in-first-out queue with a fixed capacity, for handing work between the
 /// threads of a pipeline. `push` waits while the queue is full, `pop` while it is empty;
 /// `finish()` ends the stream and `fail()` aborts every waiter, so no stage can hang.
-public final class BoundedQueue<Element>: @unchecked Sendable {
+public final class BoundedQueue<Element> {
   private let condition = NSCondition()
   /// A ring buffer: a popped slot is set to nil at once, so the queue never keeps a reference
   /// to an element it handed out (a decoded frame is megabytes).
@@ -85,38 +86,36 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
   }
 }
 
+// Every stored property is read and written under `condition`'s lock: the queue can be shared
+// between threads exactly when its elements can.
+extension BoundedQueue: @unchecked Sendable where Element: Sendable {}
+
 /// The first error any pipeline stage raised; later ones are dropped.
-public final class FirstError: @unchecked Sendable {
-  private let lock = NSLock()
-  private var stored: Error?
+public final class FirstError: Sendable {
+  private let stored = Mutex<(any Error)?>(nil)
 
   /// Nothing recorded yet.
   public init() {}
 
   /// Keeps `error` if it is the first.
-  public func record(_ error: Error) {
-    lock.lock()
-    if stored == nil { stored = error }
-    lock.unlock()
+  public func record(_ error: any Error) {
+    stored.withLock { stored in
+      if stored == nil { stored = error }
+    }
   }
 
   /// The first error recorded, if any.
-  public var error: Error? {
-    lock.lock()
-    defer { lock.unlock() }
-    return stored
-  }
+  public var error: (any Error)? { stored.withLock { $0 } }
 }
 
 /// Runs `body` on a new thread and lets the caller wait for it.
-public final class StageThread: @unchecked Sendable {
+public final class StageThread: Sendable {
   private let done = DispatchSemaphore(value: 0)
-  private let thread: Thread
 
   /// Starts `body` on a thread called `name` (8 MiB stack).
   public init(name: String, body: @escaping @Sendable () -> Void) {
     let done = self.done
-    thread = Thread {
+    let thread = Thread {
       body()
       done.signal()
     }
@@ -134,18 +133,15 @@ public final class StageThread: @unchecked Sendable {
 
 /// A value computed on its own thread (for example a model loading while decoding starts);
 /// `value()` waits for it and rethrows its error.
-public final class Deferred<Value>: @unchecked Sendable {
+public final class Deferred<Value: Sendable>: Sendable {
   private let done = DispatchSemaphore(value: 0)
-  private let lock = NSLock()
-  private var result: Result<Value, Error>?
+  private let result = Mutex<Result<Value, any Error>?>(nil)
 
   /// Starts computing on a thread called `name`.
   public init(name: String, _ compute: @escaping @Sendable () throws -> Value) {
     let thread = Thread { [self] in
       let outcome = Result { try compute() }
-      lock.lock()
-      result = outcome
-      lock.unlock()
+      result.withLock { $0 = outcome }
       done.signal()
     }
     thread.name = name
@@ -154,26 +150,28 @@ public final class Deferred<Value>: @unchecked Sendable {
 
   /// The value, waiting for it; rethrows the computation's error.
   public func value() throws -> Value {
-    lock.lock()
-    if let result {
-      lock.unlock()
-      return try result.get()
-    }
-    lock.unlock()
+    if let result = result.withLock({ $0 }) { return try result.get() }
     done.wait()
     done.signal()
-    lock.lock()
-    defer { lock.unlock() }
-    return try result!.get()
+    return try result.withLock { $0 }!.get()
   }
 }
 
-/// A value handed to exactly one stage thread at a time (for example the decoder, used only by
-/// the decode stage once it starts). The caller guarantees the confinement; nothing is locked.
-public final class Confined<Value>: @unchecked Sendable {
-  /// The value.
-  public var value: Value
+/// A value shared between stage threads (counters, lists a stage fills and the caller reads
+/// after joining it), every access under a lock.
+public final class Locked<Value: Sendable>: Sendable {
+  private let mutex: Mutex<Value>
 
   /// Wraps `value`.
-  public init(_ value: Value) { self.value = value }
+  public init(_ value: Value) { mutex = Mutex(value) }
+
+  /// `body` applied to the value under the lock.
+  public func withLock<Result: Sendable>(_ body: (inout Value) throws -> Result) rethrows
+    -> Result
+  {
+    try mutex.withLock { try body(&$0) }
+  }
+
+  /// A copy of the value.
+  public var value: Value { mutex.withLock { $0 } }
 }
