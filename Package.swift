@@ -108,7 +108,7 @@ let package = Package(
       name: "JobServer",
       dependencies: [
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        "EpisodePipeline", .product(name: "Hummingbird", package: "hummingbird"),
+        "EpisodePipeline", "StagePipeline", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -125,7 +125,8 @@ let package = Package(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "StagePipeline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

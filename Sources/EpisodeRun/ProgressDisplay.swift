@@ -2,7 +2,7 @@ import DetectTrack
 import EpisodePipeline
 import Foundation
 import Harvest
-import Synchronization
+import StagePipeline
 
 /// Shows a stage's progress on standard error: a redrawn bar on a terminal, a plain line every
 /// few seconds otherwise (logs, CI).
@@ -13,7 +13,7 @@ final class ProgressDisplay: Sendable {
   }
 
   private let isTerminal = isatty(STDERR_FILENO) != 0
-  private let state = Mutex(State())
+  private let state = Locked(State())
 
   /// Any stage's progress.
   func update(_ progress: PipelineProgress) {

@@ -2,7 +2,7 @@ import Artifacts
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
+import StagePipeline
 
 /// An error a job request gets before it is queued.
 public enum JobRequestError: Error, CustomStringConvertible {
@@ -41,7 +41,7 @@ public final class JobManager: Sendable {
     var nextNumber = 1
   }
 
-  private let queue = Mutex(Queue())
+  private let queue = Locked(Queue())
   /// Signalled each time a running job ends (shutdown waits on it).
   private let jobEnded = NSCondition()
 

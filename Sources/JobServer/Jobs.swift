@@ -1,6 +1,6 @@
 import Artifacts
 import Foundation
-import Synchronization
+import StagePipeline
 
 /// What a job runs.
 public enum JobKind: String, Sendable, Codable, CaseIterable {
@@ -99,7 +99,7 @@ public final class Job: Sendable {
     var summary: JSONValue?
   }
 
-  private let current = Mutex(State())
+  private let current = Locked(State())
 
   init(
     id: String, kind: JobKind, episode: EpisodeID,

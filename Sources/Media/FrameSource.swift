@@ -85,7 +85,7 @@ public final class FrameSource: Sendable {
   private let failure = FirstError()
   private let tally = FrameTally()
   private let stopping = StopFlag()
-  private let thread = Mutex<StageThread?>(nil)
+  private let thread = Locked<StageThread?>(nil)
 
   /// Opens `url` (a regular file); `decoderThreads` 0 lets FFmpeg choose; at most
   /// `queueCapacity` selected frames wait for the consumer.
@@ -177,7 +177,7 @@ public final class FrameSource: Sendable {
 /// A `FrameSource`'s counts, written by its decode thread and read by the consumer (progress);
 /// every access holds the mutex.
 final class FrameTally: Sendable {
-  private let counts = Mutex(FrameSourceCounts())
+  private let counts = Locked(FrameSourceCounts())
 
   /// Changes the counts and returns them as changed.
   @discardableResult

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A blocking first-in-first-out queue with a fixed capacity, for handing work between the
 /// threads of a pipeline. `push` waits while the queue is full, `pop` while it is empty;
@@ -92,7 +91,7 @@ extension BoundedQueue: @unchecked Sendable where Element: Sendable {}
 
 /// The first error any pipeline stage raised; later ones are dropped.
 public final class FirstError: Sendable {
-  private let stored = Mutex<(any Error)?>(nil)
+  private let stored = Locked<(any Error)?>(nil)
 
   /// Nothing recorded yet.
   public init() {}
@@ -105,7 +104,7 @@ public final class FirstError: Sendable {
   }
 
   /// The first error recorded, if any.
-  public var error: (any Error)? { stored.withLock { $0 } }
+  public var error: (any Error)? { stored.value }
 }
 
 /// Runs `body` on a new thread and lets the caller wait for it.
@@ -135,7 +134,7 @@ public final class StageThread: Sendable {
 /// `value()` waits for it and rethrows its error.
 public final class Deferred<Value: Sendable>: Sendable {
   private let done = DispatchSemaphore(value: 0)
-  private let result = Mutex<Result<Value, any Error>?>(nil)
+  private let result = Locked<Result<Value, any Error>?>(nil)
 
   /// Starts computing on a thread called `name`.
   public init(name: String, _ compute: @escaping @Sendable () throws -> Value) {
@@ -150,28 +149,35 @@ public final class Deferred<Value: Sendable>: Sendable {
 
   /// The value, waiting for it; rethrows the computation's error.
   public func value() throws -> Value {
-    if let result = result.withLock({ $0 }) { return try result.get() }
+    if let result = result.value { return try result.get() }
     done.wait()
     done.signal()
-    return try result.withLock { $0 }!.get()
+    return try result.value!.get()
   }
 }
 
-/// A value shared between stage threads (counters, lists a stage fills and the caller reads
-/// after joining it), every access under a lock.
-public final class Locked<Value: Sendable>: Sendable {
-  private let mutex: Mutex<Value>
+/// A value shared between threads (counters, job state, lists a stage fills and the caller
+/// reads after joining it), every access under a lock.
+///
+/// The lock is a pthread mutex (`NSLock`), not `Synchronization.Mutex`: on Linux,
+/// ThreadSanitizer cannot see `Mutex`'s futex-based locking and reports every access it guards
+/// as a race (a two-thread counter reproduces it), which would bury real races in
+/// `make tsan` (README, "Development").
+public final class Locked<Value: Sendable>: @unchecked Sendable {
+  // Unchecked: `stored` is read and written only while `lock` is held.
+  private let lock = NSLock()
+  private var stored: Value
 
   /// Wraps `value`.
-  public init(_ value: Value) { mutex = Mutex(value) }
+  public init(_ value: Value) { stored = value }
 
   /// `body` applied to the value under the lock.
-  public func withLock<Result: Sendable>(_ body: (inout Value) throws -> Result) rethrows
-    -> Result
-  {
-    try mutex.withLock { try body(&$0) }
+  public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body(&stored)
   }
 
   /// A copy of the value.
-  public var value: Value { mutex.withLock { $0 } }
+  public var value: Value { withLock { $0 } }
 }
