@@ -96,6 +96,49 @@ def make_batch_dynamic(model, name="N"):
     onnx.checker.check_model(model)
 
 
+def make_spatial_dynamic(model):
+    """Declare the image input's height and width symbolic, so a fully convolutional detector
+    runs at the frame's aspect instead of a padded square (README, "Benchmark").
+
+    Every Reshape must already infer its anchor count (-1), which YuNet's and SCRFD's do.
+    Resize nodes that name fixed output sizes (SCRFD's FPN upsampling) become the same
+    upsampling by scale factors, checked against the fixed graph's inferred shapes. The
+    outputs' anchor counts become symbolic too.
+    """
+    inferred = onnx.shape_inference.infer_shapes(model)
+    shapes = {}
+    for info in list(inferred.graph.value_info) + list(inferred.graph.input):
+        shapes[info.name] = [d.dim_value for d in info.type.tensor_type.shape.dim]
+    constants = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            constants[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    for node in model.graph.node:
+        if node.op_type != "Resize" or len(node.input) < 4 or not node.input[3]:
+            continue
+        sizes = constants[node.input[3]].astype(np.float64)
+        source = np.array(shapes[node.input[0]], dtype=np.float64)
+        factors = sizes / source
+        if not np.all(factors == np.round(factors)):
+            raise SystemExit(f"Resize {node.name}: sizes {sizes} are not a whole multiple of {source}")
+        name = f"{node.output[0]}_scales"
+        model.graph.initializer.append(
+            numpy_helper.from_array(factors.astype(np.float32), name))
+        node.input[2] = name
+        del node.input[3]
+    used = {name for node in model.graph.node for name in node.input}
+    for initializer in list(model.graph.initializer):
+        if initializer.name not in used:
+            model.graph.initializer.remove(initializer)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    dims[2].dim_param = "height"
+    dims[3].dim_param = "width"
+    for output in model.graph.output:
+        output.type.tensor_type.shape.dim[1].dim_param = f"{output.name}_anchors"
+    del model.graph.value_info[:]
+    onnx.checker.check_model(model)
+
+
 def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)

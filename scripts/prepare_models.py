@@ -12,7 +12,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -112,10 +111,15 @@ def main():
                 # The export fixes the batch at 1; the graph (Conv/BN/PRelu, Flatten, Gemm) is
                 # batch-agnostic, so declare it dynamic to allow batched embedding.
                 fold_models.make_batch_dynamic(model)
+            if name == "yunet":
+                fold_models.make_spatial_dynamic(model)
             onnx.save(model, temporary)
             print(f"{name}: folded {folded} DequantizeLinear nodes")
         else:
-            shutil.copyfile(source, temporary)
+            # SCRFD is float32 already; only its input size becomes dynamic.
+            model = onnx.load(source)
+            fold_models.make_spatial_dynamic(model)
+            onnx.save(model, temporary)
         os.replace(temporary, dest)
         entry = {"name": name, "file": file_name, "sha256": sha256(dest)}
         entry.update(ENTRIES[name])

@@ -90,17 +90,28 @@ public enum DetectorFamily: String, Sendable, CaseIterable {
   }
 }
 
-/// A detector model fed letterboxed frames: each frame is scaled, aspect kept, into the
-/// top-left corner of the model's input and the rest is black (as InsightFace and OpenCV do).
-/// Runs frames in one batch when the model's batch dimension is dynamic.
-struct LetterboxSession: Sendable {
+/// A detector model fed whole frames, resized by FFmpeg's swscale (docs/detect_track.md,
+/// "Detector input"). Each frame is scaled with its aspect kept so that it fits the entry's
+/// input size (640), into the top-left corner of the input, black elsewhere. A model whose
+/// input height and width are dynamic (set-up makes YuNet's and SCRFD's so) gets an input the
+/// frame's shape, each side padded up to a multiple of 32 (the largest stride): 640×384 for
+/// 1280×720, where a fixed 640×640 square is 44 % padding. Runs frames in one batch when the
+/// model's batch dimension is dynamic.
+struct DetectorSession: Sendable {
   /// One frame's model outputs, in the session's output order, with the batch split off.
   struct Outputs {
     /// Output values per output index.
     var values: [ArraySlice<Float>]
-    /// Input pixels per frame pixel.
-    var scale: Double
+    /// Input pixels per frame pixel, across and down.
+    var scaleX: Double
+    var scaleY: Double
+    /// The input size the frame ran at.
+    var inputWidth: Int
+    var inputHeight: Int
   }
+
+  /// Sides of a dynamic input are multiples of this (the models' largest stride).
+  static let sizeMultiple = 32
 
   let session: OrtInferenceSession
   let entry: ModelEntry
@@ -115,6 +126,12 @@ struct LetterboxSession: Sendable {
 
   var maximumBatch: Int { (session.inputs.first?.dimensions.first ?? 1) < 0 ? 8 : 1 }
 
+  /// Whether the model takes any input height and width.
+  var hasDynamicSize: Bool {
+    let dimensions = session.inputs.first?.dimensions ?? []
+    return dimensions.count == 4 && dimensions[2] < 0 && dimensions[3] < 0
+  }
+
   /// The index of each output named in `names`, or nil when one is missing.
   func outputIndices(_ names: [String]) -> [String: Int]? {
     var indices: [String: Int] = [:]
@@ -125,34 +142,65 @@ struct LetterboxSession: Sendable {
     return indices
   }
 
-  func run(_ images: [BGRImage]) throws -> [Outputs] {
-    guard !images.isEmpty else { return [] }
-    let side = (width: entry.inputWidth, height: entry.inputHeight)
-    var inputs: [BGRImage] = []
-    var scales: [Double] = []
-    for image in images {
-      let scale = min(
-        Double(side.width) / Double(image.width), Double(side.height) / Double(image.height))
-      // Output pixel x samples source (x + 0.5) / scale − 0.5 (pixel centres, as cv2.resize).
-      let inverse = SimilarityTransform(
-        a: 1 / scale, b: 0, tx: 0.5 / scale - 0.5, ty: 0.5 / scale - 0.5)
-      inputs.append(
-        FaceAligner.warp(image, inverse: inverse, width: side.width, height: side.height))
-      scales.append(scale)
+  /// The model input size for a `width`×`height` frame, and the frame's size scaled into it
+  /// (aspect kept, so that it fits the entry's input size). A dynamic input is the scaled frame
+  /// with each side padded up to a multiple of 32; a fixed one is the entry's size.
+  func inputSize(frameWidth width: Int, frameHeight height: Int) -> (
+    input: (width: Int, height: Int), scaled: (width: Int, height: Int)
+  ) {
+    let scale = min(
+      Double(entry.inputWidth) / Double(width), Double(entry.inputHeight) / Double(height))
+    let scaled = (
+      width: max(1, min(entry.inputWidth, Int((Double(width) * scale).rounded()))),
+      height: max(1, min(entry.inputHeight, Int((Double(height) * scale).rounded())))
+    )
+    guard hasDynamicSize else { return ((entry.inputWidth, entry.inputHeight), scaled) }
+    func padded(_ side: Int) -> Int {
+      (side + Self.sizeMultiple - 1) / Self.sizeMultiple * Self.sizeMultiple
     }
+    return ((padded(scaled.width), padded(scaled.height)), scaled)
+  }
+
+  func run(_ images: [BGRImage]) throws -> [Outputs] {
     var results: [Outputs] = []
-    for start in stride(from: 0, to: inputs.count, by: maximumBatch) {
-      let chunk = Array(inputs[start..<min(inputs.count, start + maximumBatch)])
-      let outputs = try session.run(try entry.inputTensor(for: chunk))
-      for offset in chunk.indices {
-        let values = outputs.map { tensor -> ArraySlice<Float> in
-          let perImage = tensor.values.count / chunk.count
-          return tensor.values[offset * perImage..<(offset + 1) * perImage]
-        }
-        results.append(Outputs(values: values, scale: scales[start + offset]))
-      }
+    for start in stride(from: 0, to: images.count, by: maximumBatch) {
+      let chunk = images[start..<min(images.count, start + maximumBatch)]
+      results += try run(chunk)
     }
     return results
+  }
+
+  /// One model run over frames of one size.
+  private func run(_ chunk: ArraySlice<BGRImage>) throws -> [Outputs] {
+    guard let first = chunk.first else { return [] }
+    let size = inputSize(frameWidth: first.width, frameHeight: first.height)
+    var inputs: [BGRImage] = []
+    for image in chunk {
+      guard image.width == first.width, image.height == first.height else {
+        throw InferenceError.invalidInput(
+          reason: "frames of one batch differ in size (\(image.width)×\(image.height) and "
+            + "\(first.width)×\(first.height))")
+      }
+      guard let scaled = image.resized(width: size.scaled.width, height: size.scaled.height)
+      else {
+        throw InferenceError.invalidInput(
+          reason: "swscale could not resize a \(image.width)×\(image.height) frame to "
+            + "\(size.scaled.width)×\(size.scaled.height)")
+      }
+      inputs.append(scaled.padded(width: size.input.width, height: size.input.height))
+    }
+    let outputs = try session.run(
+      try entry.inputTensor(for: inputs, width: size.input.width, height: size.input.height))
+    return inputs.indices.map { offset in
+      let values = outputs.map { tensor -> ArraySlice<Float> in
+        let perImage = tensor.values.count / inputs.count
+        return tensor.values[offset * perImage..<(offset + 1) * perImage]
+      }
+      return Outputs(
+        values: values, scaleX: Double(size.scaled.width) / Double(first.width),
+        scaleY: Double(size.scaled.height) / Double(first.height), inputWidth: size.input.width,
+        inputHeight: size.input.height)
+    }
   }
 }
 

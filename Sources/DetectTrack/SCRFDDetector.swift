@@ -13,7 +13,7 @@ import Media
 public final class SCRFDDetector: FaceDetector, Sendable {
   /// The manifest entry.
   public let entry: ModelEntry
-  private let model: LetterboxSession
+  private let model: DetectorSession
   /// Output index of (score, bbox, kps) for each stride.
   private let layout: [(stride: Int, score: Int, box: Int, landmarks: Int)]
   private static let strides = [8, 16, 32]
@@ -26,7 +26,7 @@ public final class SCRFDDetector: FaceDetector, Sendable {
     manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
     logger: Logger = Logger(label: "faceharvest.detect")
   ) throws {
-    let model = try LetterboxSession(
+    let model = try DetectorSession(
       manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
     let session = model.session
     let named = Self.strides.flatMap { stride in
@@ -64,17 +64,17 @@ public final class SCRFDDetector: FaceDetector, Sendable {
     try model.run(images).map { decode($0, scoreThreshold: scoreThreshold) }
   }
 
-  private func decode(_ outputs: LetterboxSession.Outputs, scoreThreshold: Double)
+  private func decode(_ outputs: DetectorSession.Outputs, scoreThreshold: Double)
     -> [FaceDetection]
   {
-    let scale = outputs.scale
+    let (scaleX, scaleY) = (outputs.scaleX, outputs.scaleY)
     var detections: [FaceDetection] = []
     for (stride, scoreIndex, boxIndex, landmarkIndex) in layout {
       let scores = outputs.values[scoreIndex]
       let boxes = outputs.values[boxIndex]
       let points = outputs.values[landmarkIndex]
-      let columns = entry.inputWidth / stride
-      let rows = entry.inputHeight / stride
+      let columns = outputs.inputWidth / stride
+      let rows = outputs.inputHeight / stride
       guard columns * rows > 0 else { continue }
       let anchors = max(1, scores.count / (columns * rows))
       let count = min(scores.count, boxes.count / 4, points.count / 10)
@@ -89,16 +89,16 @@ public final class SCRFDDetector: FaceDetector, Sendable {
         let point = points.startIndex + anchor * 10
         let landmarks = (0..<5).map { index in
           Point2D(
-            x: (centreX + Double(points[point + index * 2]) * s) / scale,
-            y: (centreY + Double(points[point + index * 2 + 1]) * s) / scale)
+            x: (centreX + Double(points[point + index * 2]) * s) / scaleX,
+            y: (centreY + Double(points[point + index * 2 + 1]) * s) / scaleY)
         }
         detections.append(
           FaceDetection(
             box: [
-              (centreX - Double(boxes[box]) * s) / scale,
-              (centreY - Double(boxes[box + 1]) * s) / scale,
-              (centreX + Double(boxes[box + 2]) * s) / scale,
-              (centreY + Double(boxes[box + 3]) * s) / scale,
+              (centreX - Double(boxes[box]) * s) / scaleX,
+              (centreY - Double(boxes[box + 1]) * s) / scaleY,
+              (centreX + Double(boxes[box + 2]) * s) / scaleX,
+              (centreY + Double(boxes[box + 3]) * s) / scaleY,
             ],
             landmarks: landmarks.imageOrdered(), score: min(1, max(0, score))))
       }

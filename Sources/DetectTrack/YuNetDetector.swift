@@ -11,7 +11,7 @@ import Media
 public final class YuNetDetector: FaceDetector, Sendable {
   /// The manifest entry.
   public let entry: ModelEntry
-  private let model: LetterboxSession
+  private let model: DetectorSession
   private let indices: [String: Int]
   private static let strides = [8, 16, 32]
   /// Non-maximum suppression IoU (OpenCV's default for YuNet).
@@ -23,7 +23,7 @@ public final class YuNetDetector: FaceDetector, Sendable {
     manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
     logger: Logger = Logger(label: "faceharvest.detect")
   ) throws {
-    let model = try LetterboxSession(
+    let model = try DetectorSession(
       manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
     let session = model.session
     let expected = Self.strides.flatMap { stride in
@@ -48,17 +48,17 @@ public final class YuNetDetector: FaceDetector, Sendable {
     try model.run(images).map { decode($0, scoreThreshold: scoreThreshold) }
   }
 
-  private func decode(_ outputs: LetterboxSession.Outputs, scoreThreshold: Double)
+  private func decode(_ outputs: DetectorSession.Outputs, scoreThreshold: Double)
     -> [FaceDetection]
   {
-    let scale = outputs.scale
+    let (scaleX, scaleY) = (outputs.scaleX, outputs.scaleY)
     var detections: [FaceDetection] = []
     for stride in Self.strides {
       let cls = outputs.values[indices["cls_\(stride)"]!]
       let obj = outputs.values[indices["obj_\(stride)"]!]
       let bbox = outputs.values[indices["bbox_\(stride)"]!]
       let kps = outputs.values[indices["kps_\(stride)"]!]
-      let columns = entry.inputWidth / stride
+      let columns = outputs.inputWidth / stride
       let cells = min(cls.count, obj.count, bbox.count / 4, kps.count / 10)
       let (clsBase, objBase, bboxBase, kpsBase) = (
         cls.startIndex, obj.startIndex, bbox.startIndex, kps.startIndex
@@ -78,14 +78,14 @@ public final class YuNetDetector: FaceDetector, Sendable {
         let height = exp(Double(bbox[box + 3])) * s
         let points = (0..<5).map { point in
           Point2D(
-            x: (column + Double(kps[kpsBase + cell * 10 + point * 2])) * s / scale,
-            y: (row + Double(kps[kpsBase + cell * 10 + point * 2 + 1])) * s / scale)
+            x: (column + Double(kps[kpsBase + cell * 10 + point * 2])) * s / scaleX,
+            y: (row + Double(kps[kpsBase + cell * 10 + point * 2 + 1])) * s / scaleY)
         }
         detections.append(
           FaceDetection(
             box: [
-              (centreX - width / 2) / scale, (centreY - height / 2) / scale,
-              (centreX + width / 2) / scale, (centreY + height / 2) / scale,
+              (centreX - width / 2) / scaleX, (centreY - height / 2) / scaleY,
+              (centreX + width / 2) / scaleX, (centreY + height / 2) / scaleY,
             ],
             landmarks: points.imageOrdered(), score: score))
       }

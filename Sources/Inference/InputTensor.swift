@@ -4,8 +4,11 @@ extension ModelEntry {
   /// Converts images of the model's input size to its N×3×H×W input tensor: the entry's colour
   /// order and (x − mean) / std. Shared by every model family (detectors and embedders).
   public func inputTensor(for images: [BGRImage]) throws -> Tensor {
-    let width = inputWidth
-    let height = inputHeight
+    try inputTensor(for: images, width: inputWidth, height: inputHeight)
+  }
+
+  /// The same for a model whose input height and width are dynamic, fed `width`×`height` images.
+  public func inputTensor(for images: [BGRImage], width: Int, height: Int) throws -> Tensor {
     let plane = width * height
     var values = [Float](repeating: 0, count: images.count * 3 * plane)
     // Tensor channel c reads BGR byte offset sourceChannel[c].

@@ -2,6 +2,7 @@ import Artifacts
 import FaceAlignment
 import Foundation
 import Inference
+import Logging
 import Media
 import Testing
 
@@ -94,6 +95,27 @@ struct FaceDetectorTests {
     #expect(precision >= 0.95, "precision \(precision)")
     let median = landmarkErrors.sorted()[landmarkErrors.count / 2]
     #expect(median < 0.05, "median landmark error \(median) of the face size")
+  }
+
+  @Test(
+    "the shipped detectors take the frame's shape: 1280×720 runs at 640×384, not a 640×640 square",
+    arguments: ["yunet", "scrfd"])
+  func frameShapedInput(model: String) throws {
+    let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    let session = try DetectorSession(
+      manifest: manifest, entry: try manifest.entry(named: model), intraOpThreads: 1,
+      logger: Logger(label: "test"))
+    #expect(session.hasDynamicSize)
+    let wide = session.inputSize(frameWidth: 1280, frameHeight: 720)
+    #expect(wide.input == (640, 384) && wide.scaled == (640, 360))
+    let tall = session.inputSize(frameWidth: 720, frameHeight: 1280)
+    #expect(tall.input == (384, 640) && tall.scaled == (360, 640))
+    let small = session.inputSize(frameWidth: 320, frameHeight: 240)
+    #expect(small.input == (640, 480) && small.scaled == (640, 480))
+    // A frame runs at that size and its outputs cover the 640×384 grid.
+    let outputs = try session.run([BGRImage(width: 1280, height: 720)])
+    #expect(outputs.count == 1 && outputs[0].inputWidth == 640 && outputs[0].inputHeight == 384)
+    #expect(outputs[0].scaleX == 0.5 && outputs[0].scaleY == 0.5)
   }
 
   @Test("a model without YuNet's outputs is refused, naming the outputs it needs")
