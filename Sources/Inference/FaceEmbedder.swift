@@ -13,7 +13,7 @@ public enum EmbeddingRejection: String, Sendable, Equatable {
 /// Runs a recognition model (SFace, ArcFace family…) on aligned crops and returns unit-norm
 /// embeddings. Input size, colour order, mean/std and width come from the model's manifest
 /// entry; nothing is hard-coded to 512.
-public final class FaceEmbedder: @unchecked Sendable {
+public final class FaceEmbedder: Sendable {
   /// The manifest entry the embedder was built from.
   public let entry: ModelEntry
   /// The embedding width (the model's output width).

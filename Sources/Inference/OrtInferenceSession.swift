@@ -41,6 +41,9 @@ public struct TensorSignature: Sendable, Equatable, CustomStringConvertible {
 
 /// One loaded ONNX model. `run` may be called from several threads at once (ONNX Runtime's
 /// `Run` is thread-safe for a session).
+///
+/// Unchecked because it holds C pointers: they are set once in `init`, freed in `deinit`, and
+/// ONNX Runtime documents concurrent `Run` calls on one session as safe.
 public final class OrtInferenceSession: @unchecked Sendable {
   private let session: OpaquePointer
   private let memoryInfo: OpaquePointer

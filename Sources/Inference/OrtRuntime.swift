@@ -70,6 +70,7 @@ enum OrtAPI {
 }
 
 /// The process-wide ONNX Runtime environment (thread-safe in ONNX Runtime, created once).
+/// Unchecked because it holds a C pointer, set once and never changed.
 public final class OrtEnvironment: @unchecked Sendable {
   let handle: OpaquePointer
 
