@@ -44,7 +44,14 @@ scratch_root() { # episode -> a data root with the video linked and fresh manife
 }
 
 echo "[bench] bench-harvest on $EP" >&2
-"$BIN" bench-harvest --ep-id "$EP" --data-root "$DATA" --json 2>/dev/null >"$SCRATCH/bench.json"
+# On a scratch root with the ground-truth manifests, like the sections below: the harvest needs
+# tracks.jsonl and detections.jsonl, which data/ has only after make demo.
+"$BIN" bench-harvest --ep-id "$EP" --data-root "$(scratch_root "$EP")" --json \
+  2>"$SCRATCH/bench-harvest.err" >"$SCRATCH/bench.json" || {
+  tail -n 20 "$SCRATCH/bench-harvest.err" >&2
+  echo "[bench] error: episode-run bench-harvest failed (above)" >&2
+  exit 1
+}
 
 median3() { sort -g | sed -n 2p; }
 peak() { # episode [flags] -> median peak MiB of three harvest processes
