@@ -31,6 +31,9 @@ public struct DetectTrackSummary: Sendable, Codable, Equatable {
   public var framesDecoded: Int
   /// Frames the detector analysed.
   public var framesAnalysed: Int
+  /// Analysed frames the detector ran at the enlarged input (small-face scans and shots with
+  /// small faces; docs/detect_track.md, "Small faces").
+  public var framesEnlarged: Int
   /// The frame stride used.
   public var stride: Int
   /// Rows written to `detections.jsonl`.
@@ -178,25 +181,48 @@ public final class DetectTrackStage {
     let modelID = detector.entry.name
     let detectorThreshold = min(config.lowThresh, config.detThresh)
 
+    var scan = SmallFaceScan(
+      enlargedScale: detector.acceptsLargerInput ? config.smallFaceScale : 1,
+      smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
+      inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
+        frameWidth: info.width, frameHeight: info.height),
+      detThresh: config.detThresh)
+    if config.smallFaceScale > 1 && !detector.acceptsLargerInput {
+      logger.warning(
+        "the detector's input size is fixed: small_face_scale is ignored",
+        metadata: ["detector": "\(detector.entry.name)"])
+    }
+    var enlargedFrames = 0
+
     while true {
       let batch = try source.nextBatch(maximum: detector.maximumBatch)
       if batch.isEmpty { break }
       if isCancelled() { throw DetectTrackError.cancelled }
-      let detectStart = Date()
-      let faces: [[FaceDetection]]
-      do {
-        faces = try detector.detect(batch.map(\.image), scoreThreshold: detectorThreshold)
-      } catch {
-        throw DetectTrackError.model("\(error)")
-      }
+      // Cuts first: a shot's first frame is a small-face scan.
       let trackStart = Date()
-      detectSeconds += trackStart.timeIntervalSince(detectStart)
-      for (frame, detections) in zip(batch, faces) {
+      var cutBefore: [Bool] = []
+      for frame in batch {
         let histogram = cuts.histogram(frame.image)
         let isCut = cuts.isCut(before: histogram)
         shotBuilder.add(
           FrameTime(index: frame.index, timestamp: frame.timestamp), histogram: histogram,
           cut: isCut, previous: frame.previous)
+        cutBefore.append(isCut)
+      }
+      let detectStart = Date()
+      trackSeconds += detectStart.timeIntervalSince(trackStart)
+      let detected: (faces: [[FaceDetection]], enlarged: Int)
+      do {
+        detected = try Self.detect(
+          batch, cutBefore: cutBefore, detector: detector, scoreThreshold: detectorThreshold,
+          scan: &scan)
+      } catch {
+        throw DetectTrackError.model("\(error)")
+      }
+      enlargedFrames += detected.enlarged
+      let tracking = Date()
+      detectSeconds += tracking.timeIntervalSince(detectStart)
+      for ((frame, detections), isCut) in zip(zip(batch, detected.faces), cutBefore) {
         if isCut {
           tracker.reset()
           shot += 1
@@ -250,7 +276,7 @@ public final class DetectTrackStage {
         analysed += 1
         lastAnalysedFrame = frame.index
       }
-      trackSeconds += Date().timeIntervalSince(trackStart)
+      trackSeconds += Date().timeIntervalSince(tracking)
       if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
         lastProgress = Date()
         let seen = source.counts.framesPassed
@@ -318,7 +344,8 @@ public final class DetectTrackStage {
     }
     return DetectTrackSummary(
       episode: episode.rawValue, detector: modelID, framesDecoded: framesInVideo,
-      framesAnalysed: analysed, stride: stride, detections: detectionRows,
+      framesAnalysed: analysed, framesEnlarged: enlargedFrames, stride: stride,
+      detections: detectionRows,
       trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
       idSwitches: metrics.idSwitches,
       seconds: [
@@ -332,6 +359,44 @@ public final class DetectTrackStage {
   }
 
   private static func unit(_ value: Double) -> Double { min(1, max(0, value)) }
+
+  /// Detects faces in `frames` (in order; `cutBefore[i]`: a cut comes before frame i): scans at
+  /// the enlarged input, one frame at a time; the frames between them in batches at the shot's
+  /// scale (docs/detect_track.md, "Small faces"). Returns the faces per frame and how many
+  /// frames ran enlarged.
+  static func detect(
+    _ frames: [SourceFrame], cutBefore: [Bool], detector: any FaceDetector,
+    scoreThreshold: Double, scan: inout SmallFaceScan
+  ) throws -> (faces: [[FaceDetection]], enlarged: Int) {
+    var faces: [[FaceDetection]] = []
+    var enlarged = 0
+    var pending: [BGRImage] = []
+    var pendingScale = scan.currentScale
+    func flush(_ pending: inout [BGRImage]) throws {
+      guard !pending.isEmpty else { return }
+      faces += try detector.detect(
+        pending, scoreThreshold: scoreThreshold, inputScale: pendingScale)
+      if pendingScale > 1 { enlarged += pending.count }
+      pending.removeAll()
+    }
+    for (frame, isCut) in zip(frames, cutBefore) {
+      if isCut { scan.startShot() }
+      if scan.isScan(at: frame.timestamp) {
+        try flush(&pending)
+        let found = try detector.detect(
+          [frame.image], scoreThreshold: scoreThreshold, inputScale: scan.enlargedScale)[0]
+        scan.record(scan: found, at: frame.timestamp)
+        faces.append(found)
+        enlarged += 1
+      } else {
+        if scan.currentScale != pendingScale { try flush(&pending) }
+        pendingScale = scan.currentScale
+        pending.append(frame.image)
+      }
+    }
+    try flush(&pending)
+    return (faces, enlarged)
+  }
 }
 
 /// The closing summary of a detect-track run, as the CLI prints it.
@@ -346,7 +411,8 @@ public enum DetectTrackSummaryFormatter {
         + "detections (\(summary.trackedDetections) in tracks), detector \(summary.detector)",
       "  frames: \(summary.framesDecoded) in the video, \(summary.framesAnalysed) analysed "
         + "(stride \(summary.stride)), "
-        + String(format: "%.1f analysed frames/s", summary.framesPerSecond),
+        + String(format: "%.1f analysed frames/s", summary.framesPerSecond)
+        + ", \(summary.framesEnlarged) at the small-face input",
       "  scene cuts: \(summary.sceneCuts), id switches: \(summary.idSwitches)",
       "  time: " + times.joined(separator: ", ") + " (decode overlaps detection)",
       "  wrote: " + summary.artifacts.joined(separator: ", "),

@@ -43,15 +43,35 @@ public protocol FaceDetector: AnyObject, Sendable {
   var entry: ModelEntry { get }
   /// Frames one model run can take (1 for a model with a fixed batch dimension).
   var maximumBatch: Int { get }
+  /// Whether `inputScale` can enlarge the model's input (its height and width are dynamic).
+  var acceptsLargerInput: Bool { get }
   /// Faces in each image with a score of at least `scoreThreshold`, after non-maximum
-  /// suppression, highest score first.
-  func detect(_ images: [BGRImage], scoreThreshold: Double) throws -> [[FaceDetection]]
+  /// suppression, highest score first. `inputScale` multiplies the input size the frame is
+  /// scaled to fit (2: twice the entry's 640 on each side, so faces half the size are found;
+  /// docs/detect_track.md, "Small faces"); a model with a fixed input ignores it.
+  func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
+    -> [[FaceDetection]]
 }
 
 extension FaceDetector {
-  /// Faces in one image (see `detect(_:scoreThreshold:)`).
-  public func detect(_ image: BGRImage, scoreThreshold: Double = 0.5) throws -> [FaceDetection] {
-    try detect([image], scoreThreshold: scoreThreshold)[0]
+  /// Faces in each image at the entry's input size (see `detect(_:scoreThreshold:inputScale:)`).
+  public func detect(_ images: [BGRImage], scoreThreshold: Double) throws -> [[FaceDetection]] {
+    try detect(images, scoreThreshold: scoreThreshold, inputScale: 1)
+  }
+
+  /// Faces in one image (see `detect(_:scoreThreshold:inputScale:)`).
+  public func detect(_ image: BGRImage, scoreThreshold: Double = 0.5, inputScale: Double = 1)
+    throws -> [FaceDetection]
+  {
+    try detect([image], scoreThreshold: scoreThreshold, inputScale: inputScale)[0]
+  }
+
+  /// Frame pixels to input pixels at the entry's size (`inputScale` 1) for a
+  /// `width`×`height` frame: the frame is scaled with its aspect kept to fit the input.
+  public func inputPixelsPerFramePixel(frameWidth width: Int, frameHeight height: Int) -> Double {
+    min(
+      Double(entry.inputWidth) / Double(max(1, width)),
+      Double(entry.inputHeight) / Double(max(1, height)))
   }
 }
 
@@ -145,14 +165,17 @@ struct DetectorSession: Sendable {
   /// The model input size for a `width`×`height` frame, and the frame's size scaled into it
   /// (aspect kept, so that it fits the entry's input size). A dynamic input is the scaled frame
   /// with each side padded up to a multiple of 32; a fixed one is the entry's size.
-  func inputSize(frameWidth width: Int, frameHeight height: Int) -> (
+  /// `inputScale` multiplies the size to fit; a fixed input ignores it.
+  func inputSize(frameWidth width: Int, frameHeight height: Int, inputScale: Double = 1) -> (
     input: (width: Int, height: Int), scaled: (width: Int, height: Int)
   ) {
-    let scale = min(
-      Double(entry.inputWidth) / Double(width), Double(entry.inputHeight) / Double(height))
+    let enlargement = hasDynamicSize ? max(1, inputScale) : 1
+    let fitWidth = Int((Double(entry.inputWidth) * enlargement).rounded())
+    let fitHeight = Int((Double(entry.inputHeight) * enlargement).rounded())
+    let scale = min(Double(fitWidth) / Double(width), Double(fitHeight) / Double(height))
     let scaled = (
-      width: max(1, min(entry.inputWidth, Int((Double(width) * scale).rounded()))),
-      height: max(1, min(entry.inputHeight, Int((Double(height) * scale).rounded())))
+      width: max(1, min(fitWidth, Int((Double(width) * scale).rounded()))),
+      height: max(1, min(fitHeight, Int((Double(height) * scale).rounded())))
     )
     guard hasDynamicSize else { return ((entry.inputWidth, entry.inputHeight), scaled) }
     func padded(_ side: Int) -> Int {
@@ -161,19 +184,20 @@ struct DetectorSession: Sendable {
     return ((padded(scaled.width), padded(scaled.height)), scaled)
   }
 
-  func run(_ images: [BGRImage]) throws -> [Outputs] {
+  func run(_ images: [BGRImage], inputScale: Double = 1) throws -> [Outputs] {
     var results: [Outputs] = []
     for start in stride(from: 0, to: images.count, by: maximumBatch) {
       let chunk = images[start..<min(images.count, start + maximumBatch)]
-      results += try run(chunk)
+      results += try run(chunk, inputScale: inputScale)
     }
     return results
   }
 
   /// One model run over frames of one size.
-  private func run(_ chunk: ArraySlice<BGRImage>) throws -> [Outputs] {
+  private func run(_ chunk: ArraySlice<BGRImage>, inputScale: Double) throws -> [Outputs] {
     guard let first = chunk.first else { return [] }
-    let size = inputSize(frameWidth: first.width, frameHeight: first.height)
+    let size = inputSize(
+      frameWidth: first.width, frameHeight: first.height, inputScale: inputScale)
     var inputs: [BGRImage] = []
     for image in chunk {
       guard image.width == first.width, image.height == first.height else {

@@ -30,6 +30,13 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
   public var minShotFrames = 10
   /// Tracks shorter than this (seconds) count towards `short_track_fraction`.
   public var shortTrackSeconds = 1.0
+  /// Detector input scale of small-face scans and of shots with small faces (1: off;
+  /// docs/detect_track.md, "Small faces").
+  public var smallFaceScale = 2.0
+  /// A face whose short side is under this many pixels at the normal detector input is small.
+  public var smallFaceSize = 24.0
+  /// Seconds between small-face scans inside a shot.
+  public var smallFaceScanSeconds = 4.0
 
   /// The defaults.
   public init() {}
@@ -47,6 +54,9 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
       .double("scene_cut_threshold", 0...1, \.sceneCutThreshold),
       .int("min_shot_frames", 1...100_000, \.minShotFrames),
       .double("short_track_seconds", 0...3600, \.shortTrackSeconds),
+      .double("small_face_scale", 1...4, \.smallFaceScale),
+      .double("small_face_size", 0...640, \.smallFaceSize),
+      .double("small_face_scan_seconds", 0.01...3600, \.smallFaceScanSeconds),
     ]
   }
 

@@ -44,9 +44,14 @@ public final class YuNetDetector: FaceDetector, Sendable {
   public var maximumBatch: Int { model.maximumBatch }
 
   /// Faces in each image (see `FaceDetector`).
-  public func detect(_ images: [BGRImage], scoreThreshold: Double) throws -> [[FaceDetection]] {
-    try model.run(images).map { decode($0, scoreThreshold: scoreThreshold) }
+  public func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
+    -> [[FaceDetection]]
+  {
+    try model.run(images, inputScale: inputScale).map { decode($0, scoreThreshold: scoreThreshold) }
   }
+
+  /// Whether `inputScale` can enlarge the input (see `FaceDetector`).
+  public var acceptsLargerInput: Bool { model.hasDynamicSize }
 
   private func decode(_ outputs: DetectorSession.Outputs, scoreThreshold: Double)
     -> [FaceDetection]

@@ -69,7 +69,12 @@ struct SampleScorer {
     var tracksAcrossCuts: [String] = []
   }
 
-  func score(rows: [Row], tracks: [(id: String, span: [Int])]) -> Score {
+  /// Scores `rows` on the ground-truth faces whose visible short side is in `sizes` (pixels);
+  /// precision counts the detections of those sizes.
+  func score(
+    rows: [Row], tracks: [(id: String, span: [Int])],
+    sizes: ClosedRange<Double> = 40...Double.infinity
+  ) -> Score {
     var result = Score()
     let byFrame = Dictionary(grouping: rows, by: \.frame)
     var found = 0
@@ -80,13 +85,13 @@ struct SampleScorer {
     for frame in Set(truth.keys).union(byFrame.keys) {
       let faces = truth[frame] ?? []
       let detected = byFrame[frame] ?? []
-      for row in detected where shortSide(row.box) >= 40 {
+      for row in detected where sizes.contains(shortSide(row.box)) {
         detections += 1
         if faces.contains(where: { intersectionOverUnion(visible($0.box), row.box) >= 0.5 }) {
           correct += 1
         }
       }
-      for face in faces where shortSide(visible(face.box)) >= 40 {
+      for face in faces where sizes.contains(shortSide(visible(face.box))) {
         result.eligible += 1
         let key = "\(face.shot)/\(face.identity)"
         tracksOfPair[key, default: []] = tracksOfPair[key, default: []]
@@ -127,7 +132,7 @@ struct DetectTrackAccuracyTests {
   static let episode = "sample-s01e01"
 
   /// A scratch data root holding only the sample's video.
-  static func scratchRoot() throws -> URL {
+  static func scratchRoot(episode: String = Self.episode) throws -> URL {
     let root = FileManager.default.temporaryDirectory
       .appendingPathComponent("faceharvest-detect-\(UUID().uuidString)")
     let folder = root.appendingPathComponent("videos/\(episode)")
@@ -189,5 +194,41 @@ struct DetectTrackAccuracyTests {
     #expect(metrics.totalFrames == 500 && abs(metrics.analyzedFPS - 25) < 1e-9)
     let report = ArtifactValidator(layout: layout, episode: episode).validate()
     #expect(report.isClean, "\(report.violations)")
+  }
+
+  /// Recall of `sample-s01e02`'s faces of 16–40 px (its wide shots) with `config`.
+  static func smallFaceRecall(_ config: TrackingConfig) throws -> (Double, DetectTrackSummary) {
+    let episode = "sample-s01e02"
+    let root = try Self.scratchRoot(episode: episode)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let layout = DataLayout(root: root)
+    let summary = try DetectTrackStage(
+      layout: layout, episode: try EpisodeID(episode), config: config,
+      manifest: try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    ).run()
+    let rows = try JSONLReader<Detection>.readAll(
+      from: layout.detections(try EpisodeID(episode))
+    ).map { row in
+      SampleScorer.Row(
+        frame: row.frameIndex, box: zip(row.bbox, [1280.0, 720, 1280, 720]).map(*),
+        landmarks: zip(row.landmarks, Array(repeating: [1280.0, 720], count: 5).flatMap { $0 })
+          .map(*), trackID: row.trackID)
+    }
+    let score = try SampleScorer(episode: episode).score(rows: rows, tracks: [], sizes: 16...40)
+    return (score.recall, summary)
+  }
+
+  @Test("small faces of wide shots are found by the small-face scan, and only by it")
+  func smallFaces() throws {
+    let (recall, summary) = try Self.smallFaceRecall(TrackingConfig())
+    var off = TrackingConfig()
+    off.smallFaceScale = 1
+    let (recallOff, summaryOff) = try Self.smallFaceRecall(off)
+    print("small-face recall: \(recall) with the scan, \(recallOff) without")
+    #expect(recall >= 0.95, "recall \(recall)")
+    #expect(recall - recallOff >= 0.1, "recall without the scan \(recallOff)")
+    // Only the three wide shots (165 frames) and one scan per other shot run enlarged.
+    #expect(summaryOff.framesEnlarged == 0)
+    #expect((165...200).contains(summary.framesEnlarged), "\(summary.framesEnlarged)")
   }
 }

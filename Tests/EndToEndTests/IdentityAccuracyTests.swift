@@ -28,14 +28,14 @@ struct IdentityAccuracyTests {
     #expect(score.identitiesOfNobody == 0)
   }
 
-  /// The harder sample (small, turned, dark, blurred faces; painted and lamp bait). The levels
-  /// asserted are what the pipeline reaches today (identity F1 0.94): a floor against
-  /// regressions, below the 0.95 target (docs/identities.md, "Measuring it").
-  @Test("sample-s01e02: identity F1 ≥ 0.92, precision ≥ 0.95, each person in one identity")
+  /// The harder sample (small, turned, dark, blurred faces; painted and lamp bait), at the
+  /// issue's target (docs/identities.md, "Measuring it"). Its 20–30 px faces are found by the
+  /// small-face scan (docs/detect_track.md, "Small faces").
+  @Test("sample-s01e02: identity F1 ≥ 0.95, precision ≥ 0.95, each person in one identity")
   func secondSample() throws {
     let (score, root) = try Self.scoreFromBareVideo("sample-s01e02")
     defer { try? FileManager.default.removeItem(at: root) }
-    #expect(score.f1 >= 0.92, "\(score)")
+    #expect(score.f1 >= 0.95, "\(score)")
     #expect(score.precision >= 0.95, "\(score)")
     #expect(score.identitiesOfNobody == 0, "\(score)")
     #expect(score.identitiesPerPerson.count == 7)
