@@ -165,7 +165,8 @@ public final class DetectTrackStage {
     let trackerConfig = config.byteTrack(frameRate: info.frameRate, stride: stride)
     let tracker = ByteTracker(config: trackerConfig)
     var cuts = SceneCutDetector(
-      threshold: config.sceneCutThreshold, minimumShotLength: config.minShotFrames)
+      threshold: config.sceneCutThreshold,
+      minimumShotLength: config.minimumShotAnalysedFrames(stride: stride))
     let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
     var shotBuilder = ShotBuilder(episode: episode.rawValue, frameSeconds: frameSeconds)
     var records: [Int: TrackRecord] = [:]
@@ -300,10 +301,15 @@ public final class DetectTrackStage {
     let lastFrameSeconds = (counts.lastFrame ?? FrameTime(index: -1, timestamp: 0))
       .time(of: framesInVideo - 1, frameSeconds: frameSeconds)
     let tracks = records.values.sorted { $0.number < $1.number }
+    let shots = shotBuilder.finish(
+      last: FrameTime(index: framesInVideo - 1, timestamp: lastFrameSeconds),
+      keyframes: stride > 1 ? counts.keyframes : [])
     let rows = tracks.map { record in
-      Track(
-        trackID: record.trackID, epID: episode.rawValue, startSeconds: record.startSeconds,
-        endSeconds: record.endSeconds, frameSpan: [record.firstFrame, record.lastFrame],
+      let span = Self.heldSpan(
+        of: record, stride: stride, shots: shots, frameSeconds: frameSeconds)
+      return Track(
+        trackID: record.trackID, epID: episode.rawValue, startSeconds: span.startSeconds,
+        endSeconds: span.endSeconds, frameSpan: [span.first, span.last],
         stats: TrackStats(
           detections: record.detections,
           avgConf: record.confidenceSum / Double(record.detections)))
@@ -315,9 +321,7 @@ public final class DetectTrackStage {
     let shotsWriter = try JSONLWriter<Shot>(
       destination: layout.shots(episode), displayPath: layout.relativePath(layout.shots(episode)))
     defer { shotsWriter.abort() }
-    try shotsWriter.write(
-      contentsOf: shotBuilder.finish(
-        last: FrameTime(index: framesInVideo - 1, timestamp: lastFrameSeconds)))
+    try shotsWriter.write(contentsOf: shots)
     let elapsed = Date().timeIntervalSince(started)
     let builder = TrackMetricsBuilder(
       episode: episode.rawValue, analysedFrames: analysed,
@@ -359,6 +363,36 @@ public final class DetectTrackStage {
   }
 
   private static func unit(_ value: Double) -> Double { min(1, max(0, value)) }
+
+  /// The frames a track covers, and their times. An analysed frame stands for itself and the
+  /// frames up to the next analysed one (`stride − 1` more), as a shot does, and the first
+  /// analysed frame of a shot also for the shot's frames before it (docs/detect_track.md,
+  /// "Frame schedule"). So a track seen last in frame L ends at L + stride − 1, never past its
+  /// shot; one born in its shot's first analysed frame starts with the shot. Frames the
+  /// detector skipped get no detection row.
+  static func heldSpan(of record: TrackRecord, stride: Int, shots: [Shot], frameSeconds: Double)
+    -> (first: Int, last: Int, startSeconds: Double, endSeconds: Double)
+  {
+    var span = (
+      first: record.firstFrame, last: record.lastFrame, startSeconds: record.startSeconds,
+      endSeconds: record.endSeconds
+    )
+    guard stride > 1, let shot = shots.last(where: { $0.frameSpan[0] <= record.firstFrame })
+    else { return span }
+    if record.bornAtShotStart && shot.frameSpan[0] < record.firstFrame {
+      span.first = shot.frameSpan[0]
+      span.startSeconds = min(record.startSeconds, shot.startSeconds)
+    }
+    let last = min(record.lastFrame + stride - 1, shot.frameSpan[1])
+    if last > record.lastFrame {
+      let estimated = FrameTime(index: record.lastFrame, timestamp: record.endSeconds)
+        .time(of: last, frameSeconds: frameSeconds)
+      span.last = last
+      span.endSeconds = max(
+        record.endSeconds, last == shot.frameSpan[1] ? min(estimated, shot.endSeconds) : estimated)
+    }
+    return span
+  }
 
   /// Detects faces in `frames` (in order; `cutBefore[i]`: a cut comes before frame i): scans at
   /// the enlarged input, one frame at a time; the frames between them in batches at the shot's

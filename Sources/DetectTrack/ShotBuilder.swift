@@ -4,7 +4,9 @@ import Media
 /// Gathers the rows of `shots.jsonl` while detect-track analyses frames: the shots tile the
 /// video without gaps, each from its first analysed frame (frame 0 for the first) to the frame
 /// before the next shot's first, the last to the last decoded frame; `histogram` is the mean of
-/// the scene-cut histograms of the shot's analysed frames (docs/detect_track.md).
+/// the scene-cut histograms of the shot's analysed frames (docs/detect_track.md). A cut found
+/// between two analysed frames moves to a keyframe between them when there is one (encoders
+/// start a new picture group at a cut; docs/detect_track.md, "Frame schedule").
 public struct ShotBuilder: Sendable {
   private struct OpenShot: Sendable {
     var firstFrame: Int
@@ -17,6 +19,9 @@ public struct ShotBuilder: Sendable {
   private let frameSeconds: Double
   private var shots: [Shot] = []
   private var open: OpenShot?
+  /// Per shot, the last analysed frame before it (nil for the first).
+  private var analysedBefore: [Int?] = []
+  private var lastAnalysed: Int?
 
   /// A builder for `episode`; `frameSeconds` (one frame at the nominal rate) dates frames the
   /// decoder skipped.
@@ -31,6 +36,7 @@ public struct ShotBuilder: Sendable {
   public mutating func add(
     _ frame: FrameTime, histogram: [Double], cut: Bool, previous: FrameTime?
   ) {
+    defer { lastAnalysed = frame.index }
     if var current = open, !cut {
       for bin in histogram.indices where bin < current.histogramSum.count {
         current.histogramSum[bin] += histogram[bin]
@@ -39,6 +45,7 @@ public struct ShotBuilder: Sendable {
       open = current
       return
     }
+    analysedBefore.append(open == nil ? nil : lastAnalysed)
     if open != nil {
       let lastFrame = max(0, frame.index - 1)
       let end = previous?.time(of: lastFrame, frameSeconds: frameSeconds) ?? frame.timestamp
@@ -50,13 +57,34 @@ public struct ShotBuilder: Sendable {
   }
 
   /// The shots, the last one ending at `last`, the last decoded frame. Empty when no frame was
-  /// analysed.
-  public mutating func finish(last: FrameTime) -> [Shot] {
+  /// analysed. Each cut between two analysed frames with a keyframe of `keyframes` (ascending)
+  /// strictly between them moves to the last such keyframe.
+  public mutating func finish(last: FrameTime, keyframes: [Int] = []) -> [Shot] {
     if let current = open {
       let lastFrame = max(current.firstFrame, last.index)
       close(lastFrame: lastFrame, endSeconds: last.time(of: lastFrame, frameSeconds: frameSeconds))
     }
+    for index in shots.indices.dropFirst() {
+      guard let before = analysedBefore[index] else { continue }
+      let start = shots[index].frameSpan[0]
+      guard let keyframe = keyframes.last(where: { before < $0 && $0 < start }) else { continue }
+      moveStart(ofShot: index, to: keyframe)
+    }
     return shots
+  }
+
+  /// Starts shot `index` at `frame` (earlier than its first analysed frame) and ends the shot
+  /// before it at `frame − 1`, dating both from the frames at nominal rate.
+  private mutating func moveStart(ofShot index: Int, to frame: Int) {
+    let start = shots[index].frameSpan[0]
+    let startSeconds = max(
+      shots[index - 1].startSeconds,
+      shots[index].startSeconds - Double(start - frame) * frameSeconds)
+    shots[index].frameSpan[0] = frame
+    shots[index].startSeconds = startSeconds
+    shots[index - 1].frameSpan[1] = frame - 1
+    shots[index - 1].endSeconds = max(
+      shots[index - 1].startSeconds, min(shots[index - 1].endSeconds, startSeconds - frameSeconds))
   }
 
   private mutating func close(lastFrame: Int, endSeconds: Double) {

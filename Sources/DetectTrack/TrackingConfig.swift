@@ -23,10 +23,10 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
   public var stride = 1
   /// When above 0, analyse about this many frames per second of video (it sets the stride
   /// from the video's frame rate and overrides `stride`).
-  public var targetFPS = 0.0
+  public var targetFPS = 8.0
   /// Colour-histogram distance (0–1) above which consecutive analysed frames are a cut.
   public var sceneCutThreshold = 0.15
-  /// Fewest analysed frames between two cuts.
+  /// Fewest video frames between two cuts (counted in analysed frames: divided by the stride).
   public var minShotFrames = 10
   /// Tracks shorter than this (seconds) count towards `short_track_fraction`.
   public var shortTrackSeconds = 1.0
@@ -85,6 +85,11 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
       throw file.error(
         "new_track_thresh", "new_track_thresh \(newTrackThresh) is below det_thresh \(detThresh)")
     }
+  }
+
+  /// `min_shot_frames` in analysed frames at `stride` (at least 1).
+  public func minimumShotAnalysedFrames(stride: Int) -> Int {
+    max(1, Int((Double(minShotFrames) / Double(max(1, stride))).rounded()))
   }
 
   /// The frame stride for a video of `frameRate` fps: `targetFPS` when set, else `stride`.

@@ -28,6 +28,11 @@ final class DecodePass {
   private var stopped = false
   /// Packets dropped without decoding.
   private(set) var skippedFrames = 0
+  /// Presentation timestamps of the keyframes (packets flagged key) read.
+  private var keyframeTimestamps: [Int64] = []
+  /// Numbers of the keyframes read, ascending: ranked once the pass is over, when every packet
+  /// presented before a keyframe has been read (an open GOP's leading frames come after it).
+  var keyframes: [Int] { keyframeTimestamps.map(numbering.number(ofPacket:)).sorted() }
   private var damagedFrames = 0
 
   init(
@@ -111,9 +116,10 @@ final class DecodePass {
       return
     }
     if numbering.mode == .presentationRank, let pts = Self.timestamp(pointer.pointee.pts) {
+      let isKeyframe = pointer.pointee.flags & AV_PKT_FLAG_KEY != 0
+      if isKeyframe { keyframeTimestamps.append(pts) }
       damage.sent(
-        number: numbering.number(ofPacket: pts),
-        isKeyframe: pointer.pointee.flags & AV_PKT_FLAG_KEY != 0,
+        number: numbering.number(ofPacket: pts), isKeyframe: isKeyframe,
         isReference: !(decoder.h264?.isDisposable(pointer) ?? false))
     }
     try send(pointer)

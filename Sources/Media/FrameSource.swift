@@ -48,6 +48,9 @@ public struct FrameSourceCounts: Sendable, Equatable {
   public var framesConverted = 0
   /// Non-reference frames dropped undecoded (set when the pass ends).
   public var framesSkipped = 0
+  /// Numbers of the stream's keyframes, ascending (set when the pass ends; empty for a stream
+  /// numbered in decode order).
+  public var keyframes: [Int] = []
   /// Frames delivered marked damaged (`SourceFrame.isDamaged`), selected or not.
   public var framesDamaged = 0
   /// The last frame delivered.
@@ -253,9 +256,11 @@ private struct DecodeThreadPass: Sendable {
     }
     let busy = Date().timeIntervalSince(busySince)
     let skipped = decoder.skippedFrames
+    let keyframes = decoder.keyframes
     tally.update {
       $0.busySeconds += busy
       $0.framesSkipped = skipped
+      $0.keyframes = keyframes
       $0.complete = !stoppedEarly
       if !stoppedEarly { $0.framesInVideo = frames }
     }

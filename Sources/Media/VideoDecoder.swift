@@ -105,6 +105,9 @@ final class VideoDecoder: @unchecked Sendable {
   let h264: LengthPrefixedH264?
   /// Frames the last `decode` pass dropped without decoding (non-reference, not selected).
   private(set) var skippedFrames = 0
+  /// Numbers (`frame_idx`) of the keyframes the last pass read, ascending; encoders put one at
+  /// most scene cuts (docs/detect_track.md, "Frame schedule").
+  private(set) var keyframes: [Int] = []
 
   /// Throws unless `path` (after following links) is a regular file: a FIFO named episode.mp4
   /// would block the decoder forever.
@@ -197,7 +200,10 @@ final class VideoDecoder: @unchecked Sendable {
     defer { avcodec_flush_buffers(context) }
     return try withoutActuallyEscaping(body) { body in
       let pass = try DecodePass(decoder: self, context: context, selection: images, body: body)
-      defer { skippedFrames = pass.skippedFrames }
+      defer {
+        skippedFrames = pass.skippedFrames
+        keyframes = pass.keyframes
+      }
       return try pass.run()
     }
   }

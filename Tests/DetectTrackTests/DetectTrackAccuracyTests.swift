@@ -144,7 +144,15 @@ struct DetectTrackAccuracyTests {
     return root
   }
 
-  @Test("default settings: recall/precision ≥ 0.95, landmarks < 5%, one track per (shot, person)")
+  /// Every frame analysed (stride 1): the detector and tracker themselves.
+  static var everyFrame: TrackingConfig {
+    var config = TrackingConfig()
+    config.targetFPS = 0
+    config.stride = 1
+    return config
+  }
+
+  @Test("every frame: recall/precision ≥ 0.95, landmarks < 5%, one track per (shot, person)")
   func accuracy() throws {
     let root = try Self.scratchRoot()
     defer { try? FileManager.default.removeItem(at: root) }
@@ -152,7 +160,7 @@ struct DetectTrackAccuracyTests {
     let episode = try EpisodeID(Self.episode)
     let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
     let summary = try DetectTrackStage(
-      layout: layout, episode: episode, config: TrackingConfig(), manifest: manifest
+      layout: layout, episode: episode, config: Self.everyFrame, manifest: manifest
     ).run()
     #expect(summary.framesDecoded == 500 && summary.framesAnalysed == 500)
     #expect(summary.sceneCuts == 8, "the sample has 8 hard cuts")
@@ -220,8 +228,8 @@ struct DetectTrackAccuracyTests {
 
   @Test("small faces of wide shots are found by the small-face scan, and only by it")
   func smallFaces() throws {
-    let (recall, summary) = try Self.smallFaceRecall(TrackingConfig())
-    var off = TrackingConfig()
+    let (recall, summary) = try Self.smallFaceRecall(Self.everyFrame)
+    var off = Self.everyFrame
     off.smallFaceScale = 1
     let (recallOff, summaryOff) = try Self.smallFaceRecall(off)
     print("small-face recall: \(recall) with the scan, \(recallOff) without")
@@ -230,5 +238,29 @@ struct DetectTrackAccuracyTests {
     // Only the three wide shots (165 frames) and one scan per other shot run enlarged.
     #expect(summaryOff.framesEnlarged == 0)
     #expect((165...200).contains(summary.framesEnlarged), "\(summary.framesEnlarged)")
+  }
+
+  /// Track spans of a detect-track run of the first sample with `config`.
+  static func spans(_ config: TrackingConfig) throws -> ([[Int]], DetectTrackSummary) {
+    let root = try Self.scratchRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let layout = DataLayout(root: root)
+    let episode = try EpisodeID(Self.episode)
+    let summary = try DetectTrackStage(
+      layout: layout, episode: episode, config: config,
+      manifest: try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
+    ).run()
+    let report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(report.isClean, "\(report.violations)")
+    return (try JSONLReader<Track>.readAll(from: layout.tracks(episode)).map(\.frameSpan), summary)
+  }
+
+  @Test(
+    "defaults (8 frames/s): a third of the frames analysed, the same track spans as every frame")
+  func defaultSchedule() throws {
+    let (spans, summary) = try Self.spans(TrackingConfig())
+    let (everyFrame, _) = try Self.spans(Self.everyFrame)
+    #expect(summary.stride == 3 && summary.framesAnalysed == 167 && summary.sceneCuts == 8)
+    #expect(spans == everyFrame, "\(spans) against \(everyFrame)")
   }
 }

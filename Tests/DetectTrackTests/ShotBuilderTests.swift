@@ -74,4 +74,29 @@ struct ShotBuilderTests {
     #expect(seen.time(of: 10, frameSeconds: 0.5) == 2)
     #expect(seen.time(of: 9, frameSeconds: 0.5) == 2, "never before the frame itself")
   }
+
+  /// Analysed every 3rd frame (0, 3, …, 18) of a 20-frame video with a cut found at 12.
+  static func strideThree(keyframes: [Int]) -> [Shot] {
+    var builder = ShotBuilder(episode: "ep", frameSeconds: 0.1)
+    var previous: FrameTime?
+    for index in stride(from: 0, through: 18, by: 3) {
+      let frame = FrameTime(index: index, timestamp: Double(index) * 0.1)
+      builder.add(
+        frame, histogram: Self.histogram(index < 12 ? 0 : 1), cut: index == 12,
+        previous: previous)
+      previous = frame
+    }
+    return builder.finish(last: FrameTime(index: 19, timestamp: 1.9), keyframes: keyframes)
+  }
+
+  @Test("a cut found between analysed frames moves to the last keyframe between them")
+  func cutMovesToKeyframe() {
+    let moved = Self.strideThree(keyframes: [0, 8, 10, 20])
+    #expect(moved.map(\.frameSpan) == [[0, 9], [10, 19]])
+    #expect(Self.close(moved.map(\.startSeconds), [0, 1.0]))
+    #expect(Self.close(moved.map(\.endSeconds), [0.9, 1.9]))
+    // Keyframes outside (9, 12): the analysed frame, or the frame after it, stays the start.
+    #expect(Self.strideThree(keyframes: [0, 9, 12]).map(\.frameSpan) == [[0, 11], [12, 19]])
+    #expect(Self.strideThree(keyframes: []).map(\.frameSpan) == [[0, 11], [12, 19]])
+  }
 }

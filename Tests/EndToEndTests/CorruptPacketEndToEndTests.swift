@@ -71,8 +71,8 @@ struct CorruptPacketEndToEndTests {
     let brokenPTS = try #require(brokenPacket).pts
     let broken = try #require(numbers[brokenPTS])
 
-    try Self.run(clean, ["--detect-track"])
-    try Self.run(damaged, ["--detect-track", "--faces-embed"])
+    try Self.run(clean, ["--detect-track", "--stride", "1"])
+    try Self.run(damaged, ["--detect-track", "--faces-embed", "--stride", "1"])
 
     // Detect-track: the same detections under the same frame_idx wherever the damage cannot
     // reach; nothing at the lost frame.
