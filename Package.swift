@@ -110,7 +110,9 @@ let package = Package(
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
         "EpisodePipeline", "StagePipeline", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
-      ]
+      ],
+      // The review app's pages, scripts and style (docs/review_app.md).
+      resources: [.copy("Resources/app")]
     ),
     .executableTarget(
       name: "FaceHarvestServer",
@@ -158,6 +160,16 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Yams", package: "Yams"),
+      ]),
+    // The review app driven in headless Chromium (docs/review_app.md); skip with
+    // `swift test --skip BrowserTests`.
+    .testTarget(
+      name: "BrowserTests",
+      dependencies: [
+        "JobServer", "Artifacts", "Inference",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(
       name: "IdentitiesTests",

@@ -64,8 +64,9 @@ apt_download() { # suite package dir
 mkdir -p "$DEPS"
 
 # ---------------------------------------------------------------- Debian packages
+# chromium (and a font for its screenshots): the review app's browser tests (docs/review_app.md).
 APT_PACKAGES=(libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libturbojpeg0-dev
-  pkg-config ffmpeg)
+  pkg-config ffmpeg chromium fonts-dejavu-core)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

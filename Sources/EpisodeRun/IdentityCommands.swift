@@ -144,7 +144,7 @@ struct SplitTrack: ParsableCommand {
   @Argument(help: "track id") var track: String
 
   func run() throws {
-    print(try options.editor().split(track))
+    print(try options.editor().split(track).identityID)
   }
 }
 

@@ -11,9 +11,10 @@ import Logging
 struct FaceHarvestServerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "faceharvest-server",
-    abstract: "Serve the FaceHarvest job API (docs/openapi.yaml).")
+    abstract: "Serve the FaceHarvest job API (docs/openapi.yaml) and the review app at /app/.")
 
-  @Option(help: "Address to listen on.") var host = "127.0.0.1"
+  @Option(help: "Address to listen on (loopback unless told otherwise).")
+  var host = FaceHarvestServer.defaultHost
   @Option(help: "Port to listen on.") var port = 8080
   @Option(
     name: .customLong("data-root"), help: "Data root (default ./data or $FACEHARVEST_DATA_ROOT).")
@@ -21,6 +22,10 @@ struct FaceHarvestServerCommand: AsyncParsableCommand {
   @Option(
     name: .customLong("max-concurrent-jobs"), help: "Jobs that run at once (default 1).")
   var maxConcurrentJobs = 1
+  @Option(
+    name: .customLong("api-token-file"),
+    help: "File holding the API token that mutating routes require (else $FACEHARVEST_API_TOKEN).")
+  var apiTokenFile: String?
   @Flag(name: .shortAndLong, help: "Log debug details.") var verbose = false
 
   func run() async throws {
@@ -30,13 +35,19 @@ struct FaceHarvestServerCommand: AsyncParsableCommand {
     let layout = DataLayout(
       root: DataLayout.resolveRoot(
         explicit: dataRoot, environment: ProcessInfo.processInfo.environment))
+    let token = try APIToken.resolve(
+      file: apiTokenFile, environment: ProcessInfo.processInfo.environment)
+    if token == nil && host != FaceHarvestServer.defaultHost && host != "localhost" {
+      logger.warning("listening on \(host) without an API token: anyone who reaches it can edit")
+    }
     let manifest = try ModelManifest.load(from: ModelManifest.defaultURL())
     let manager = JobManager(maxConcurrentJobs: maxConcurrentJobs, logger: logger)
     let factory = JobFactory(
       layout: layout, manifest: manifest,
       configDirectory: URL(fileURLWithPath: "config/pipeline"), logger: logger)
     let app = FaceHarvestServer.application(
-      host: host, port: port, manager: manager, factory: factory, layout: layout, logger: logger)
+      host: host, port: port, manager: manager, factory: factory, layout: layout,
+      apiToken: token, logger: logger)
     try await app.runService()
   }
 }

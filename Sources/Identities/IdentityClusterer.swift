@@ -16,8 +16,14 @@ public enum IdentitiesError: Error, CustomStringConvertible, LocalizedError {
   case invalidIdentities(path: String, problems: [String])
   /// No cluster threshold: neither given nor in the manifest.
   case noThreshold(String)
-  /// An edit that cannot be made.
+  /// An edit that cannot be made (a rule it would break, such as two tracks sharing a frame).
   case edit(String)
+  /// An edit names an identity that `identities.json` (at `path`) does not have.
+  case unknownIdentity(String, path: String)
+  /// An edit names a track that no identity holds.
+  case unknownTrack(String)
+  /// An edit would change a locked identity.
+  case locked(String)
 
   public var description: String {
     switch self {
@@ -29,6 +35,9 @@ public enum IdentitiesError: Error, CustomStringConvertible, LocalizedError {
         + problems.joined(separator: "\n  ")
     case .noThreshold(let message): return message
     case .edit(let message): return message
+    case .unknownIdentity(let identityID, let path): return "\(identityID) is not in \(path)"
+    case .unknownTrack(let trackID): return "\(trackID) is in no identity"
+    case .locked(let identityID): return "\(identityID) is locked: unlock it first"
     }
   }
 

@@ -28,9 +28,11 @@ public struct IdentityEditor {
     self.logger = logger
   }
 
-  /// Sets labels (`name`, `person_id`, …); an empty value removes that label.
-  public func label(_ identityID: String, _ labels: [String: String]) throws {
-    try edit { document, changed in
+  /// Sets labels (`name`, `person_id`, …); an empty value removes that label. Returns the
+  /// identity as written.
+  @discardableResult
+  public func label(_ identityID: String, _ labels: [String: String]) throws -> Identity {
+    try edit(returning: identityID) { document, changed in
       let index = try position(of: identityID, in: document)
       for (key, value) in labels {
         document.identities[index].labels[key] = value.isEmpty ? nil : value
@@ -39,19 +41,21 @@ public struct IdentityEditor {
     }
   }
 
-  /// Locks or unlocks an identity.
-  public func setLocked(_ identityID: String, _ locked: Bool) throws {
-    try edit { document, changed in
+  /// Locks or unlocks an identity; returns it as written.
+  @discardableResult
+  public func setLocked(_ identityID: String, _ locked: Bool) throws -> Identity {
+    try edit(returning: identityID) { document, changed in
       let index = try position(of: identityID, in: document)
       document.identities[index].locked = locked
       changed.insert(identityID)
     }
   }
 
-  /// Moves every track of `absorbed` into `kept` and removes `absorbed`.
-  public func merge(_ kept: String, _ absorbed: String) throws {
+  /// Moves every track of `absorbed` into `kept` and removes `absorbed`; returns `kept`.
+  @discardableResult
+  public func merge(_ kept: String, _ absorbed: String) throws -> Identity {
     guard kept != absorbed else { throw IdentitiesError.edit("cannot merge \(kept) with itself") }
-    try edit { document, changed in
+    return try edit(returning: kept) { document, changed in
       let keptIndex = try unlockedPosition(of: kept, in: document)
       let absorbedIndex = try unlockedPosition(of: absorbed, in: document)
       document.identities[keptIndex].trackIDs += document.identities[absorbedIndex].trackIDs
@@ -61,9 +65,10 @@ public struct IdentityEditor {
   }
 
   /// Moves `trackID` from its identity, or from `unidentified_tracks`, to `target`; an identity
-  /// left empty is removed.
-  public func moveTrack(_ trackID: String, to target: String) throws {
-    try edit { document, changed in
+  /// left empty is removed. Returns `target`.
+  @discardableResult
+  public func moveTrack(_ trackID: String, to target: String) throws -> Identity {
+    try edit(returning: target) { document, changed in
       if let position = document.metadata.unidentifiedTracks?.firstIndex(where: {
         $0.trackID == trackID
       }) {
@@ -87,11 +92,11 @@ public struct IdentityEditor {
     }
   }
 
-  /// Moves `trackID` into a new identity of its own; returns the new identity's id.
+  /// Moves `trackID` into a new identity of its own; returns the new identity.
   @discardableResult
-  public func split(_ trackID: String) throws -> String {
+  public func split(_ trackID: String) throws -> Identity {
     var created = ""
-    try edit { document, changed in
+    let document = try edit { document, changed in
       let source = try owner(of: trackID, in: document)
       let sourceID = document.identities[source].identityID
       _ = try unlockedPosition(of: sourceID, in: document)
@@ -114,7 +119,7 @@ public struct IdentityEditor {
           createdAt: timestamp, updatedAt: timestamp))
       changed.insert(created)
     }
-    return created
+    return document.identities[try position(of: created, in: document)]
   }
 
   // MARK: -
@@ -122,8 +127,8 @@ public struct IdentityEditor {
   private func position(of identityID: String, in document: IdentitiesDocument) throws -> Int {
     guard let index = document.identities.firstIndex(where: { $0.identityID == identityID })
     else {
-      throw IdentitiesError.edit(
-        "\(identityID) is not in \(layout.relativePath(layout.identities(episode)))")
+      throw IdentitiesError.unknownIdentity(
+        identityID, path: layout.relativePath(layout.identities(episode)))
     }
     return index
   }
@@ -133,19 +138,32 @@ public struct IdentityEditor {
   {
     let index = try position(of: identityID, in: document)
     guard !document.identities[index].locked else {
-      throw IdentitiesError.edit("\(identityID) is locked: unlock it first")
+      throw IdentitiesError.locked(identityID)
     }
     return index
   }
 
   private func owner(of trackID: String, in document: IdentitiesDocument) throws -> Int {
     guard let index = document.identities.firstIndex(where: { $0.trackIDs.contains(trackID) })
-    else { throw IdentitiesError.edit("\(trackID) is in no identity") }
+    else { throw IdentitiesError.unknownTrack(trackID) }
     return index
   }
 
-  /// Loads and checks the file, applies `change`, refreshes what changed and writes it.
-  private func edit(_ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void) throws {
+  /// `edit(_:)`, then `identityID` as written.
+  private func edit(
+    returning identityID: String,
+    _ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void
+  ) throws -> Identity {
+    let document = try edit(change)
+    return document.identities[try position(of: identityID, in: document)]
+  }
+
+  /// Loads and checks the file, applies `change`, refreshes what changed and writes it; returns
+  /// the document as written (as read when nothing changed).
+  @discardableResult
+  private func edit(_ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void) throws
+    -> IdentitiesDocument
+  {
     let url = layout.identities(episode)
     let path = layout.relativePath(url)
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -162,7 +180,7 @@ public struct IdentityEditor {
     }
     var changed = Set<String>()
     try change(&document, &changed)
-    guard !changed.isEmpty else { return }
+    guard !changed.isEmpty else { return document }
 
     let shared = Set(inputs.sharedFramePairs.map { [$0.0, $0.1] })
     let pooled = try loadPooled(inputs: inputs)
@@ -202,6 +220,7 @@ public struct IdentityEditor {
     document.metadata = IdentityClusterer.metadata(
       document.identities, previous: document.metadata)
     try commit(document, changed: changed, inputs: inputs)
+    return document
   }
 
   /// Commits `document` with the thumbnails of the `changed` identities and screen time, all at

@@ -15,12 +15,17 @@ public enum FaceHarvestServer {
   /// Largest request body accepted (413 beyond it).
   public static let maximumBodyBytes = 64 * 1024
 
-  /// The router for `manager` and `factory`.
+  /// The address the server listens on unless told otherwise: loopback only.
+  public static let defaultHost = "127.0.0.1"
+
+  /// The router for `manager` and `factory`; with `apiToken`, every mutating route needs
+  /// `Authorization: Bearer <apiToken>` (docs/review_app.md, "Security").
   public static func router(
-    manager: JobManager, factory: JobFactory, layout: DataLayout
+    manager: JobManager, factory: JobFactory, layout: DataLayout, apiToken: String? = nil
   ) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: BearerTokenMiddleware(token: apiToken))
     router.get("/healthz") { _, _ in
       json(
         .ok,
@@ -71,16 +76,18 @@ public enum FaceHarvestServer {
     router.get("/episodes/:ep/crops/:track/:file") { _, context in
       try await crop(context, layout: layout)
     }
+    IdentityEditRoutes.add(to: router, layout: layout)
+    ReviewRoutes.add(to: router, layout: layout, manager: manager)
     return router
   }
 
   /// An application serving `router` on `host:port`, with the job manager's graceful shutdown.
   public static func application(
     host: String, port: Int, manager: JobManager, factory: JobFactory, layout: DataLayout,
-    logger: Logger
+    apiToken: String? = nil, logger: Logger
   ) -> Application<RouterResponder<BasicRequestContext>> {
     Application(
-      router: router(manager: manager, factory: factory, layout: layout),
+      router: router(manager: manager, factory: factory, layout: layout, apiToken: apiToken),
       configuration: .init(address: .hostname(host, port: port), serverName: "faceharvest"),
       services: [JobManagerService(manager: manager)], logger: logger)
   }
@@ -90,20 +97,7 @@ public enum FaceHarvestServer {
   static func submit(
     _ kind: JobKind, request: Request, manager: JobManager, factory: JobFactory
   ) async throws -> Response {
-    var request = request
-    let buffer: ByteBuffer
-    do {
-      buffer = try await request.collectBody(upTo: maximumBodyBytes)
-    } catch {
-      return problem(
-        .contentTooLarge, "body too large", "at most \(maximumBodyBytes) bytes are accepted")
-    }
-    let body: JSONValue
-    do {
-      body = try JSONValue.parse(Array(buffer.readableBytesView))
-    } catch {
-      return problem(.badRequest, "invalid body", "not JSON: \(error)")
-    }
+    let body = try await RequestBody.json(request)
     let job: Job
     do {
       // `?dry_run=true`: the options the job would run with, and nothing queued.

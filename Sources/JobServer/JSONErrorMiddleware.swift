@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Every error a route throws leaves as JSON `{error, detail}` with its status (docs/openapi.yaml,
-/// `Problem`): an `HTTPError` keeps its status (an unknown route is a 404), anything else is a
+/// `Problem`): a `ProblemError` is answered as it says, an `HTTPError` keeps its status (an unknown route is a 404), anything else is a
 /// 500 that names what failed, never an empty body.
 struct JSONErrorMiddleware: RouterMiddleware {
   typealias Context = BasicRequestContext
@@ -14,6 +14,8 @@ struct JSONErrorMiddleware: RouterMiddleware {
   ) async throws -> Response {
     do {
       return try await next(request, context)
+    } catch let error as ProblemError {
+      return FaceHarvestServer.problem(error.status, error.error, error.detail)
     } catch let error as HTTPError {
       return FaceHarvestServer.problem(
         error.status, error.status.reasonPhrase.lowercased(),

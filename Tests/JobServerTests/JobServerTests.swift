@@ -41,7 +41,7 @@ struct ServerFixture {
 
   func remove() { try? FileManager.default.removeItem(at: root) }
 
-  func application(maxConcurrentJobs: Int = 1) throws -> (
+  func application(maxConcurrentJobs: Int = 1, apiToken: String? = nil) throws -> (
     Application<RouterResponder<BasicRequestContext>>, JobManager
   ) {
     let deps =
@@ -58,7 +58,7 @@ struct ServerFixture {
       logger: logger)
     let app = FaceHarvestServer.application(
       host: "127.0.0.1", port: 0, manager: manager, factory: factory, layout: layout,
-      logger: logger)
+      apiToken: apiToken, logger: logger)
     return (app, manager)
   }
 }
@@ -473,7 +473,16 @@ struct OpenAPIDocumentTests {
         ("get", "/healthz"), ("get", "/jobs"), ("get", "/jobs/{id}"), ("get", "/jobs/{id}/events"),
         ("post", "/jobs/{id}/cancel"), ("get", "/episodes/{ep_id}/faces"),
         ("get", "/episodes/{ep_id}/identities"), ("get", "/episodes/{ep_id}/screentime"),
-        ("get", "/episodes/{ep_id}/crops/{track_id}/{file}"),
+        ("get", "/episodes/{ep_id}/crops/{track_id}/{file}"), ("get", "/episodes"),
+        ("get", "/episodes/{ep_id}/review"),
+        ("get", "/episodes/{ep_id}/thumbs/{identity_id}/{file}"),
+        ("post", "/episodes/{ep_id}/identities/{identity_id}/label"),
+        ("post", "/episodes/{ep_id}/identities/{identity_id}/lock"),
+        ("post", "/episodes/{ep_id}/identities/{identity_id}/unlock"),
+        ("post", "/episodes/{ep_id}/identities/merge"),
+        ("post", "/episodes/{ep_id}/tracks/{track_id}/move"),
+        ("post", "/episodes/{ep_id}/tracks/{track_id}/split"), ("get", "/app/"),
+        ("get", "/app/episodes/{ep_id}"), ("get", "/app/static/{file}"),
       ]
       + JobKind.allCases.map { ("post", "/jobs/\($0.rawValue)") }
     for (method, path) in routes {

@@ -1,0 +1,94 @@
+import Artifacts
+import Foundation
+
+/// The episodes under the data root and how far each has come, `GET /episodes`
+/// (docs/review_app.md, "Episode list"): which artifacts exist, their counts, when the last
+/// one was written, and the newest job the server knows for the episode.
+struct EpisodeCatalog {
+  /// Artifacts reported, by the name the JSON gives them.
+  static let artifacts: [(name: String, url: @Sendable (DataLayout, EpisodeID) -> URL)] = [
+    ("video", { $0.video($1) }), ("detections", { $0.detections($1) }),
+    ("tracks", { $0.tracks($1) }), ("faces", { $0.faces($1) }),
+    ("identities", { $0.identities($1) }), ("screentime", { $0.screentimeJSON($1) }),
+  ]
+
+  let layout: DataLayout
+  let manager: JobManager
+
+  /// Every episode with a folder under `videos/` or `manifests/`, in id order.
+  func episodes() -> [EpisodeID] {
+    let names = ["videos", "manifests"].flatMap { folder in
+      (try? FileManager.default.contentsOfDirectory(
+        atPath: layout.root.appendingPathComponent(folder).path)) ?? []
+    }
+    return Set(names).compactMap { try? EpisodeID($0) }.sorted()
+  }
+
+  /// `{episodes: [...]}`.
+  func json() -> JSONValue {
+    .object(["episodes": .array(episodes().map(entry))])
+  }
+
+  /// One episode's entry.
+  func entry(_ episode: EpisodeID) -> JSONValue {
+    let committed = CommittedArtifacts(layout: layout, episode: episode)
+    var present: [String: JSONValue] = [:]
+    var newest: Date?
+    for artifact in Self.artifacts {
+      let path = committed.resolve(artifact.url(layout, episode)).path
+      let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+      present[artifact.name] = .bool(attributes != nil)
+      if artifact.name != "video", let modified = attributes?[.modificationDate] as? Date {
+        newest = max(newest ?? modified, modified)
+      }
+    }
+    var fields: [String: JSONValue] = [
+      "ep_id": .string(episode.rawValue), "artifacts": .object(present),
+      "counts": .object(counts(episode, committed)),
+      "last_written_at": newest.map { .string(ArtifactTimestamp.string(from: $0)) } ?? .null,
+      "last_job": .null,
+    ]
+    if let job = manager.recent(limit: manager.history).first(where: { $0.episode == episode }) {
+      fields["last_job"] = .object([
+        "job_id": .string(job.id), "kind": .string(job.kind.rawValue),
+        "state": .string(job.state.rawValue),
+      ])
+    }
+    return .object(fields)
+  }
+
+  /// Tracks and faces (lines of their JSONL files), identities, labelled and locked ones, and
+  /// unidentified tracks; a count whose file is absent or unreadable is left out.
+  private func counts(_ episode: EpisodeID, _ committed: CommittedArtifacts) -> [String: JSONValue]
+  {
+    var counts: [String: JSONValue] = [:]
+    for (name, url) in [("tracks", layout.tracks(episode)), ("faces", layout.faces(episode))] {
+      if let lines = Self.lineCount(committed.resolve(url)) { counts[name] = .integer(lines) }
+    }
+    let url = layout.identities(episode)
+    if let document = try? committed.read(
+      url,
+      {
+        try AtomicFile.readJSON(IdentitiesDocument.self, from: $0, displayPath: url.path)
+      })
+    {
+      let identities = document.identities
+      counts["identities"] = .integer(identities.count)
+      counts["labelled"] = .integer(identities.filter { !($0.labels["name"] ?? "").isEmpty }.count)
+      counts["locked"] = .integer(identities.filter(\.locked).count)
+      counts["unidentified_tracks"] = .integer(document.metadata.unidentifiedTracks?.count ?? 0)
+    }
+    return counts
+  }
+
+  /// The lines of the file at `url` (newline bytes, read in 1 MiB chunks), nil when absent.
+  static func lineCount(_ url: URL) -> Int? {
+    guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+    defer { try? handle.close() }
+    var lines = 0
+    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      lines += chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+    }
+    return lines
+  }
+}

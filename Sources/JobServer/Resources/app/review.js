@@ -1,0 +1,319 @@
+// The review page of one episode, /app/episodes/{ep_id} (docs/review_app.md): identity cards,
+// track strips, unidentified tracks, an SVG timeline, and the edits (label, lock, merge, move,
+// split) through the JSON API, which runs the same library code as `episode-run identities`.
+"use strict";
+
+const episode = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+const base = `/episodes/${encodeURIComponent(episode)}`;
+let model = null;
+let selected = null;
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+const nameOf = (identity) => identity.labels.name || "";
+
+async function reload() {
+  model = await api("GET", `${base}/review`);
+  render();
+}
+
+function render() {
+  document.title = `FaceHarvest · ${episode}`;
+  $("#episode-title").textContent = episode;
+  const labelled = model.identities.filter(nameOf).length;
+  const locked = model.identities.filter((identity) => identity.locked).length;
+  $("#summary").textContent = `${model.identities.length} identities · ${labelled} labelled · `
+    + `${locked} locked · ${model.unidentified.length} unidentified tracks`;
+  $("#identity-count").textContent = `(${model.identities.length})`;
+  $("#unidentified-count").textContent = `(${model.unidentified.length}, `
+    + `${model.unidentified_s.toFixed(1)} s on screen)`;
+  $("#identities").replaceChildren(...model.identities.map(card));
+  $("#unidentified").replaceChildren(...model.unidentified.map(unidentifiedTrack));
+  $("#timeline").replaceChildren(timeline());
+  applyFilter();
+  if (selected && !$(`.card[data-identity="${selected}"]`)) selected = null;
+  markSelected();
+  document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
+  const time = /^#t=([0-9.]+)$/.exec(location.hash);
+  if (time) cursor(Number(time[1]));
+}
+
+// MARK: cards
+
+function card(identity) {
+  const others = model.identities.filter((other) => other.identity_id !== identity.identity_id);
+  const minutes = `${identity.seconds.toFixed(1)} s (${(identity.share * 100).toFixed(1)} %)`;
+  const article = el("article", {
+    class: "card" + (identity.locked ? " locked" : "") + (nameOf(identity) ? "" : " unlabelled"),
+    "data-identity": identity.identity_id, tabindex: 0,
+    onclick: () => select(identity.identity_id),
+    ondragover: (event) => { if (!identity.locked) event.preventDefault(); },
+    ondrop: (event) => dropTrack(event, identity.identity_id),
+  },
+    el("div", { class: "head" },
+      el("img", {
+        class: "rep", alt: `representative face of ${identity.identity_id}`, width: 112,
+        height: 112, src: `${base}/${identity.thumb}?v=${encodeURIComponent(identity.updated_at)}`,
+      }),
+      el("div", { class: "who" },
+        el("h3", {}, el("span", { class: "name" }, nameOf(identity) || "unlabelled"),
+          identity.locked ? el("span", { class: "badge", title: "locked" }, "locked") : null),
+        el("div", { class: "id" }, identity.identity_id,
+          identity.labels.person_id ? ` · ${identity.labels.person_id}` : ""),
+        el("div", { class: "stats" },
+          `${identity.num_tracks} tracks · ${identity.num_faces} faces`),
+        el("div", { class: "stats" }, `on screen ${minutes}`,
+          el("a", {
+            href: `#t=${identity.first_seen_s.toFixed(2)}`, class: "seen",
+            onclick: (event) => { event.preventDefault(); cursor(identity.first_seen_s); },
+          }, ` from ${clock(identity.first_seen_s)}`), ` to ${clock(identity.last_seen_s)}`))),
+    labelForm(identity),
+    el("div", { class: "actions" },
+      el("button", {
+        type: "button", class: "lock",
+        onclick: () => edit(`identities/${identity.identity_id}/${identity.locked ? "unlock" : "lock"}`,
+          undefined, `${identity.identity_id} ${identity.locked ? "unlocked" : "locked"}`),
+      }, identity.locked ? "Unlock" : "Lock"),
+      el("select", { class: "merge-source", "aria-label": "identity to merge into this one",
+        disabled: identity.locked },
+        el("option", { value: "" }, "merge in…"),
+        others.map((other) => el("option", { value: other.identity_id, disabled: other.locked },
+          `${other.identity_id}${nameOf(other) ? " " + nameOf(other) : ""}`))),
+      el("button", {
+        type: "button", class: "merge", disabled: identity.locked,
+        onclick: (event) => merge(identity.identity_id, $(".merge-source", event.target.parentNode).value),
+      }, "Merge")),
+    el("div", { class: "tracks" }, identity.tracks.map((track) => trackStrip(track, identity))));
+  return article;
+}
+
+function labelForm(identity) {
+  return el("form", {
+    class: "label-form",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const form = event.target;
+      edit(`identities/${identity.identity_id}/label`,
+        { name: form.elements.name.value.trim(), person_id: form.elements.person_id.value.trim() },
+        `${identity.identity_id} labelled`);
+    },
+  },
+    el("input", { name: "name", placeholder: "name", value: identity.labels.name || "",
+      "aria-label": `name of ${identity.identity_id}` }),
+    el("input", { name: "person_id", placeholder: "person id", value: identity.labels.person_id || "",
+      "aria-label": `person id of ${identity.identity_id}` }),
+    el("button", { type: "submit", class: "save" }, "Save"));
+}
+
+/** One track: its crops (each a link to its frame's time), and move / split. */
+function trackStrip(track, identity) {
+  const targets = model.identities.filter((other) =>
+    !identity || other.identity_id !== identity.identity_id);
+  const locked = identity && identity.locked;
+  return el("div", {
+    class: "track", "data-track": track.track_id, draggable: locked ? "false" : "true",
+    ondragstart: (event) => event.dataTransfer.setData("text/track", track.track_id),
+  },
+    el("div", { class: "track-head" },
+      el("span", { class: "track-id" }, track.track_id),
+      el("span", { class: "span" }, `${clock(track.start_s)}–${clock(track.end_s)} · ${track.num_faces} faces`)),
+    el("div", { class: "crops" }, track.crops.length
+      ? track.crops.map((crop) => el("img", {
+        class: "crop", loading: "lazy", width: 56, height: 56, src: `${base}/${crop.path}`,
+        alt: `${track.track_id} frame ${crop.frame_idx}`,
+        title: `frame ${crop.frame_idx} at ${clock(crop.t_s)} (click: show on the timeline)`,
+        onclick: (event) => { event.stopPropagation(); showFrame(track, crop); },
+      }))
+      : el("span", { class: "none" }, "no crops saved")),
+    el("div", { class: "track-actions" },
+      el("select", { class: "move-target", disabled: locked, "aria-label": `move ${track.track_id} to` },
+        el("option", { value: "" }, identity ? "move to…" : "assign to…"),
+        targets.map((other) => el("option", { value: other.identity_id, disabled: other.locked },
+          `${other.identity_id}${nameOf(other) ? " " + nameOf(other) : ""}`))),
+      el("button", {
+        type: "button", class: "move", disabled: locked,
+        onclick: (event) => move(track.track_id, $(".move-target", event.target.parentNode).value),
+      }, identity ? "Move" : "Assign"),
+      identity ? el("button", {
+        type: "button", class: "split", disabled: locked || identity.tracks.length < 2,
+        title: "make this track an identity of its own",
+        onclick: () => edit(`tracks/${track.track_id}/split`, undefined, `${track.track_id} split off`),
+      }, "Split") : null));
+}
+
+function unidentifiedTrack(entry) {
+  const strip = trackStrip(entry.track, null);
+  const best = entry.best_identity_id
+    ? ` · closest ${entry.best_identity_id} (${(entry.best_similarity ?? 0).toFixed(2)})` : "";
+  strip.querySelector(".track-head").append(el("span", { class: "reason" }, `${entry.reason}${best}`));
+  return strip;
+}
+
+// MARK: edits
+
+async function edit(path, body, done) {
+  try {
+    const identity = await api("POST", `${base}/${path}`, body ?? {});
+    toast(`${done}${identity && identity.identity_id ? ` (${identity.identity_id})` : ""}`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+function merge(kept, absorbed) {
+  if (!absorbed) return toast(`choose the identity to merge into ${kept}`, "error");
+  edit("identities/merge", { kept, absorbed }, `${absorbed} merged into ${kept}`);
+}
+
+function move(track, target) {
+  if (!target) return toast(`choose where ${track} goes`, "error");
+  edit(`tracks/${track}/move`, { to: target }, `${track} moved to ${target}`);
+}
+
+function dropTrack(event, target) {
+  const track = event.dataTransfer.getData("text/track");
+  if (!track) return;
+  event.preventDefault();
+  move(track, target);
+}
+
+// MARK: timeline
+
+const ROW = 18;
+const LABEL = 170;
+const WIDTH = 1000;
+
+/** One row per identity (longest screen time first) and one for unidentified tracks: a bar
+ * per track, dashed lines at cuts, a time axis. */
+function timeline() {
+  const duration = Math.max(model.duration_s, 0.001);
+  const rows = [...model.identities].sort((a, b) => b.seconds - a.seconds)
+    .map((identity) => ({ id: identity.identity_id, label: nameOf(identity) || identity.identity_id,
+      tracks: identity.tracks, cls: "bar" }));
+  if (model.unidentified.length) {
+    rows.push({ id: "", label: "unidentified", tracks: model.unidentified.map((u) => u.track), cls: "bar other" });
+  }
+  const height = rows.length * ROW + 24;
+  const x = (seconds) => LABEL + (seconds / duration) * (WIDTH - LABEL - 10);
+  const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${height}`, width: "100%", role: "img",
+    "aria-label": `timeline of ${episode}` });
+  rows.forEach((row, index) => {
+    const y = index * ROW;
+    svg.append(el("text", { svg: true, x: 4, y: y + 13, class: "row-label",
+      onclick: () => row.id && select(row.id, true) }, row.label));
+    for (const track of row.tracks) {
+      const end = track.end_s + model.frame_step_s;
+      svg.append(el("rect", { svg: true, class: row.cls, x: x(track.start_s), y: y + 3,
+        width: Math.max(1.5, x(end) - x(track.start_s)), height: ROW - 6,
+        "data-track": track.track_id },
+        el("title", { svg: true }, `${row.label} · ${track.track_id} · ${clock(track.start_s)}–${clock(end)}`)));
+    }
+  });
+  for (const cut of model.cuts_s) {
+    svg.append(el("line", { svg: true, class: "cut", x1: x(cut), x2: x(cut), y1: 0,
+      y2: rows.length * ROW }));
+  }
+  const step = niceStep(duration);
+  for (let t = 0; t <= duration + 1e-9; t += step) {
+    svg.append(el("text", { svg: true, class: "tick", x: x(t), y: height - 6 }, clock(t)));
+  }
+  svg.append(el("line", { svg: true, id: "cursor", x1: 0, x2: 0, y1: 0, y2: rows.length * ROW,
+    visibility: "hidden" }));
+  svg.dataset.scale = JSON.stringify({ left: LABEL, width: WIDTH - LABEL - 10, duration });
+  return svg;
+}
+
+function niceStep(duration) {
+  for (const step of [1, 2, 5, 10, 15, 30, 60, 120, 300, 600]) {
+    if (duration / step <= 10) return step;
+  }
+  return 1200;
+}
+
+/** Marks time `seconds` on the timeline. */
+function cursor(seconds) {
+  const line = $("#cursor");
+  if (!line) return;
+  const scale = JSON.parse(line.parentNode.dataset.scale);
+  const at = scale.left + (seconds / scale.duration) * scale.width;
+  line.setAttribute("x1", at);
+  line.setAttribute("x2", at);
+  line.setAttribute("visibility", "visible");
+  history.replaceState(null, "", `#t=${seconds.toFixed(2)}`);
+}
+
+/** A face's frame: its crop large, the frame number and time, the time marked on the timeline. */
+function showFrame(track, crop) {
+  const box = $("#frame-info");
+  box.replaceChildren(
+    el("img", { src: `${base}/${crop.path}`, alt: "" }),
+    el("div", {}, `${track.track_id} · frame ${crop.frame_idx} · ${clock(crop.t_s)}`,
+      crop.quality === null ? "" : ` · quality ${Number(crop.quality).toFixed(2)}`),
+    el("button", { type: "button", onclick: () => { box.hidden = true; } }, "Close"));
+  box.hidden = false;
+  cursor(crop.t_s);
+}
+
+// MARK: selection, filter, keyboard
+
+function visibleCards() {
+  return $$(".card").filter((card) => !card.hidden);
+}
+
+function select(identityID, scroll = false) {
+  selected = identityID;
+  markSelected();
+  const card = $(`.card[data-identity="${identityID}"]`);
+  if (card && scroll) card.scrollIntoView({ block: "nearest" });
+}
+
+function markSelected() {
+  for (const card of $$(".card")) card.classList.toggle("selected", card.dataset.identity === selected);
+}
+
+function applyFilter() {
+  const text = $("#filter").value.trim().toLowerCase();
+  const unlabelledOnly = $("#unlabelled-only").checked;
+  for (const card of $$(".card")) {
+    const identity = model.identities.find((i) => i.identity_id === card.dataset.identity);
+    const haystack = [identity.identity_id, identity.labels.name || "", identity.labels.person_id || ""]
+      .join(" ").toLowerCase();
+    card.hidden = (unlabelledOnly && nameOf(identity) !== "") || (text && !haystack.includes(text));
+  }
+}
+
+function step(delta) {
+  const cards = visibleCards();
+  if (!cards.length) return;
+  const index = cards.findIndex((card) => card.dataset.identity === selected);
+  const next = cards[Math.min(cards.length - 1, Math.max(0, index + delta))] || cards[0];
+  select(next.dataset.identity, true);
+  next.focus({ preventScroll: true });
+}
+
+function onKey(event) {
+  const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName);
+  if (event.key === "Escape") { event.target.blur?.(); $("#frame-info").hidden = true; return; }
+  if (typing || event.metaKey || event.ctrlKey || event.altKey) return;
+  const card = selected && $(`.card[data-identity="${selected}"]`);
+  const actions = {
+    "j": () => step(1), "k": () => step(-1),
+    "l": () => card && $("input[name=name]", card).focus(),
+    "x": () => card && $("button.lock", card).click(),
+    "m": () => card && $("select.merge-source", card).focus(),
+    "u": () => { $("#unlabelled-only").click(); },
+    "/": () => $("#filter").focus(),
+    "?": () => $("#help").showModal(),
+  };
+  if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
+}
+
+$("#filter").addEventListener("input", applyFilter);
+$("#unlabelled-only").addEventListener("change", applyFilter);
+$("#help-button").addEventListener("click", () => $("#help").showModal());
+document.addEventListener("keydown", onKey);
+reload().catch((error) => {
+  $("#identities").replaceChildren(el("p", { class: "error" }, error.message));
+  toast(error.message, "error");
+});

@@ -1,0 +1,249 @@
+import Artifacts
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Inference
+import Logging
+import Testing
+
+@testable import JobServer
+
+/// The review app in headless Chromium (docs/review_app.md, "Tests"): one browser and one
+/// pipeline run, started from the episode list's own button, then the review page's edits
+/// through its own controls, checked in `identities.json`. Screenshots go to
+/// `.build/review-app/`.
+@Suite("Review app in Chromium", .serialized)
+struct ReviewAppBrowserTests {
+  static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let episode = "sample-s01e01"
+  static let screenshots = repositoryRoot.appendingPathComponent(".build/review-app")
+
+  @Test(
+    "run the pipeline from /app/, then label (typed), lock, split, merge and move on the review page"
+  )
+  func reviewEpisode() async throws {
+    let root = try Self.dataRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let layout = DataLayout(root: root)
+    let app = try Self.application(layout: layout)
+    try await app.test(.live) { client in
+      let port = try #require(client.port)
+      let browser = try Chromium()
+      defer { browser.quit() }
+      let session = BrowserSession(
+        browser: browser, base: "http://127.0.0.1:\(port)", layout: layout,
+        episode: try EpisodeID(Self.episode))
+      try session.runPipelineFromTheList()
+      try session.save("episodes.png")
+      try session.openReview()
+      try session.labelByTyping()
+      try session.lockFromTheCard()
+      try session.splitMergeAndMove()
+      try session.filterWithTheKeyboard()
+      try session.save("episode.png")
+      #expect(browser.pageErrors.isEmpty, "\(browser.pageErrors)")
+    }
+  }
+
+  /// A data root holding only the sample's video (a link): the pipeline makes the rest.
+  static func dataRoot() throws -> URL {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("faceharvest-browser-\(UUID().uuidString)")
+    let videos = root.appendingPathComponent("videos/\(episode)")
+    try FileManager.default.createDirectory(at: videos, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      at: videos.appendingPathComponent("episode.mp4"),
+      withDestinationURL: repositoryRoot.appendingPathComponent(
+        "data/videos/\(episode)/episode.mp4"))
+    return root
+  }
+
+  static func application(layout: DataLayout) throws -> some ApplicationProtocol {
+    let deps =
+      ProcessInfo.processInfo.environment["FACEHARVEST_DEPS"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? repositoryRoot.appendingPathComponent(".deps").path
+    let manifest = try ModelManifest.load(
+      from: URL(fileURLWithPath: deps).appendingPathComponent("models/manifest.json"))
+    let logger = Logger(label: "test.browser")
+    let manager = JobManager(logger: logger)
+    let factory = JobFactory(
+      layout: layout, manifest: manifest,
+      configDirectory: repositoryRoot.appendingPathComponent("config/pipeline"), logger: logger)
+    return FaceHarvestServer.application(
+      host: "127.0.0.1", port: 0, manager: manager, factory: factory, layout: layout,
+      logger: logger)
+  }
+}
+
+/// The steps of the browser test, each through the page's own controls.
+struct BrowserSession {
+  let browser: Chromium
+  let base: String
+  let layout: DataLayout
+  let episode: EpisodeID
+
+  var row: String { "tr[data-ep=\"\(episode.rawValue)\"]" }
+  func card(_ identity: String) -> String { ".card[data-identity=\"\(identity)\"]" }
+
+  /// `identities.json` as the server wrote it.
+  func identities() throws -> IdentitiesDocument {
+    try JSONDecoder().decode(
+      IdentitiesDocument.self, from: Data(contentsOf: layout.identities(episode)))
+  }
+
+  /// `/app/` lists the episode; its Run pipeline button runs the job and the row then links
+  /// to the review page with the identities counted.
+  func runPipelineFromTheList() throws {
+    try browser.open("\(base)/app/", until: "document.querySelector('\(row) button.run-pipeline')")
+    try browser.click("\(row) button.run-pipeline")
+    try browser.wait(
+      for: "document.querySelector('\(row) a') || document.querySelector('#toast.error.show')",
+      what: "the pipeline job to finish", timeout: 1200)
+    let failure =
+      try browser.evaluate(
+        "document.querySelector('#toast.error.show')?.textContent || ''") as? String
+    try #require(failure == "", "\(failure ?? "")")
+    let count = try identities().identities.count
+    let shown = try browser.evaluate("document.querySelector('\(row)').cells[4].textContent")
+    #expect(shown as? String == String(count))
+  }
+
+  /// Every identity is a card whose thumbnail loaded; every crop URL answers 200; the
+  /// timeline has a bar per track.
+  func openReview() throws {
+    let document = try identities()
+    try #require(document.identities.count >= 2, "the sample has 5 people")
+    try showsEveryIdentity(document) {
+      try browser.open("\(base)/app/episodes/\(episode)", until: $0)
+    }
+    let statuses =
+      try browser.evaluate(
+        "Promise.all([...document.querySelectorAll('img.crop')].map((i) => fetch(i.src).then((r) => r.status)))"
+      ) as? [Int]
+    #expect(!(statuses ?? []).isEmpty && (statuses ?? []).allSatisfy { $0 == 200 })
+    let tracks =
+      document.identities.map(\.trackIDs.count).reduce(0, +)
+      + (document.metadata.unidentifiedTracks?.count ?? 0)
+    let bars = try browser.evaluate("document.querySelectorAll('#timeline rect').length") as? Int
+    #expect(bars == tracks)
+  }
+
+  /// Waits (through `load`) until the page has one card per identity and every
+  /// representative thumbnail has loaded.
+  func showsEveryIdentity(_ document: IdentitiesDocument, load: (String) throws -> Void) throws {
+    let ids = document.identities.map(\.identityID)
+    let literal = Chromium.literal(ids.joined(separator: ","))
+    try load(
+      """
+      [...document.querySelectorAll('.card')].map((c) => c.dataset.identity).join(',') === \(literal)
+        && [...document.querySelectorAll('.card img.rep')].every((i) => i.complete && i.naturalWidth > 0)
+      """)
+  }
+
+  /// A name typed into a card and saved with Enter reaches identities.json and shows after a
+  /// reload.
+  func labelByTyping() throws {
+    let target = try #require(try identities().identities.first).identityID
+    let name = "Zoë Ångström"
+    try browser.type(name, into: "\(card(target)) input[name=name]")
+    try browser.press("Enter")
+    try browser.wait(
+      for:
+        "document.querySelector('\(card(target)) .name').textContent === \(Chromium.literal(name))",
+      what: "the label to show", timeout: 60)
+    let written = try identities().identities.first { $0.identityID == target }
+    #expect(written?.labels["name"] == name)
+    try browser.reload(
+      until:
+        "document.querySelector('\(card(target)) input[name=name]')?.value === \(Chromium.literal(name))"
+    )
+  }
+
+  /// The lock button locks the identity in identities.json and on the card.
+  func lockFromTheCard() throws {
+    let target = try #require(try identities().identities.last).identityID
+    try browser.click("\(card(target)) button.lock")
+    try browser.wait(
+      for: "document.querySelector('\(card(target))').classList.contains('locked')",
+      what: "\(target) to show locked", timeout: 60)
+    #expect(try identities().identities.first { $0.identityID == target }?.locked == true)
+  }
+
+  /// Split a track off an identity, merge the new identity back, split it again and move
+  /// another track of the same person to it: tracks of one person share no frame, so every
+  /// step is allowed.
+  func splitMergeAndMove() throws {
+    let before = try identities()
+    let source = try #require(
+      before.identities.first { $0.trackIDs.count >= 2 && !$0.locked },
+      "an unlocked identity with two tracks")
+    let (first, second) = (source.trackIDs[0], source.trackIDs[1])
+    try browser.click("\(card(source.identityID)) .track[data-track=\"\(first)\"] button.split")
+    let split = try waitForOwner(of: first, notIn: source.identityID)
+    try choose(split, in: "\(card(source.identityID)) select.merge-source")
+    try browser.click("\(card(source.identityID)) button.merge")
+    try browser.wait(
+      for: "!document.querySelector('\(card(split))')", what: "\(split) to be merged",
+      timeout: 60)
+    let merged = try identities()
+    #expect(
+      merged.identities.first { $0.identityID == source.identityID }?.trackIDs == source.trackIDs)
+    #expect(!merged.identities.contains { $0.identityID == split })
+
+    try browser.click("\(card(source.identityID)) .track[data-track=\"\(first)\"] button.split")
+    let target = try waitForOwner(of: first, notIn: source.identityID)
+    let strip = "\(card(source.identityID)) .track[data-track=\"\(second)\"]"
+    try choose(target, in: "\(strip) select.move-target")
+    try browser.click("\(strip) button.move")
+    try browser.wait(
+      for: "document.querySelector('\(card(target)) .track[data-track=\"\(second)\"]')",
+      what: "\(second) to move to \(target)", timeout: 60)
+    let moved = try identities().identities.first { $0.identityID == target }
+    #expect(moved?.trackIDs == [first, second].sorted())
+  }
+
+  /// `u` shows only the unlabelled identities, `u` again all of them.
+  func filterWithTheKeyboard() throws {
+    try browser.evaluate("document.activeElement?.blur(); true")
+    let all = try identities().identities
+    let unlabelled = all.filter { ($0.labels["name"] ?? "").isEmpty }.count
+    let visible = "[...document.querySelectorAll('.card')].filter((c) => !c.hidden).length"
+    try browser.press("u")
+    try browser.wait(for: "\(visible) === \(unlabelled)", what: "the filter", timeout: 10)
+    try browser.press("u")
+    try browser.wait(for: "\(visible) === \(all.count)", what: "all cards again", timeout: 10)
+  }
+
+  /// Chooses `value` in the select `selector`, as picking it from the list does.
+  func choose(_ value: String, in selector: String) throws {
+    let chosen =
+      try browser.evaluate(
+        """
+        (() => { const s = document.querySelector(\(Chromium.literal(selector)));
+          s.value = \(Chromium.literal(value)); s.dispatchEvent(new Event('change'));
+          return s.value; })()
+        """) as? String
+    try #require(chosen == value, "\(selector) offers \(value)")
+  }
+
+  /// Waits until the page shows `track` in a card other than `old` and returns that identity.
+  func waitForOwner(of track: String, notIn old: String) throws -> String {
+    let query =
+      "document.querySelector('.card:not([data-identity=\"\(old)\"]) .track[data-track=\"\(track)\"]')?.closest('.card').dataset.identity"
+    try browser.wait(for: query, what: "\(track) to leave \(old)", timeout: 60)
+    let owner = try #require(try browser.evaluate(query) as? String)
+    #expect(try identities().identities.first { $0.identityID == owner }?.trackIDs == [track])
+    return owner
+  }
+
+  /// Writes a screenshot of the whole page to `.build/review-app/name`.
+  func save(_ name: String) throws {
+    try browser.evaluate("window.scrollTo(0, 0); true")
+    let png = try browser.screenshot()
+    #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
+    try FileManager.default.createDirectory(
+      at: ReviewAppBrowserTests.screenshots, withIntermediateDirectories: true)
+    try png.write(to: ReviewAppBrowserTests.screenshots.appendingPathComponent(name))
+  }
+}
