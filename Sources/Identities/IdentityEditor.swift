@@ -28,12 +28,13 @@ public struct IdentityEditor {
     self.logger = logger
   }
 
-  /// Sets labels (`name`, `person_id`, …); an empty value removes that label. Returns the
-  /// identity as written.
+  /// Sets labels (`name`, `person_id`, …); an empty value removes that label. A locked
+  /// identity is confirmed: its labels change only after an unlock. Returns the identity as
+  /// written.
   @discardableResult
   public func label(_ identityID: String, _ labels: [String: String]) throws -> Identity {
     try edit(returning: identityID) { document, changed in
-      let index = try position(of: identityID, in: document)
+      let index = try unlockedPosition(of: identityID, in: document)
       for (key, value) in labels {
         document.identities[index].labels[key] = value.isEmpty ? nil : value
       }

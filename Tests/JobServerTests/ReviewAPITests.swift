@@ -96,6 +96,9 @@ struct ReviewAPITests {
       (status, reply) = try await post(client, "\(episodePath)/tracks/\(first)/split")
       #expect(status == .conflict && reply["error"] as? String == "locked", "\(reply)")
       #expect((reply["detail"] as? String)?.contains("\(target) is locked") == true)
+      (status, reply) = try await post(
+        client, "\(episodePath)/identities/\(target)/label", ["name": "Renamed"])
+      #expect(status == .conflict && reply["error"] as? String == "locked", "\(reply)")
       (status, reply) = try await post(client, "\(episodePath)/identities/\(target)/unlock")
       #expect(status == .ok && reply["locked"] as? Bool == false)
     }

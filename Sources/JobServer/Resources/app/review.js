@@ -99,10 +99,10 @@ function labelForm(identity) {
     },
   },
     el("input", { name: "name", placeholder: "name", value: identity.labels.name || "",
-      "aria-label": `name of ${identity.identity_id}` }),
+      "aria-label": `name of ${identity.identity_id}`, disabled: identity.locked }),
     el("input", { name: "person_id", placeholder: "person id", value: identity.labels.person_id || "",
-      "aria-label": `person id of ${identity.identity_id}` }),
-    el("button", { type: "submit", class: "save" }, "Save"));
+      "aria-label": `person id of ${identity.identity_id}`, disabled: identity.locked }),
+    el("button", { type: "submit", class: "save", disabled: identity.locked }, "Save"));
 }
 
 /** One track: its crops (each a link to its frame's time), and move / split. */
