@@ -33,7 +33,7 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// Largest |pitch| in degrees.
   public var maxPitchAngle = 30.0
   /// Faces per inference batch.
-  public var embedBatchSize = 32
+  public var embedBatchSize = 8
   /// The embedder: a manifest entry name, or a path to an `.onnx` file listed in the manifest.
   public var embedModel = "sface"
   /// Where inference runs.
