@@ -8,6 +8,8 @@ import Foundation
 public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
   /// An episode id that is unsafe as a path component or breaks the `ep_id` pattern.
   case invalidEpisodeID(String, reason: String)
+  /// A show id (docs/people.md) breaks the episode-id rules.
+  case invalidShowID(String, reason: String)
   /// A file that should exist does not.
   case fileNotFound(path: String)
   /// An operating-system error while reading or writing `path`.
@@ -46,6 +48,8 @@ public enum ArtifactError: Error, Equatable, Sendable, CustomStringConvertible, 
     switch self {
     case .invalidEpisodeID(let raw, let reason):
       return "invalid ep_id '\(raw)': \(reason)"
+    case .invalidShowID(let raw, let reason):
+      return "invalid show id '\(raw)': \(reason)"
     case .fileNotFound(let path):
       return "\(path): no such file"
     case .io(let path, let underlying):

@@ -94,6 +94,11 @@ public struct DataLayout: Hashable, Sendable {
     manifestsDir(episode).appendingPathComponent("identities.json")
   }
 
+  /// `shows/{show_id}/people.json`: the show's registry of labelled people (docs/people.md).
+  public func people(_ show: ShowID) -> URL {
+    root.appendingPathComponent("shows/\(show.rawValue)/people.json")
+  }
+
   /// `manifests/{ep_id}/cleanup_report.json`.
   public func cleanupReport(_ episode: EpisodeID) -> URL {
     manifestsDir(episode).appendingPathComponent("cleanup_report.json")

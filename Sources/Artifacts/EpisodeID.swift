@@ -4,7 +4,7 @@ import Foundation
 ///
 /// It matches `^[a-z0-9][a-z0-9._-]{0,127}$` and never contains `..`, so it can never name a
 /// parent directory, an absolute path or a hidden file. Construct it before touching any file.
-public struct EpisodeID: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+public struct EpisodeID: ValidatedIdentifier {
   /// The most characters an episode id may have.
   public static let maximumLength = 128
 
@@ -20,29 +20,6 @@ public struct EpisodeID: Hashable, Sendable, Comparable, Codable, CustomStringCo
     }
     rawValue = raw
   }
-
-  /// Decodes a JSON string and validates it like `init(_:)`.
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    let raw = try container.decode(String.self)
-    if let reason = Self.problem(with: raw) {
-      throw DecodingError.dataCorruptedError(
-        in: container, debugDescription: "invalid ep_id '\(raw)': \(reason)")
-    }
-    rawValue = raw
-  }
-
-  /// Encodes the identifier as a JSON string.
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.singleValueContainer()
-    try container.encode(rawValue)
-  }
-
-  /// The raw identifier.
-  public var description: String { rawValue }
-
-  /// Orders episode ids by their raw text.
-  public static func < (lhs: EpisodeID, rhs: EpisodeID) -> Bool { lhs.rawValue < rhs.rawValue }
 
   /// Whether `raw` is a valid episode id.
   public static func isValid(_ raw: String) -> Bool { problem(with: raw) == nil }
@@ -68,4 +45,40 @@ public struct EpisodeID: Hashable, Sendable, Comparable, Codable, CustomStringCo
   private static func isLowerAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
     ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
   }
+}
+
+/// An identifier under the episode-id rules (`EpisodeID`, `ShowID`): a JSON string validated
+/// on decoding, printed and ordered by its text.
+public protocol ValidatedIdentifier: Hashable, Sendable, Comparable, Codable,
+  CustomStringConvertible
+{
+  /// The identifier exactly as given.
+  var rawValue: String { get }
+  /// Validates `raw` and wraps it.
+  init(_ raw: String) throws
+}
+
+extension ValidatedIdentifier {
+  /// Decodes a JSON string and validates it like `init(_:)`.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let raw = try container.decode(String.self)
+    do {
+      try self.init(raw)
+    } catch {
+      throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error)")
+    }
+  }
+
+  /// Encodes the identifier as a JSON string.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(rawValue)
+  }
+
+  /// The raw identifier.
+  public var description: String { rawValue }
+
+  /// Orders identifiers by their raw text.
+  public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

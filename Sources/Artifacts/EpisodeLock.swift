@@ -38,7 +38,29 @@ public final class EpisodeLock {
     -> EpisodeLock
   {
     let url = url(layout: layout, episode: episode)
-    let path = layout.relativePath(url)
+    let lock = try take(url, path: layout.relativePath(url), purpose: purpose) { holder, path in
+      ArtifactError.episodeLocked(episode: episode.rawValue, holder: holder, lockFile: path)
+    }
+    // No other writer runs now: a killed one's commit is finished, or its staging removed.
+    try EpisodeLeftovers.recover(layout: layout, episode: episode)
+    return lock
+  }
+
+  /// Takes the lock of a file that is not an episode's (a show's people registry,
+  /// docs/people.md): `locks/{name}.lock`, refused at once with `busy(holder, lock file)`.
+  public static func acquire(
+    name: String, layout: DataLayout, purpose: String,
+    busy: (_ holder: String, _ lockFile: String) -> any Error
+  ) throws -> EpisodeLock {
+    let url = layout.root.appendingPathComponent("locks/\(name).lock")
+    return try take(url, path: layout.relativePath(url), purpose: purpose, busy: busy)
+  }
+
+  /// `flock`s `url` without waiting, or throws `busy` naming the holder.
+  private static func take(
+    _ url: URL, path: String, purpose: String,
+    busy: (_ holder: String, _ lockFile: String) -> any Error
+  ) throws -> EpisodeLock {
     do {
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -53,15 +75,10 @@ public final class EpisodeLock {
       let holder = (try? String(contentsOf: url, encoding: .utf8))?
         .trimmingCharacters(in: .whitespacesAndNewlines)
       close(descriptor)
-      throw ArtifactError.episodeLocked(
-        episode: episode.rawValue,
-        holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another writer",
-        lockFile: path)
+      throw busy(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another writer", path)
     }
     let lock = EpisodeLock(url: url, descriptor: descriptor)
     lock.describe(purpose)
-    // No other writer runs now: a killed one's commit is finished, or its staging removed.
-    try EpisodeLeftovers.recover(layout: layout, episode: episode)
     return lock
   }
 

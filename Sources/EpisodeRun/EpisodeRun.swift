@@ -24,7 +24,8 @@ struct EpisodeRun: ParsableCommand {
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
     subcommands: [
-      Validate.self, IdentitiesCommand.self, DebugThumbs.self, BenchHarvest.self,
+      Validate.self, IdentitiesCommand.self, PeopleCommand.self, DebugThumbs.self,
+      BenchHarvest.self,
       BenchDetectTrack.self, BenchCluster.self,
     ]
   )

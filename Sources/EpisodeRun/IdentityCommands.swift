@@ -42,7 +42,8 @@ struct IdentitiesCommand: ParsableCommand {
     abstract: "Show or edit identities.json (labels, locks, merges, moves, splits).",
     subcommands: [
       ShowIdentities.self, LabelIdentity.self, LockIdentity.self, UnlockIdentity.self,
-      MergeIdentities.self, MoveTrack.self, SplitTrack.self,
+      MergeIdentities.self, MoveTrack.self, SplitTrack.self, AcceptSuggestion.self,
+      RejectSuggestion.self,
     ],
     defaultSubcommand: ShowIdentities.self
   )
@@ -146,6 +147,25 @@ struct SplitTrack: ParsableCommand {
   func run() throws {
     print(try options.editor().split(track).identityID)
   }
+}
+
+struct AcceptSuggestion: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "accept-suggestion", abstract: "Make a suggested label (people registry) human.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity id") var identity: String
+
+  func run() throws { try options.editor().acceptSuggestion(identity) }
+}
+
+struct RejectSuggestion: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reject-suggestion",
+    abstract: "Remove a suggested label; that person is not suggested for it again.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "identity id") var identity: String
+
+  func run() throws { try options.editor().rejectSuggestion(identity) }
 }
 
 /// `episode-run bench-cluster`: times clustering on synthetic tracks with each linkage

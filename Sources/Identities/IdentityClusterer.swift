@@ -79,6 +79,8 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
     public var name: String?
     /// Locked.
     public var locked: Bool
+    /// `true` when the name is a people-registry suggestion (docs/people.md).
+    public var suggested: Bool? = nil
   }
 
   /// Multi-line text for the terminal.
@@ -99,6 +101,7 @@ public struct ClusterSummary: Sendable, Codable, Equatable {
       lines.append(
         "  \(identity.identityID)  \(identity.tracks) track\(identity.tracks == 1 ? "" : "s"), "
           + "\(identity.faces) faces" + (identity.name.map { "  \"\($0)\"" } ?? "")
+          + (identity.suggested == true ? " (suggested)" : "")
           + (identity.locked ? "  [locked]" : ""))
     }
     lines.append("  wrote: " + artifacts.joined(separator: ", "))
@@ -120,6 +123,9 @@ public final class IdentityClusterer {
   private let logger: Logger
   /// Replace an invalid `identities.json` instead of refusing.
   public var force = false
+  /// The show whose people registry suggests labels (docs/people.md): by default derived from
+  /// the episode id; `nil` for none.
+  public var show: ShowID?
   /// The clock (tests fix it).
   public var now: () -> Date = { Date() }
 
@@ -133,6 +139,7 @@ public final class IdentityClusterer {
     self.config = config
     self.manifest = manifest
     self.logger = logger
+    show = ShowID.derived(from: episode)
   }
 
   /// Runs the stage.
@@ -258,6 +265,9 @@ public final class IdentityClusterer {
       inputs: inputs,
       owned: Set(identities.flatMap(\.trackIDs)))
     identities.sort { ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID) }
+    identities = try suggestPeople(
+      identities, vectors: pooledByTrack.mapValues(\.vector), threshold: threshold,
+      width: inputs.embeddings.columns, timestamp: timestamp)
 
     let document = IdentitiesDocument(
       identities: identities,
@@ -305,7 +315,8 @@ public final class IdentityClusterer {
       identities: identities.map {
         .init(
           identityID: $0.identityID, tracks: $0.trackIDs.count, faces: faces($0.trackIDs),
-          name: $0.labels["name"], locked: $0.locked)
+          name: $0.labels["name"], locked: $0.locked,
+          suggested: PeopleMatcher.isSuggestion($0.labels) ? true : nil)
       },
       threshold: threshold, tracks: clustered, labelsCarried: labelsCarried,
       lockedKept: locked.count, cannotLinkPairs: cannotLinkPairs,
@@ -315,6 +326,30 @@ public final class IdentityClusterer {
         layout.trackEmbeddingsNPY(episode), layout.trackEmbeddingsIndex(episode),
         layout.identities(episode), layout.screentimeJSON(episode), layout.screentimeCSV(episode),
       ].map(layout.relativePath))
+  }
+
+  /// `identities` with the show's registered people suggested (docs/people.md, "Matching"): at
+  /// `cluster_thresh` with `probe_margin`; with no registry, old suggestions are dropped.
+  private func suggestPeople(
+    _ identities: [Identity], vectors: [String: [Float]], threshold: Double, width: Int,
+    timestamp: String
+  ) throws -> [Identity] {
+    let people = try show.map { try PeopleRegistry(layout: layout, show: $0).load().people } ?? []
+    var model = EmbedderIdentity(name: "", width: width)
+    if !people.isEmpty {
+      do {
+        model = try EmbedderIdentity.resolve(manifest: manifest, width: width)
+      } catch {
+        logger.warning("people registry not used: \(error)")
+      }
+    }
+    let suggested = PeopleMatcher(threshold: threshold, margin: config.probeMargin).suggest(
+      identities, vectors: vectors, people: model.name.isEmpty ? [] : people, model: model)
+    return zip(identities, suggested).map { old, new in
+      var identity = new
+      if identity.labels != old.labels { identity.updatedAt = timestamp }
+      return identity
+    }
   }
 
   /// One pooled vector per track, in `tracks.jsonl` order: from accepted faces, or (`probes`)

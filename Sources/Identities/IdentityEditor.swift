@@ -35,9 +35,39 @@ public struct IdentityEditor {
   public func label(_ identityID: String, _ labels: [String: String]) throws -> Identity {
     try edit(returning: identityID) { document, changed in
       let index = try unlockedPosition(of: identityID, in: document)
+      // A person's edit makes a suggested label theirs (docs/people.md).
+      document.identities[index].labels[PeopleMatcher.Key.source] = nil
+      document.identities[index].labels[PeopleMatcher.Key.similarity] = nil
       for (key, value) in labels {
         document.identities[index].labels[key] = value.isEmpty ? nil : value
       }
+      changed.insert(identityID)
+    }
+  }
+
+  /// Accepts an identity's suggested label (docs/people.md): it becomes a human label.
+  @discardableResult
+  public func acceptSuggestion(_ identityID: String) throws -> Identity {
+    try edit(returning: identityID) { document, changed in
+      let index = try suggestionPosition(of: identityID, in: document)
+      document.identities[index].labels[PeopleMatcher.Key.source] = nil
+      document.identities[index].labels[PeopleMatcher.Key.similarity] = nil
+      changed.insert(identityID)
+    }
+  }
+
+  /// Rejects an identity's suggested label: it is removed, and that person is never suggested
+  /// for this identity again (`rejected_person_ids`, carried with the labels on re-clustering).
+  @discardableResult
+  public func rejectSuggestion(_ identityID: String) throws -> Identity {
+    try edit(returning: identityID) { document, changed in
+      let index = try suggestionPosition(of: identityID, in: document)
+      let labels = document.identities[index].labels
+      var rejected = PeopleMatcher.rejected(labels)
+      if let personID = labels["person_id"] { rejected.insert(personID) }
+      var kept = PeopleMatcher.withoutSuggestion(labels)
+      kept[PeopleMatcher.Key.rejected] = rejected.sorted().joined(separator: ",")
+      document.identities[index].labels = kept
       changed.insert(identityID)
     }
   }
@@ -144,6 +174,16 @@ public struct IdentityEditor {
     return index
   }
 
+  private func suggestionPosition(of identityID: String, in document: IdentitiesDocument) throws
+    -> Int
+  {
+    let index = try unlockedPosition(of: identityID, in: document)
+    guard PeopleMatcher.isSuggestion(document.identities[index].labels) else {
+      throw IdentitiesError.edit("\(identityID) has no suggested label")
+    }
+    return index
+  }
+
   private func owner(of trackID: String, in document: IdentitiesDocument) throws -> Int {
     guard let index = document.identities.firstIndex(where: { $0.trackIDs.contains(trackID) })
     else { throw IdentitiesError.unknownTrack(trackID) }
@@ -184,7 +224,7 @@ public struct IdentityEditor {
     guard !changed.isEmpty else { return document }
 
     let shared = Set(inputs.sharedFramePairs.map { [$0.0, $0.1] })
-    let pooled = try loadPooled(inputs: inputs)
+    let pooled = try Self.loadPooled(layout: layout, episode: episode)
     let timestamp = ArtifactTimestamp.string(from: now())
     var nextClusterID = (document.identities.compactMap(\.clusterID).max() ?? 0) + 1
     for index in document.identities.indices
@@ -241,8 +281,11 @@ public struct IdentityEditor {
     try transaction.commit()
   }
 
-  /// Pooled track vectors from `track_embeddings.npy` and its index.
-  private func loadPooled(inputs: EpisodeFaces) throws -> [String: PooledTrack] {
+  /// Pooled track vectors from `track_embeddings.npy` and its index; `definingOnly` leaves out
+  /// the rows that pool probe faces.
+  static func loadPooled(layout: DataLayout, episode: EpisodeID, definingOnly: Bool = false)
+    throws -> [String: PooledTrack]
+  {
     let npyURL = layout.trackEmbeddingsNPY(episode)
     let indexURL = layout.trackEmbeddingsIndex(episode)
     for url in [npyURL, indexURL] where !FileManager.default.fileExists(atPath: url.path) {
@@ -257,7 +300,7 @@ public struct IdentityEditor {
         message: "\(rows.count) lines but track_embeddings.npy has \(matrix.rows) rows")
     }
     var pooled: [String: PooledTrack] = [:]
-    for (index, row) in rows.enumerated() {
+    for (index, row) in rows.enumerated() where !(definingOnly && row.probe == true) {
       pooled[row.trackID] = PooledTrack(
         trackID: row.trackID, vector: Array(matrix.row(index)), numFaces: row.numFaces,
         facesUsed: row.facesUsed, spread: row.spread, bestFace: 0, bestQuality: 0)
@@ -278,6 +321,7 @@ public enum IdentitiesListing {
           + "\(identity.trackIDs.count) tracks, \(identity.embeddingStats.numFacesTotal) faces  "
           + identity.trackIDs.joined(separator: ",")
           + (labels.isEmpty ? "" : "  " + labels.joined(separator: " "))
+          + (PeopleMatcher.isSuggestion(identity.labels) ? "  [suggested]" : "")
           + (identity.locked ? "  [locked]" : ""))
     }
     let metadata = document.metadata
