@@ -18,21 +18,17 @@ struct PeopleCommand: ParsableCommand {
 struct ShowOptions: ParsableArguments {
   @Option(
     name: .customLong("show"),
-    help: "Show id (default: the part of --ep-id / --from-episode before -sNNeNN).")
+    help: "Show id (default: the part of --from-episode / --ep-id before -sNNeNN).")
   var show: String?
 
-  @Option(
-    name: .customLong("data-root"), help: "Data root (default $FACEHARVEST_DATA_ROOT or data).")
-  var dataRoot: String?
+  /// `--data-root`; `--ep-id` names an episode of the show (for `list` and `remove`).
+  @OptionGroup var episode: EpisodeOptions
 
-  func layout() -> DataLayout {
-    DataLayout(
-      root: DataLayout.resolveRoot(
-        explicit: dataRoot, environment: ProcessInfo.processInfo.environment))
-  }
+  func layout() -> DataLayout { episode.layout() }
 
-  /// `--show`, else the show of `episode`.
+  /// `--show`, else the show of `episode` (else of `--ep-id`).
   func registry(for episode: EpisodeID?) throws -> PeopleRegistry {
+    let episode = try episode ?? self.episode.epID.map { _ in try self.episode.episodeID() }
     let show: ShowID
     if let given = self.show {
       show = try ShowID(given)
@@ -71,11 +67,9 @@ struct ListPeople: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List the show's registered people.")
   @OptionGroup var options: ShowOptions
-  @Option(name: .customLong("ep-id"), help: "An episode of the show (instead of --show).")
-  var epID: String?
 
   func run() throws {
-    let registry = try options.registry(for: try epID.map(EpisodeID.init))
+    let registry = try options.registry(for: nil)
     for person in try registry.load().people {
       let episodes = Set(person.samples.map(\.epID)).sorted().joined(separator: ",")
       print(
