@@ -74,7 +74,10 @@ struct EpisodeCatalog {
     {
       let identities = document.identities
       counts["identities"] = .integer(identities.count)
-      counts["labelled"] = .integer(identities.filter { !($0.labels["name"] ?? "").isEmpty }.count)
+      // A people-registry suggestion is not a label yet (docs/people.md).
+      counts["labelled"] = .integer(
+        identities.filter { !($0.labels["name"] ?? "").isEmpty && $0.labels["source"] != "people" }
+          .count)
       counts["locked"] = .integer(identities.filter(\.locked).count)
       counts["unidentified_tracks"] = .integer(document.metadata.unidentifiedTracks?.count ?? 0)
     }

@@ -32,6 +32,16 @@ enum IdentityEditRoutes {
         return try await run(context, layout: layout) { try $0.setLocked(id, locked) }
       }
     }
+    // A people-registry suggestion (docs/people.md): accept makes it a human label, reject
+    // removes it for good.
+    for (action, accept) in [("accept", true), ("reject", false)] {
+      router.post("\(identity)/suggestion/\(action)") { _, context in
+        let id = try identityID(context)
+        return try await run(context, layout: layout) {
+          try accept ? $0.acceptSuggestion(id) : $0.rejectSuggestion(id)
+        }
+      }
+    }
     router.post("/episodes/:ep/identities/merge") { request, context in
       let fields = try await RequestBody.object(request)
       let (kept, absorbed) = (

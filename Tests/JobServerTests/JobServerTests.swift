@@ -479,6 +479,8 @@ struct OpenAPIDocumentTests {
         ("post", "/episodes/{ep_id}/identities/{identity_id}/label"),
         ("post", "/episodes/{ep_id}/identities/{identity_id}/lock"),
         ("post", "/episodes/{ep_id}/identities/{identity_id}/unlock"),
+        ("post", "/episodes/{ep_id}/identities/{identity_id}/suggestion/accept"),
+        ("post", "/episodes/{ep_id}/identities/{identity_id}/suggestion/reject"),
         ("post", "/episodes/{ep_id}/identities/merge"),
         ("post", "/episodes/{ep_id}/tracks/{track_id}/move"),
         ("post", "/episodes/{ep_id}/tracks/{track_id}/split"), ("get", "/app/"),

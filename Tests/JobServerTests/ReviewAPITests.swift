@@ -108,6 +108,40 @@ struct ReviewAPITests {
     #expect(after.identities.first { $0.trackIDs.contains(second) }?.trackIDs == [first, second])
   }
 
+  @Test("a suggested label is accepted or rejected over HTTP; no suggestion is a 409")
+  func suggestions() async throws {
+    let fixture = try await ClusteredSample.copy()
+    defer { fixture.remove() }
+    var document = try fixture.identities()
+    try #require(document.identities.count >= 3)
+    let suggestion = ["name": "Ann", "person_id": "ann", "source": "people", "similarity": "0.8"]
+    for index in 0..<2 { document.identities[index].labels = suggestion }
+    try AtomicFile.writeJSON(
+      document, to: fixture.manifests.appendingPathComponent("identities.json"))
+    let ids = document.identities.map(\.identityID)
+    let (app, _) = try fixture.application()
+    try await app.test(.router) { client in
+      var (status, reply) = try await post(
+        client, "\(episodePath)/identities/\(ids[0])/suggestion/accept")
+      #expect(
+        status == .ok
+          && reply["labels"] as? [String: String] == [
+            "name": "Ann", "person_id": "ann",
+          ])
+      (status, reply) = try await post(
+        client, "\(episodePath)/identities/\(ids[1])/suggestion/reject")
+      #expect(
+        status == .ok
+          && reply["labels"] as? [String: String] == [
+            "rejected_person_ids": "ann"
+          ])
+      (status, reply) = try await post(
+        client, "\(episodePath)/identities/\(ids[2])/suggestion/accept")
+      #expect(status == .conflict, "\(reply)")
+      #expect((reply["detail"] as? String)?.contains("has no suggested label") == true)
+    }
+  }
+
   @Test("edit errors: 404 unknown identity or track, 400 naming the field, 409 busy episode")
   func editErrors() async throws {
     let fixture = try await ClusteredSample.copy()

@@ -44,7 +44,8 @@ function card(identity) {
   const others = model.identities.filter((other) => other.identity_id !== identity.identity_id);
   const minutes = `${identity.seconds.toFixed(1)} s (${(identity.share * 100).toFixed(1)} %)`;
   const article = el("article", {
-    class: "card" + (identity.locked ? " locked" : "") + (nameOf(identity) ? "" : " unlabelled"),
+    class: "card" + (identity.locked ? " locked" : "") + (nameOf(identity) ? "" : " unlabelled")
+      + (suggested(identity) ? " suggested" : ""),
     "data-identity": identity.identity_id, tabindex: 0,
     onclick: () => select(identity.identity_id),
     ondragover: (event) => { if (!identity.locked) event.preventDefault(); },
@@ -57,7 +58,11 @@ function card(identity) {
       }),
       el("div", { class: "who" },
         el("h3", {}, el("span", { class: "name" }, nameOf(identity) || "unlabelled"),
-          identity.locked ? el("span", { class: "badge", title: "locked" }, "locked") : null),
+          identity.locked ? el("span", { class: "badge", title: "locked" }, "locked") : null,
+          suggested(identity) ? el("span", {
+            class: "badge suggestion",
+            title: `suggested by the show's people registry (similarity ${identity.labels.similarity})`,
+          }, "suggested") : null),
         el("div", { class: "id" }, identity.identity_id,
           identity.labels.person_id ? ` · ${identity.labels.person_id}` : ""),
         el("div", { class: "stats" },
@@ -68,6 +73,7 @@ function card(identity) {
             onclick: (event) => { event.preventDefault(); cursor(identity.first_seen_s); },
           }, ` from ${clock(identity.first_seen_s)}`), ` to ${clock(identity.last_seen_s)}`))),
     labelForm(identity),
+    suggestionActions(identity),
     el("div", { class: "actions" },
       el("button", {
         type: "button", class: "lock",
@@ -85,6 +91,26 @@ function card(identity) {
       }, "Merge")),
     el("div", { class: "tracks" }, identity.tracks.map((track) => trackStrip(track, identity))));
   return article;
+}
+
+/** A people-registry suggestion (docs/people.md) is labels.source "people". */
+function suggested(identity) {
+  return identity.labels.source === "people";
+}
+
+/** Accept / Reject for a suggested label; nothing otherwise. */
+function suggestionActions(identity) {
+  if (!suggested(identity)) return null;
+  const id = identity.identity_id;
+  return el("div", { class: "suggestion-actions" },
+    el("button", {
+      type: "button", class: "accept", disabled: identity.locked,
+      onclick: () => edit(`identities/${id}/suggestion/accept`, undefined, `${id}: suggestion accepted`),
+    }, "Accept"),
+    el("button", {
+      type: "button", class: "reject", disabled: identity.locked,
+      onclick: () => edit(`identities/${id}/suggestion/reject`, undefined, `${id}: suggestion rejected`),
+    }, "Reject"));
 }
 
 function labelForm(identity) {
