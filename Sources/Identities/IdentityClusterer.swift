@@ -214,8 +214,12 @@ public final class IdentityClusterer {
       guard let best = overlap.indices.max(by: { (overlap[$0], -$0) < (overlap[$1], -$1) }),
         overlap[best] > 0
       else { continue }
+      // A human label outranks a people-registry suggestion (docs/people.md), then faces.
       if let current = labelSource[best],
-        faces(current.trackIDs.filter(Set(newGroups[best].tracks).contains)) >= overlap[best]
+        (
+          PeopleMatcher.isHumanLabel(current.labels) ? 1 : 0,
+          faces(current.trackIDs.filter(Set(newGroups[best].tracks).contains))
+        ) >= (PeopleMatcher.isHumanLabel(old.labels) ? 1 : 0, overlap[best])
       {
         continue
       }

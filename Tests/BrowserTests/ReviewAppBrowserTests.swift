@@ -40,6 +40,7 @@ struct ReviewAppBrowserTests {
         try session.runPipelineFromTheList()
         try session.save("episodes.png")
         try session.openReview()
+        try session.acceptAndRejectSuggestions()
         try session.labelByTyping()
         try session.lockFromTheCard()
         try session.splitMergeAndMove()
@@ -155,6 +156,37 @@ struct BrowserSession {
       [...document.querySelectorAll('.card')].map((c) => c.dataset.identity).join(',') === \(literal)
         && [...document.querySelectorAll('.card img.rep')].every((i) => i.complete && i.naturalWidth > 0)
       """)
+  }
+
+  /// Two identities given people-registry suggestions (docs/people.md) show them in italics with
+  /// a badge; Accept makes one a human label, Reject removes the other, in identities.json.
+  func acceptAndRejectSuggestions() throws {
+    var document = try identities()
+    try #require(document.identities.count >= 4)
+    let (accepted, rejected) = (
+      document.identities[1].identityID, document.identities[2].identityID
+    )
+    for (index, person) in [(1, "ann"), (2, "bob")] {
+      document.identities[index].labels = [
+        "name": person.capitalized, "person_id": person, "source": "people", "similarity": "0.9",
+      ]
+    }
+    try AtomicFile.writeJSON(document, to: layout.identities(episode))
+    let badges = "[...document.querySelectorAll('.card.suggested .badge.suggestion')]"
+    try browser.reload(until: "\(badges).length === 2")
+    let style = try browser.evaluate(
+      "getComputedStyle(document.querySelector('\(card(accepted)) .name')).fontStyle")
+    #expect(style as? String == "italic")
+    try browser.click("\(card(accepted)) button.accept")
+    try browser.wait(
+      for: "!document.querySelector('\(card(accepted))').classList.contains('suggested')",
+      what: "the accepted suggestion to become a label", timeout: 60)
+    try browser.click("\(card(rejected)) button.reject")
+    try browser.wait(
+      for: "\(badges).length === 0", what: "the rejected suggestion to go", timeout: 60)
+    let written = try identities().identities
+    #expect(written[1].labels == ["name": "Ann", "person_id": "ann"])
+    #expect(written[2].labels == ["rejected_person_ids": "bob"])
   }
 
   /// A name typed into a card and saved with Enter reaches identities.json and shows after a

@@ -127,5 +127,31 @@ struct PeopleEndToEndTests {
     let otherModel = try run.byID(Self.second, truth: truth)
     #expect(otherModel[ids[4]]!.labels.isEmpty)
     #expect(otherModel[accepted]!.labels == before[accepted]!.labels)
+
+    // Re-clustering re-joins a human-labelled track with two split off and given a suggestion
+    // (more faces): the human label wins the carry-over.
+    let tracks = try #require(
+      try run.identities(Self.second).first { $0["identity_id"] as? String == accepted }?[
+        "track_ids"] as? [String])
+    try #require(tracks.count == 3)
+    let split = try [tracks[1], tracks[2]].map { track in
+      try run.run(["identities", "split", track, "--ep-id", Self.second]).standardOutput
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    try edit(["merge", split[0], split[1]])
+    let url = run.root.appendingPathComponent("manifests/\(Self.second)/identities.json")
+    var document = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    var identities = try #require(document["identities"] as? [[String: Any]])
+    let index = try #require(identities.firstIndex { $0["identity_id"] as? String == split[0] })
+    identities[index]["labels"] = [
+      "name": "Bob", "person_id": "bob", "source": "people", "similarity": "0.9",
+    ]
+    document["identities"] = identities
+    try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]).write(to: url)
+    _ = try run.run(["--ep-id", Self.second, "--cluster"])
+    let rejoined = try #require(
+      try run.identities(Self.second).first { ($0["track_ids"] as? [String]) == tracks })
+    #expect(rejoined["labels"] as? [String: String] == before[accepted]!.labels)
   }
 }
