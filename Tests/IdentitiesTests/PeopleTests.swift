@@ -148,6 +148,13 @@ struct PeopleTests {
     }
     try registry.remove("b")
     #expect(throws: PeopleError.self) { try registry.remove("b") }
+    // One writer at a time: a held registry lock refuses the next writer at once.
+    let held = try EpisodeLock.acquire(
+      name: "shows/show", layout: layout, purpose: "a test holding the registry"
+    ) { PeopleError.locked(holder: $0, lockFile: $1) }
+    let busy = try #require(throws: PeopleError.self) { try registry.remove("a") }
+    #expect("\(busy)".contains("a test holding the registry"))
+    held.release()
     #expect(try registry.load().people.map(\.personID) == ["a"])
 
     let text = try String(contentsOf: layout.people(show), encoding: .utf8)
