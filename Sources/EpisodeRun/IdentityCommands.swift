@@ -22,6 +22,11 @@ struct ClusterOptions: ParsableArguments {
   @Option(name: .customLong("linkage"), help: "average | complete | single.")
   var linkage: String?
 
+  @Option(
+    name: .customLong("show-id"),
+    help: "Show whose registered people suggest labels (default: the ep_id before -sNNeNN).")
+  var show: String?
+
   @Flag(name: .customLong("force"), help: "Replace an invalid identities.json.")
   var force = false
 
@@ -31,6 +36,7 @@ struct ClusterOptions: ParsableArguments {
       FlagOverride("cluster_thresh", "--cluster-thresh", clusterThresh),
       FlagOverride("min_cluster_size", "--min-cluster-size", minClusterSize),
       FlagOverride("linkage", "--linkage", linkage),
+      FlagOverride("show_id", "--show-id", show),
     ]
   }
 }

@@ -37,6 +37,9 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
   /// Screen time bridges a gap of at most this many seconds between two spans of one identity
   /// inside one shot (docs/screentime.md).
   public var screentimeGapSeconds = 0.5
+  /// The show whose people registry suggests labels (docs/people.md); empty: the part of the
+  /// ep_id before `-sNNeNN`.
+  public var showID = ""
 
   /// The defaults.
   public init() {}
@@ -57,6 +60,7 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
       .double("thread_max_distance", 0...1, \.threadMaxDistance),
       .double("thread_min_iou", 0...1, \.threadMinIoU),
       .double("screentime_gap_seconds", 0...3600, \.screentimeGapSeconds),
+      .string("show_id", \.showID),
     ]
   }
 

@@ -123,9 +123,6 @@ public final class IdentityClusterer {
   private let logger: Logger
   /// Replace an invalid `identities.json` instead of refusing.
   public var force = false
-  /// The show whose people registry suggests labels (docs/people.md): by default derived from
-  /// the episode id; `nil` for none.
-  public var show: ShowID?
   /// The clock (tests fix it).
   public var now: () -> Date = { Date() }
 
@@ -139,7 +136,12 @@ public final class IdentityClusterer {
     self.config = config
     self.manifest = manifest
     self.logger = logger
-    show = ShowID.derived(from: episode)
+  }
+
+  /// The show whose people registry suggests labels (docs/people.md): `show_id`, else derived
+  /// from the episode id; `nil` for none.
+  public func show() throws -> ShowID? {
+    config.showID.isEmpty ? ShowID.derived(from: episode) : try ShowID(config.showID)
   }
 
   /// Runs the stage.
@@ -338,7 +340,8 @@ public final class IdentityClusterer {
     _ identities: [Identity], vectors: [String: [Float]], threshold: Double, width: Int,
     timestamp: String
   ) throws -> [Identity] {
-    let people = try show.map { try PeopleRegistry(layout: layout, show: $0).load().people } ?? []
+    let people =
+      try show().map { try PeopleRegistry(layout: layout, show: $0).load().people } ?? []
     var model = EmbedderIdentity(name: "", width: width)
     if !people.isEmpty {
       do {

@@ -88,6 +88,14 @@ struct PeopleEndToEndTests {
       #expect(entry.labels["source"] == "people")
     }
     _ = try run.run(["validate", "--ep-id", Self.second])
+
+    // show_id names the show explicitly: another show has no people, so no suggestion stays.
+    _ = try run.run(["--ep-id", Self.second, "--cluster", "--show-id", "other"])
+    #expect(try run.byID(Self.second, truth: truth).values.allSatisfy { $0.labels.isEmpty })
+    let refused = try EpisodeRunProcess.run([
+      "--ep-id", Self.second, "--cluster", "--show-id", "../x", "--data-root", run.root.path,
+    ])
+    #expect(refused.status != 0 && refused.combined.contains("invalid show id '../x'"))
   }
 
   @Test(
