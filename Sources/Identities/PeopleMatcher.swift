@@ -61,8 +61,11 @@ public struct PeopleMatcher: Sendable {
     model: EmbedderIdentity
   ) -> [Identity] {
     let candidates = people.filter { $0.model == model.name && $0.embeddingWidth == model.width }
+    // Persons already in the episode: by a human label, or on a locked identity (a locked
+    // suggestion is kept as it is).
     let taken = Set(
-      identities.filter { Self.isHumanLabel($0.labels) }.compactMap { $0.labels["person_id"] })
+      identities.filter { $0.locked || Self.isHumanLabel($0.labels) }
+        .compactMap { $0.labels["person_id"] })
     var result = identities
     var best: [String: (index: Int, similarity: Double)] = [:]
     for (index, identity) in identities.enumerated() where !identity.locked {

@@ -69,6 +69,19 @@ struct PeopleTests {
     #expect(result[6].labels == [PeopleMatcher.Key.rejected: "b"])
   }
 
+  @Test("a locked identity's suggestion stays, and its person is not suggested again")
+  func lockedSuggestion() {
+    let kept = ["name": "A", "person_id": "a", "source": "people", "similarity": "0.7"]
+    let identities = [
+      Self.identity("i1", tracks: ["t1"], labels: kept, locked: true),
+      Self.identity("i2", tracks: ["t2"]),
+    ]
+    let result = Self.matcher.suggest(
+      identities, vectors: ["t1": Self.vector(40), "t2": Self.vector(1)],
+      people: [Self.person("a", at: 0)], model: Self.model)
+    #expect(result == [identities[0], identities[1]])
+  }
+
   @Test("one person goes to one identity: the more similar; an old suggestion is recomputed")
   func onePersonPerEpisode() {
     let vectors: [String: [Float]] = ["t1": Self.vector(20), "t2": Self.vector(3)]
