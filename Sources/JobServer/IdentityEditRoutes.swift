@@ -74,7 +74,10 @@ enum IdentityEditRoutes {
   ) async throws -> Response {
     let episode = try ReviewRoutes.episode(context)
     do {
-      let identity = try await NIOThreadPool.singleton.runIfActive {
+      // An edit re-renders thumbnails (it decodes frames): seconds of work that must not hold
+      // NIO's small blocking pool, which serves the app's files and the crops
+      // (docs/review_app.md, "Edits").
+      let identity = try await runOnOwnThread {
         var editor = IdentityEditor(layout: layout, episode: episode)
         editor.force = force
         return try edit(editor)

@@ -105,7 +105,9 @@ final class Chromium {
 
   /// Opens `url` and waits until its document has loaded and `ready` (JavaScript) is truthy.
   func open(_ url: String, until ready: String, timeout: TimeInterval = 60) throws {
-    _ = try call("Page.navigate", ["url": url])
+    // The answer comes once the server has sent the page; on 2 cores beside the other suites
+    // that can take a while.
+    _ = try call("Page.navigate", ["url": url], timeout: timeout)
     try wait(
       for:
         "document.readyState === 'complete' && location.href === \(Self.literal(url)) && (\(ready))",
