@@ -1,6 +1,7 @@
 import ArgumentParser
 import Artifacts
 import Foundation
+import Identities
 
 /// `episode-run validate`: every check of the artifact spec's §10 on one episode.
 struct Validate: ParsableCommand {
@@ -23,8 +24,9 @@ struct Validate: ParsableCommand {
   func run() throws {
     let episodeID = try episode.episodeID()
     let layout = episode.layout()
-    let report = ArtifactValidator(layout: layout, episode: episodeID)
+    var report = ArtifactValidator(layout: layout, episode: episodeID)
       .validate(expectedEmbeddingWidth: embedWidth)
+    Self.checkPeopleRegistry(of: episodeID, layout: layout, into: &report)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -46,6 +48,25 @@ struct Validate: ParsableCommand {
       FileHandle.standardError.write(
         Data("error: no artifacts of \(episodeID) under \(layout.root.path)\n".utf8))
       throw ExitCode(1)
+    }
+  }
+
+  /// Checks the registry of the episode's show (`shows/{show_id}/people.json`, docs/people.md)
+  /// when there is one: the same validation every read of it does.
+  static func checkPeopleRegistry(
+    of episode: EpisodeID, layout: DataLayout, into report: inout ValidationReport
+  ) {
+    guard let show = ShowID.derived(from: episode) else { return }
+    let url = layout.people(show)
+    guard FileManager.default.fileExists(atPath: url.path) else { return }
+    let path = layout.relativePath(url)
+    do {
+      report.checked[path] = try PeopleRegistry(layout: layout, show: show).load().people.count
+    } catch {
+      report.violations.append(
+        Violation(
+          artifact: path, line: nil, field: "people", value: "",
+          message: "\(error)"))
     }
   }
 }

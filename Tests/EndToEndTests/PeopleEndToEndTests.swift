@@ -87,7 +87,22 @@ struct PeopleEndToEndTests {
       #expect(entry.labels["name"] == entry.person.capitalized)
       #expect(entry.labels["source"] == "people")
     }
-    _ = try run.run(["validate", "--ep-id", Self.second])
+    let validated = try run.run(["validate", "--ep-id", Self.second]).standardOutput
+    #expect(validated.contains("shows/sample/people.json: 5"), "\(validated)")
+    // A damaged registry fails validate, naming the file and the field.
+    let registry = run.root.appendingPathComponent("shows/sample/people.json")
+    let intact = try Data(contentsOf: registry)
+    let text = String(decoding: intact, as: UTF8.self)
+    let broken = text.replacingOccurrences(
+      of: "\"embedding_width\" : 128", with: "\"embedding_width\" : 127")
+    try #require(broken != text, "the registry's layout changed: \(text.prefix(300))")
+    try Data(broken.utf8).write(to: registry)
+    let damaged = try EpisodeRunProcess.run([
+      "validate", "--ep-id", Self.second, "--data-root", run.root.path,
+    ])
+    #expect(damaged.status == 1, "\(damaged.combined)")
+    #expect(damaged.standardOutput.contains("shows/sample/people.json"), "\(damaged.combined)")
+    try intact.write(to: registry)
 
     // show_id names the show explicitly: another show has no people, so no suggestion stays.
     _ = try run.run(["--ep-id", Self.second, "--cluster", "--show-id", "other"])
