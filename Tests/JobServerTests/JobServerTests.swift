@@ -448,10 +448,13 @@ struct JobServerCLITests {
     let jobID = try await app.test(.router) { client in
       try await client.execute(
         uri: "/jobs/detect_track", method: .post,
-        body: try body(["ep_id": ServerFixture.episode])
+        body: try body(["ep_id": ServerFixture.episode, "stride": 1])
       ) { response in try #require(try object(response.body)["job_id"] as? String) }
     }
-    while manager.job(jobID)?.state == .queued { try await Task.sleep(for: .milliseconds(50)) }
+    // Shut down once the stage has reported progress: it is running, with all 500 frames (stride
+    // 1) ahead of it, seconds of work.
+    let job = try #require(manager.job(jobID))
+    for await event in job.events(after: 0) where event.name == "progress" { break }
     manager.shutdown()
     #expect(manager.job(jobID)?.state == .cancelled)
     #expect(
