@@ -301,7 +301,8 @@ struct JobServerTests {
     let (app, manager) = try fixture.application()
     try await app.test(.router) { client in
       let jobID = try await client.execute(
-        uri: "/jobs/detect_track", method: .post, body: try body(["ep_id": ServerFixture.episode])
+        uri: "/jobs/detect_track", method: .post,
+        body: try body(["ep_id": ServerFixture.episode, "stride": 1])
       ) { response in
         #expect(response.status == .accepted)
         let reply = try object(response.body)
@@ -315,9 +316,9 @@ struct JobServerTests {
         let reply = try object(response.body)
         #expect(reply["job_id"] as? String == jobID)
       }
-      // Let it start, then cancel it mid-run.
-      while manager.job(jobID)?.state == .queued { try await Task.sleep(for: .milliseconds(50)) }
-      try await Task.sleep(for: .milliseconds(500))
+      // Cancel it mid-run: once it reports progress, with all 500 frames (stride 1) ahead of it.
+      let job = try #require(manager.job(jobID))
+      for await event in job.events(after: 0) where event.name == "progress" { break }
       try await client.execute(uri: "/jobs/\(jobID)/cancel", method: .post) {
         #expect($0.status == .accepted)
       }
