@@ -377,8 +377,8 @@ public final class DetectTrackStage {
       first: record.firstFrame, last: record.lastFrame, startSeconds: record.startSeconds,
       endSeconds: record.endSeconds
     )
-    guard stride > 1, let shot = shots.last(where: { $0.frameSpan[0] <= record.firstFrame })
-    else { return span }
+    guard stride > 1, shots.indices.contains(record.shot) else { return span }
+    let shot = shots[record.shot]
     if record.bornAtShotStart && shot.frameSpan[0] < record.firstFrame {
       span.first = shot.frameSpan[0]
       span.startSeconds = min(record.startSeconds, shot.startSeconds)

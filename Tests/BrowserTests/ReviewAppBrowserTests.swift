@@ -32,7 +32,7 @@ struct ReviewAppBrowserTests {
       let episode = try EpisodeID(Self.episode)
       // The browser calls block while they wait for Chromium; they run on a thread of their own,
       // so the server's handlers keep the cooperative pool even when other suites fill it.
-      let pageErrors = try await Self.onOwnThread {
+      let pageErrors = try await runOnOwnThread {
         let browser = try Chromium()
         defer { browser.quit() }
         let session = BrowserSession(
@@ -49,17 +49,6 @@ struct ReviewAppBrowserTests {
         return browser.pageErrors
       }
       #expect(pageErrors.isEmpty, "\(pageErrors)")
-    }
-  }
-
-  /// Runs `body` on a new thread and waits for it without holding a cooperative thread.
-  static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws
-    -> T
-  {
-    try await withCheckedThrowingContinuation { continuation in
-      let thread = Thread { continuation.resume(with: Result { try body() }) }
-      thread.stackSize = 4 << 20
-      thread.start()
     }
   }
 
