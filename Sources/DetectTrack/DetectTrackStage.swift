@@ -1,4 +1,5 @@
 import Artifacts
+import FaceAlignment
 import Foundation
 import Inference
 import Logging
@@ -153,10 +154,6 @@ public final class DetectTrackStage {
         "video": "\(info.width)x\(info.height)@\(info.frameRate)",
       ])
 
-    // Decode thread (FrameSource): every stride-th frame is converted and queued.
-    source.start(.every(stride), isCancelled: isCancelled)
-    defer { source.stop() }
-
     let detectionsWriter = try JSONLWriter<Detection>(
       destination: layout.detections(episode),
       displayPath: layout.relativePath(layout.detections(episode)))
@@ -194,6 +191,15 @@ public final class DetectTrackStage {
         metadata: ["detector": "\(detector.entry.name)"])
     }
     var enlargedFrames = 0
+    // Decode thread (FrameSource): every stride-th frame is converted straight to the
+    // detector's input size and queued; scans take the full frame from its picture
+    // (docs/detect_track.md, "Detector input").
+    let detectorSize = detector.inputImageSize(frameWidth: info.width, frameHeight: info.height)
+    source.start(
+      .every(stride), size: .fixed(width: detectorSize.width, height: detectorSize.height),
+      keepsPictures: scan.isEnabled, isCancelled: isCancelled)
+    defer { source.stop() }
+    let scaler = PictureScaler()
 
     while true {
       let batch = try source.nextBatch(maximum: detector.maximumBatch)
@@ -216,7 +222,7 @@ public final class DetectTrackStage {
       do {
         detected = try Self.detect(
           batch, cutBefore: cutBefore, detector: detector, scoreThreshold: detectorThreshold,
-          scan: &scan)
+          scan: &scan, scaler: scaler)
       } catch {
         throw DetectTrackError.model("\(error)")
       }
@@ -240,8 +246,8 @@ public final class DetectTrackStage {
             trackOf[index] = assignment.trackNumber
           }
         }
-        let width = Double(frame.image.width)
-        let height = Double(frame.image.height)
+        let width = Double(frame.frameWidth)
+        let height = Double(frame.frameHeight)
         for (index, detection) in detections.enumerated() {
           let number = trackOf[index]
           guard detection.score >= config.detThresh || number != nil else { continue }
@@ -395,21 +401,22 @@ public final class DetectTrackStage {
   }
 
   /// Detects faces in `frames` (in order; `cutBefore[i]`: a cut comes before frame i): scans at
-  /// the enlarged input, one frame at a time; the frames between them in batches at the shot's
-  /// scale (docs/detect_track.md, "Small faces"). Returns the faces per frame and how many
-  /// frames ran enlarged.
+  /// the enlarged input, one frame at a time, from the frame's picture; the frames between them
+  /// in batches at the shot's scale (docs/detect_track.md, "Small faces"). Returns the faces per
+  /// frame in frame pixels and how many frames ran enlarged.
   static func detect(
     _ frames: [SourceFrame], cutBefore: [Bool], detector: any FaceDetector,
-    scoreThreshold: Double, scan: inout SmallFaceScan
+    scoreThreshold: Double, scan: inout SmallFaceScan, scaler: PictureScaler
   ) throws -> (faces: [[FaceDetection]], enlarged: Int) {
     var faces: [[FaceDetection]] = []
     var enlarged = 0
-    var pending: [BGRImage] = []
+    var pending: [SourceFrame] = []
     var pendingScale = scan.currentScale
-    func flush(_ pending: inout [BGRImage]) throws {
+    func flush(_ pending: inout [SourceFrame]) throws {
       guard !pending.isEmpty else { return }
-      faces += try detector.detect(
-        pending, scoreThreshold: scoreThreshold, inputScale: pendingScale)
+      faces += try detectInFramePixels(
+        pending, detector: detector, scoreThreshold: scoreThreshold, inputScale: pendingScale,
+        scaler: scaler)
       if pendingScale > 1 { enlarged += pending.count }
       pending.removeAll()
     }
@@ -417,19 +424,60 @@ public final class DetectTrackStage {
       if isCut { scan.startShot() }
       if scan.isScan(at: frame.timestamp) {
         try flush(&pending)
-        let found = try detector.detect(
-          [frame.image], scoreThreshold: scoreThreshold, inputScale: scan.enlargedScale)[0]
+        let found = try detectInFramePixels(
+          [frame], detector: detector, scoreThreshold: scoreThreshold,
+          inputScale: scan.enlargedScale, scaler: scaler)[0]
         scan.record(scan: found, at: frame.timestamp)
         faces.append(found)
         enlarged += 1
       } else {
         if scan.currentScale != pendingScale { try flush(&pending) }
         pendingScale = scan.currentScale
-        pending.append(frame.image)
+        pending.append(frame)
       }
     }
     try flush(&pending)
     return (faces, enlarged)
+  }
+
+  /// Faces in `frames` at `inputScale`, in frame pixels. A frame's image is used when it is
+  /// already the size the detector runs at; otherwise its picture is converted to that size.
+  static func detectInFramePixels(
+    _ frames: [SourceFrame], detector: any FaceDetector, scoreThreshold: Double,
+    inputScale: Double, scaler: PictureScaler
+  ) throws -> [[FaceDetection]] {
+    let images = try frames.map { frame in
+      let size = detector.inputImageSize(
+        frameWidth: frame.frameWidth, frameHeight: frame.frameHeight, inputScale: inputScale)
+      if frame.image.width == size.width && frame.image.height == size.height {
+        return frame.image
+      }
+      guard let picture = frame.picture,
+        let image = picture.image(width: size.width, height: size.height, scaler: scaler)
+      else {
+        throw InferenceError.invalidInput(
+          reason: "frame \(frame.index) cannot be converted to the detector's "
+            + "\(size.width)×\(size.height) input")
+      }
+      return image
+    }
+    let found = try detector.detect(images, scoreThreshold: scoreThreshold, inputScale: inputScale)
+    return zip(zip(frames, images), found).map { pair, faces in
+      let (frame, image) = pair
+      let scaleX = Double(frame.frameWidth) / Double(image.width)
+      let scaleY = Double(frame.frameHeight) / Double(image.height)
+      guard scaleX != 1 || scaleY != 1 else { return faces }
+      return faces.map { $0.scaled(x: scaleX, y: scaleY) }
+    }
+  }
+}
+
+extension FaceDetection {
+  /// The detection with x coordinates multiplied by `x` and y by `y`.
+  func scaled(x: Double, y: Double) -> FaceDetection {
+    FaceDetection(
+      box: [box[0] * x, box[1] * y, box[2] * x, box[3] * y],
+      landmarks: landmarks.map { Point2D(x: $0.x * x, y: $0.y * y) }, score: score)
   }
 }
 

@@ -66,6 +66,18 @@ extension FaceDetector {
     try detect([image], scoreThreshold: scoreThreshold, inputScale: inputScale)[0]
   }
 
+  /// The image size `detect` runs a `frameWidth`×`frameHeight` frame at, at `inputScale`: the
+  /// frame scaled with its aspect kept to fit the input (docs/detect_track.md, "Detector
+  /// input"). An image already this size goes to the model unresized, so a frame source can
+  /// convert frames straight to it.
+  public func inputImageSize(frameWidth: Int, frameHeight: Int, inputScale: Double = 1) -> (
+    width: Int, height: Int
+  ) {
+    DetectorSession.fittedSize(
+      entry: entry, dynamic: acceptsLargerInput, frameWidth: frameWidth, frameHeight: frameHeight,
+      inputScale: inputScale)
+  }
+
   /// Frame pixels to input pixels at the entry's size (`inputScale` 1) for a
   /// `width`×`height` frame: the frame is scaled with its aspect kept to fit the input.
   public func inputPixelsPerFramePixel(frameWidth width: Int, frameHeight height: Int) -> Double {
@@ -169,19 +181,31 @@ struct DetectorSession: Sendable {
   func inputSize(frameWidth width: Int, frameHeight height: Int, inputScale: Double = 1) -> (
     input: (width: Int, height: Int), scaled: (width: Int, height: Int)
   ) {
-    let enlargement = hasDynamicSize ? max(1, inputScale) : 1
-    let fitWidth = Int((Double(entry.inputWidth) * enlargement).rounded())
-    let fitHeight = Int((Double(entry.inputHeight) * enlargement).rounded())
-    let scale = min(Double(fitWidth) / Double(width), Double(fitHeight) / Double(height))
-    let scaled = (
-      width: max(1, min(fitWidth, Int((Double(width) * scale).rounded()))),
-      height: max(1, min(fitHeight, Int((Double(height) * scale).rounded())))
-    )
+    let scaled = Self.fittedSize(
+      entry: entry, dynamic: hasDynamicSize, frameWidth: width, frameHeight: height,
+      inputScale: inputScale)
     guard hasDynamicSize else { return ((entry.inputWidth, entry.inputHeight), scaled) }
     func padded(_ side: Int) -> Int {
       (side + Self.sizeMultiple - 1) / Self.sizeMultiple * Self.sizeMultiple
     }
     return ((padded(scaled.width), padded(scaled.height)), scaled)
+  }
+
+  /// A `width`×`height` frame scaled with its aspect kept to fit `entry`'s input size, times
+  /// `inputScale` when the input is `dynamic`.
+  static func fittedSize(
+    entry: ModelEntry, dynamic: Bool, frameWidth width: Int, frameHeight height: Int,
+    inputScale: Double
+  ) -> (width: Int, height: Int) {
+    let enlargement = dynamic ? max(1, inputScale) : 1
+    let fitWidth = Int((Double(entry.inputWidth) * enlargement).rounded())
+    let fitHeight = Int((Double(entry.inputHeight) * enlargement).rounded())
+    let scale = min(
+      Double(fitWidth) / Double(max(1, width)), Double(fitHeight) / Double(max(1, height)))
+    return (
+      width: max(1, min(fitWidth, Int((Double(width) * scale).rounded()))),
+      height: max(1, min(fitHeight, Int((Double(height) * scale).rounded())))
+    )
   }
 
   func run(_ images: [BGRImage], inputScale: Double = 1) throws -> [Outputs] {
@@ -211,7 +235,7 @@ struct DetectorSession: Sendable {
           reason: "swscale could not resize a \(image.width)×\(image.height) frame to "
             + "\(size.scaled.width)×\(size.scaled.height)")
       }
-      inputs.append(scaled.padded(width: size.input.width, height: size.input.height))
+      inputs.append(scaled)
     }
     let outputs = try session.run(
       try entry.inputTensor(for: inputs, width: size.input.width, height: size.input.height))

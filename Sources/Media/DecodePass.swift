@@ -14,7 +14,9 @@ final class DecodePass {
   private let selection: FrameSelection
   private let body: (DecodedFrame) throws -> Bool
   private let frame = Frame()
-  private let converter = BGRConverter()
+  private let scaler = FrameScaler()
+  private let size: FrameSize
+  private let keepsPictures: Bool
   /// Set when non-reference packets no selected frame needs may be dropped undecoded.
   private let skippable: LengthPrefixedH264?
   private var numbering = FrameNumbering()
@@ -37,7 +39,8 @@ final class DecodePass {
 
   init(
     decoder: VideoDecoder, context: UnsafeMutablePointer<AVCodecContext>,
-    selection: FrameSelection, body: @escaping (DecodedFrame) throws -> Bool
+    selection: FrameSelection, size: FrameSize, keepsPictures: Bool,
+    body: @escaping (DecodedFrame) throws -> Bool
   ) throws {
     guard frame.pointer != nil else {
       throw VideoError.decode(path: decoder.path, frameIndex: 0, message: "out of memory")
@@ -45,6 +48,8 @@ final class DecodePass {
     self.decoder = decoder
     self.context = context
     self.selection = selection
+    self.size = size
+    self.keepsPictures = keepsPictures
     self.body = body
     switch selection {
     case .only: skippable = decoder.h264
@@ -189,18 +194,32 @@ final class DecodePass {
       pts.map(decoder.seconds)
       ?? (decoder.info.frameRate > 0 ? Double(index) / decoder.info.frameRate : 0)
     var image: BGRImage?
+    var picture: VideoPicture?
     if selection.contains(index) {
-      image = converter.convert(decoded)
+      image = convert(decoded)
       guard image != nil else {
         throw VideoError.conversion(
           path: decoder.path, frameIndex: index, message: "sws_scale could not convert the frame")
       }
+      if keepsPictures {
+        picture = VideoPicture(referencing: decoded)
+        guard picture != nil else { throw failure("out of memory") }
+      }
     }
-    let frame = DecodedFrame(index: index, timestamp: timestamp, image: image, damaged: false)
+    let frame = DecodedFrame(
+      index: index, timestamp: timestamp, image: image, picture: picture, damaged: false)
     guard numbering.mode == .presentationRank else {
       return try hand([.init(payload: frame, damaged: false)])
     }
     try hand(damage.output(number: index, payload: frame))
+  }
+
+  /// A selected frame in BGR at the pass's size.
+  private func convert(_ decoded: UnsafeMutablePointer<AVFrame>) -> BGRImage? {
+    switch size {
+    case .full: return scaler.convert(decoded)
+    case .fixed(let width, let height): return scaler.convert(decoded, width: width, height: height)
+    }
   }
 
   /// Gives `body` the frames the damage tracker released, marked.
@@ -211,7 +230,7 @@ final class DecodePass {
       lastHanded = frame.index
       let marked = DecodedFrame(
         index: frame.index, timestamp: frame.timestamp, image: frame.image,
-        damaged: released.damaged)
+        picture: frame.picture, damaged: released.damaged)
       if !(try body(marked)) { stopped = true }
     }
   }

@@ -53,33 +53,46 @@ final class Frame {
   deinit { av_frame_free(&pointer) }
 }
 
-/// Owns a `SwsContext` for frame → BGR24 conversion, rebuilt when the source format changes.
-final class BGRConverter {
+/// Owns a `SwsContext` that converts decoded frames to BGR24 at any size, rebuilt only when the
+/// source format or either size changes (docs/detect_track.md, "Detector input"). A same-size
+/// conversion uses `SWS_BILINEAR` (chroma upsampling only); a resize uses `SWS_FAST_BILINEAR`,
+/// two-tap without smoothing, as the detectors' training pipelines downscale.
+final class FrameScaler {
   private var context: OpaquePointer?
 
   deinit { sws_freeContext(context) }
 
-  func convert(_ frame: UnsafeMutablePointer<AVFrame>) -> BGRImage? {
-    let width = Int(frame.pointee.width)
-    let height = Int(frame.pointee.height)
-    guard width > 0, height > 0 else { return nil }
+  /// `frame` as BGR at `width`×`height` (its own size when nil); nil when swscale refuses.
+  func convert(_ frame: UnsafePointer<AVFrame>, width: Int? = nil, height: Int? = nil)
+    -> BGRImage?
+  {
+    let sourceWidth = Int(frame.pointee.width)
+    let sourceHeight = Int(frame.pointee.height)
+    let width = width ?? sourceWidth
+    let height = height ?? sourceHeight
+    guard sourceWidth > 0, sourceHeight > 0, width > 0, height > 0 else { return nil }
+    let resizes = width != sourceWidth || height != sourceHeight
     context = sws_getCachedContext(
-      context, Int32(width), Int32(height), AVPixelFormat(frame.pointee.format), Int32(width),
-      Int32(height), AV_PIX_FMT_BGR24, SWS_BILINEAR, nil, nil, nil)
+      context, Int32(sourceWidth), Int32(sourceHeight), AVPixelFormat(frame.pointee.format),
+      Int32(width), Int32(height), AV_PIX_FMT_BGR24, resizes ? SWS_FAST_BILINEAR : SWS_BILINEAR,
+      nil, nil, nil)
     guard let context else { return nil }
-    var pixels = [UInt8](repeating: 0, count: width * height * 3)
-    let rows = pixels.withUnsafeMutableBufferPointer { destination -> Int32 in
-      var planes: [UnsafeMutablePointer<UInt8>?] = [destination.baseAddress, nil, nil, nil]
+    var rows: Int32 = 0
+    // Every byte is written by sws_scale: no zero fill (a 720p frame is 2.7 MB per frame).
+    let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 3) { buffer, count in
+      var planes: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
       var strides: [Int32] = [Int32(width * 3), 0, 0, 0]
-      return withUnsafePointer(to: &frame.pointee.data) { dataTuple in
+      rows = withUnsafePointer(to: frame.pointee.data) { dataTuple in
         dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sourcePlanes in
-          withUnsafePointer(to: &frame.pointee.linesize) { linesizeTuple in
+          withUnsafePointer(to: frame.pointee.linesize) { linesizeTuple in
             linesizeTuple.withMemoryRebound(to: Int32.self, capacity: 8) { sourceStrides in
-              sws_scale(context, sourcePlanes, sourceStrides, 0, Int32(height), &planes, &strides)
+              sws_scale(
+                context, sourcePlanes, sourceStrides, 0, Int32(sourceHeight), &planes, &strides)
             }
           }
         }
       }
+      count = rows == Int32(height) ? buffer.count : 0
     }
     guard rows == Int32(height) else { return nil }
     return BGRImage(width: width, height: height, pixels: pixels)

@@ -30,8 +30,14 @@ public struct SourceFrame: Sendable {
   /// Presentation time in seconds from the stream's start (`ts_s`); a frame presented before
   /// the stream's declared start is dated 0.
   public let timestamp: Double
-  /// The pixels.
+  /// The pixels, at the size the pass asked for (`FrameSize`).
   public let image: BGRImage
+  /// The decoder's pixels, when the pass keeps them: the frame at any other size.
+  public let picture: VideoPicture?
+  /// The video frame's width in pixels (`image` may be smaller).
+  public let frameWidth: Int
+  /// The video frame's height in pixels.
+  public let frameHeight: Int
   /// The last frame decoded before this one, selected or not; nil for the first.
   public let previous: FrameTime?
   /// Decoded after a corrupt packet of a frame others refer to, before the next keyframe: its
@@ -105,17 +111,21 @@ public final class FrameSource: Sendable {
 
   deinit { stop() }
 
-  /// Starts decoding on the decode thread, once. `isCancelled` is polled after every decoded
-  /// frame and ends the pass early; `onFrame` is called on the decode thread after each one.
-  /// Neither may hold the source: the source holds its thread, and the thread them.
+  /// Starts decoding on the decode thread, once. Selected frames are converted to `size` on
+  /// that thread; with `keepsPictures` each also carries its `VideoPicture`. `isCancelled` is
+  /// polled after every decoded frame and ends the pass early; `onFrame` is called on the
+  /// decode thread after each one. Neither may hold the source: the source holds its thread,
+  /// and the thread them.
   public func start(
-    _ selection: FrameSelection, isCancelled: @escaping @Sendable () -> Bool = { false },
+    _ selection: FrameSelection, size: FrameSize = .full, keepsPictures: Bool = false,
+    isCancelled: @escaping @Sendable () -> Bool = { false },
     onFrame: (@Sendable (FrameSourceCounts) -> Void)? = nil
   ) {
     precondition(thread.withLock { $0 == nil }, "a FrameSource decodes once")
     let pass = DecodeThreadPass(
       decoder: decoder, queue: queue, failure: failure, tally: tally, stopping: stopping,
-      selection: selection, isCancelled: isCancelled, onFrame: onFrame)
+      selection: selection, size: size, keepsPictures: keepsPictures, isCancelled: isCancelled,
+      onFrame: onFrame)
     let started = StageThread(name: "frame-source.decode") { pass.run() }
     thread.withLock { $0 = started }
   }
@@ -154,14 +164,14 @@ public final class FrameSource: Sendable {
     thread.withLock { $0 }?.join()
   }
 
-  /// Decodes `selection` and hands each selected frame to `body`, on this thread, until `body`
-  /// returns false. Returns the counts of the pass.
+  /// Decodes `selection` at `size` and hands each selected frame to `body`, on this thread,
+  /// until `body` returns false. Returns the counts of the pass.
   @discardableResult
   public func forEach(
-    _ selection: FrameSelection, isCancelled: @escaping @Sendable () -> Bool = { false },
-    body: (SourceFrame) throws -> Bool
+    _ selection: FrameSelection, size: FrameSize = .full,
+    isCancelled: @escaping @Sendable () -> Bool = { false }, body: (SourceFrame) throws -> Bool
   ) throws -> FrameSourceCounts {
-    start(selection, isCancelled: isCancelled)
+    start(selection, size: size, isCancelled: isCancelled)
     do {
       while let frame = try next() {
         guard try body(frame) else {
@@ -213,6 +223,8 @@ private struct DecodeThreadPass: Sendable {
   let tally: FrameTally
   let stopping: StopFlag
   let selection: FrameSelection
+  let size: FrameSize
+  let keepsPictures: Bool
   let isCancelled: @Sendable () -> Bool
   let onFrame: (@Sendable (FrameSourceCounts) -> Void)?
 
@@ -230,7 +242,10 @@ private struct DecodeThreadPass: Sendable {
     var busySince = Date()
     var previous: FrameTime?
     var stoppedEarly = false
-    let frames = try decoder.decode(images: selection) { frame in
+    let (frameWidth, frameHeight) = (decoder.info.width, decoder.info.height)
+    let frames = try decoder.decode(
+      images: selection, size: size, keepsPictures: keepsPictures
+    ) { frame in
       let seen = previous
       let timestamp = max(0, frame.timestamp)
       previous = FrameTime(index: frame.index, timestamp: timestamp)
@@ -247,8 +262,10 @@ private struct DecodeThreadPass: Sendable {
         tally.update { $0.busySeconds += busy }
         goOn = queue.push(
           SourceFrame(
-            index: frame.index, timestamp: timestamp, image: image, previous: seen,
-            isDamaged: frame.damaged))
+            index: frame.index, timestamp: timestamp, image: image, picture: frame.picture,
+            frameWidth: frame.picture?.width ?? (size == .full ? image.width : frameWidth),
+            frameHeight: frame.picture?.height ?? (size == .full ? image.height : frameHeight),
+            previous: seen, isDamaged: frame.damaged))
         busySince = Date()
       }
       stoppedEarly = !goOn

@@ -28,23 +28,4 @@ extension BGRImage {
     guard rows == Int32(height) else { return nil }
     return BGRImage(width: width, height: height, pixels: output)
   }
-
-  /// The image pasted into the top-left corner of a black `width`×`height` canvas (which must
-  /// be at least as large).
-  public func padded(width: Int, height: Int) -> BGRImage {
-    precondition(width >= self.width && height >= self.height)
-    if width == self.width && height == self.height { return self }
-    var canvas = BGRImage(width: width, height: height)
-    canvas.pixels.withUnsafeMutableBufferPointer { destination in
-      pixels.withUnsafeBufferPointer { source in
-        for row in 0..<self.height {
-          let from = row * rowStride
-          let to = row * width * 3
-          destination.baseAddress!.advanced(by: to).update(
-            from: source.baseAddress!.advanced(by: from), count: rowStride)
-        }
-      }
-    }
-    return canvas
-  }
 }

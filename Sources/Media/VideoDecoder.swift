@@ -56,8 +56,10 @@ struct DecodedFrame: Sendable {
   let index: Int
   /// Presentation time in seconds from the stream's start.
   let timestamp: Double
-  /// The frame in BGR, or nil when the caller did not need its pixels.
+  /// The frame in BGR at the pass's size, or nil when the caller did not need its pixels.
   let image: BGRImage?
+  /// The decoder's pixels of a selected frame, when the pass keeps them.
+  let picture: VideoPicture?
   /// Decoded after a lost reference frame, before the next keyframe (`DamageTracker`).
   let damaged: Bool
 }
@@ -194,12 +196,19 @@ final class VideoDecoder: @unchecked Sendable {
   /// With an `.only` or `.every` selection on length-prefixed H.264, packets of non-reference
   /// frames that no selected frame needs are not decoded at all (nothing refers to them), and
   /// `body` is not called for them. Frame numbers do not depend on that (`FrameNumbering`).
+  /// Selected frames are converted to `size`; with `keepsPictures` each also carries the
+  /// decoder's pixels (`VideoPicture`) for conversions at other sizes.
   @discardableResult
-  func decode(images: FrameSelection, body: (DecodedFrame) throws -> Bool) throws -> Int {
+  func decode(
+    images: FrameSelection, size: FrameSize = .full, keepsPictures: Bool = false,
+    body: (DecodedFrame) throws -> Bool
+  ) throws -> Int {
     guard let context = codec.pointer else { return 0 }
     defer { avcodec_flush_buffers(context) }
     return try withoutActuallyEscaping(body) { body in
-      let pass = try DecodePass(decoder: self, context: context, selection: images, body: body)
+      let pass = try DecodePass(
+        decoder: self, context: context, selection: images, size: size,
+        keepsPictures: keepsPictures, body: body)
       defer {
         skippedFrames = pass.skippedFrames
         keyframes = pass.keyframes

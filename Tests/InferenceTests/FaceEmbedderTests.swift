@@ -173,3 +173,40 @@ struct FaceEmbedderTests {
     }
   }
 }
+
+@Suite("Input tensor")
+struct InputTensorTests {
+  @Test("an image smaller than the input fills its top-left corner; the rest is normalised black")
+  func padding() throws {
+    var entry = try ModelManifest.load(from: TestEnvironment.manifestURL).entry(named: "sface")
+    entry.colourOrder = .rgb
+    entry.mean = [10, 20, 30]
+    entry.std = [2, 4, 5]
+    // 3×2 image, pixel (x, y) = B x·10, G y·10, R 100.
+    var pixels: [UInt8] = []
+    for y in 0..<2 { for x in 0..<3 { pixels += [UInt8(x * 10), UInt8(y * 10), 100] } }
+    let image = BGRImage(width: 3, height: 2, pixels: pixels)
+    let tensor = try entry.inputTensor(for: [image, image], width: 5, height: 4)
+    #expect(tensor.shape == [2, 3, 4, 5])
+    for batch in 0..<2 {
+      for channel in 0..<3 {
+        for y in 0..<4 {
+          for x in 0..<5 {
+            // RGB order: channel 0 is red, 1 green, 2 blue.
+            let inside = x < 3 && y < 2
+            let byte = [100.0, Double(y * 10), Double(x * 10)][channel]
+            let expected = Float(
+              ((inside ? byte : 0) - Double(entry.mean[channel]))
+                / Double(entry.std[channel]))
+            let value = tensor.values[((batch * 3 + channel) * 4 + y) * 5 + x]
+            #expect(abs(value - expected) < 1e-5, "b\(batch) c\(channel) (\(x), \(y))")
+          }
+        }
+      }
+    }
+    #expect(throws: InferenceError.self) {
+      try entry.inputTensor(for: [image], width: 2, height: 4)
+    }
+    #expect(throws: InferenceError.self) { try entry.inputTensor(for: [image]) }
+  }
+}

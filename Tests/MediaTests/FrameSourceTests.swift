@@ -103,6 +103,37 @@ struct FrameSourceTests {
     }
   }
 
+  @Test("a fixed size converts straight to it; the kept picture gives the full frame unchanged")
+  func fixedSizeAndPicture() throws {
+    let directory = try TestVideos.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clip = try Self.makeClip(in: directory)
+    let full = try Self.frames(clip, .every(3))
+    let source = try FrameSource(url: clip)
+    let scaler = PictureScaler()
+    var seen = 0
+    source.start(.every(3), size: .fixed(width: 80, height: 64), keepsPictures: true)
+    while let frame = try source.next() {
+      seen += 1
+      #expect(frame.image.width == 80 && frame.image.height == 64)
+      #expect(frame.frameWidth == 160 && frame.frameHeight == 120)
+      let picture = try #require(frame.picture)
+      let whole = try #require(picture.image(scaler: scaler))
+      #expect(whole == full[frame.index]?.image, "frame \(frame.index)")
+      // The same size from the picture is the same pixels as the pass's own conversion.
+      #expect(picture.image(width: 80, height: 64, scaler: scaler) == frame.image)
+      // Not a blank image: the test pattern's colours survive the downscale.
+      #expect(Set(frame.image.pixels).count > 16)
+    }
+    _ = try source.finish()
+    #expect(seen == full.count && seen == 20)
+    // Without keepsPictures no picture is held.
+    try FrameSource(url: clip).forEach(.every(3), size: .fixed(width: 80, height: 64)) { frame in
+      #expect(frame.picture == nil && frame.image.width == 80)
+      return false
+    }
+  }
+
   @Test("the counts of a pass: every packet is a frame, decoded, skipped or lost")
   func counts() throws {
     let directory = try TestVideos.temporaryDirectory()

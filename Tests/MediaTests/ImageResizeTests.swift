@@ -47,19 +47,4 @@ struct ImageResizeTests {
     #expect(image.resized(width: 0, height: 4) == nil)
     #expect(BGRImage(width: 0, height: 0).resized(width: 4, height: 4) == nil)
   }
-
-  @Test("padding puts the image in the top-left corner of a black canvas")
-  func padding() {
-    let image = Self.ramp(width: 3, height: 2)
-    let canvas = image.padded(width: 5, height: 4)
-    #expect(canvas.width == 5 && canvas.height == 4)
-    for y in 0..<4 {
-      for x in 0..<5 {
-        let expected = x < 3 && y < 2 ? image.pixel(x: x, y: y) : (0, 0, 0)
-        let actual = canvas.pixel(x: x, y: y)
-        #expect(
-          actual.blue == expected.0 && actual.green == expected.1 && actual.red == expected.2)
-      }
-    }
-  }
 }
