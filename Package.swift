@@ -93,8 +93,8 @@ let package = Package(
     .target(
       name: "EpisodePipeline",
       dependencies: [
-        "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        .product(name: "Logging", package: "swift-log"),
+        "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "Media",
+        "PipelineConfig", .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(

@@ -77,6 +77,10 @@ public final class ByteTracker {
   /// The number the next confirmed track will get.
   public var tracksBorn: Int { nextNumber - 1 }
 
+  /// The numbers of the confirmed tracks that can still be continued (tracked, or lost for no
+  /// longer than the buffer). A number missing here never comes back.
+  public var liveTrackNumbers: Set<Int> { Set(tracks.compactMap(\.number)) }
+
   /// Ends every track (a scene cut: no track crosses it). Numbering continues.
   public func reset() {
     tracks.removeAll()

@@ -32,6 +32,8 @@ public struct DetectTrackSummary: Sendable, Codable, Equatable {
   public var framesDecoded: Int
   /// Frames the detector analysed.
   public var framesAnalysed: Int
+  /// Non-reference frames left undecoded (not analysed, nothing refers to them).
+  public var framesSkipped: Int
   /// Analysed frames the detector ran at the enlarged input (small-face scans and shots with
   /// small faces; docs/detect_track.md, "Small faces").
   public var framesEnlarged: Int
@@ -108,6 +110,10 @@ public final class DetectTrackStage {
   /// Warn when an existing `faces.jsonl` is left stale by the new tracks (off when the harvest
   /// runs right after this stage).
   public var warnsAboutStaleFaces = true
+  /// Sees every analysed frame (with its decoder picture: the frame at full size) after
+  /// tracking, with the detection rows written for it and the tracks still alive; the faces
+  /// harvest taps the pass this way (docs/harvest.md, "One decode"). Its error ends the run.
+  public var analysedFrameObserver: (any AnalysedFrameObserver)?
 
   /// Prepares a run on `episode`.
   public init(
@@ -197,7 +203,7 @@ public final class DetectTrackStage {
     let detectorSize = detector.inputImageSize(frameWidth: info.width, frameHeight: info.height)
     source.start(
       .every(stride), size: .fixed(width: detectorSize.width, height: detectorSize.height),
-      keepsPictures: scan.isEnabled, isCancelled: isCancelled)
+      keepsPictures: scan.isEnabled || analysedFrameObserver != nil, isCancelled: isCancelled)
     defer { source.stop() }
     let scaler = PictureScaler()
 
@@ -236,6 +242,7 @@ public final class DetectTrackStage {
           sceneCuts += 1
           firstFrameOfShot = true
         }
+        var rows: [Detection] = []
         var trackOf: [Int: Int] = [:]
         var taken = Set<Int>()
         for assignment in tracker.update(detections) {
@@ -252,16 +259,17 @@ public final class DetectTrackStage {
           let number = trackOf[index]
           guard detection.score >= config.detThresh || number != nil else { continue }
           let box = detection.box
-          try detectionsWriter.write(
-            Detection(
-              epID: episode.rawValue, frameIndex: frame.index, timestamp: frame.timestamp,
-              bbox: [box[0] / width, box[1] / height, box[2] / width, box[3] / height].map(
-                Self.unit),
-              landmarks: detection.landmarks.flatMap {
-                [Self.unit($0.x / width), Self.unit($0.y / height)]
-              },
-              conf: Self.unit(detection.score), modelID: modelID,
-              trackID: number.map(ArtifactID.track)))
+          let row = Detection(
+            epID: episode.rawValue, frameIndex: frame.index, timestamp: frame.timestamp,
+            bbox: [box[0] / width, box[1] / height, box[2] / width, box[3] / height].map(
+              Self.unit),
+            landmarks: detection.landmarks.flatMap {
+              [Self.unit($0.x / width), Self.unit($0.y / height)]
+            },
+            conf: Self.unit(detection.score), modelID: modelID,
+            trackID: number.map(ArtifactID.track))
+          try detectionsWriter.write(row)
+          rows.append(row)
           guard let number else { continue }
           trackedDetections += 1
           if var record = records[number] {
@@ -280,6 +288,8 @@ public final class DetectTrackStage {
           }
         }
         firstFrameOfShot = false
+        try analysedFrameObserver?.observe(
+          frame, rows: rows, liveTracks: Set(tracker.liveTrackNumbers.map(ArtifactID.track)))
         analysed += 1
         lastAnalysedFrame = frame.index
       }
@@ -354,7 +364,8 @@ public final class DetectTrackStage {
     }
     return DetectTrackSummary(
       episode: episode.rawValue, detector: modelID, framesDecoded: framesInVideo,
-      framesAnalysed: analysed, framesEnlarged: enlargedFrames, stride: stride,
+      framesAnalysed: analysed, framesSkipped: counts.framesSkipped, framesEnlarged: enlargedFrames,
+      stride: stride,
       detections: detectionRows,
       trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
       idSwitches: metrics.idSwitches,
@@ -479,6 +490,14 @@ extension FaceDetection {
       box: [box[0] * x, box[1] * y, box[2] * x, box[3] * y],
       landmarks: landmarks.map { Point2D(x: $0.x * x, y: $0.y * y) }, score: score)
   }
+}
+
+/// Sees detect-track's analysed frames as they pass (`DetectTrackStage.analysedFrameObserver`).
+public protocol AnalysedFrameObserver: AnyObject {
+  /// One analysed frame after tracking: `rows` are the detection rows written for it, in
+  /// order; `liveTracks` the ids of the tracks that may still continue (every other track seen
+  /// so far has ended).
+  func observe(_ frame: SourceFrame, rows: [Detection], liveTracks: Set<String>) throws
 }
 
 /// The closing summary of a detect-track run, as the CLI prints it.

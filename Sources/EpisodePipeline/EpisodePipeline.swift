@@ -5,6 +5,7 @@ import Harvest
 import Identities
 import Inference
 import Logging
+import Media
 
 /// What a running stage reports.
 public enum PipelineProgress: Sendable {
@@ -102,7 +103,21 @@ public final class EpisodePipeline {
     let lock = try EpisodeLock.acquire(layout: layout, episode: episode, purpose: purpose)
     defer { lock.release() }
     var summaries: [StageSummary] = []
-    for stage in stages.sorted() {
+    var remaining = stages.sorted()
+    if let singlePass = try singlePassHarvest(for: stages) {
+      // One decode for both stages (docs/harvest.md, "One decode").
+      remaining.removeAll { $0 == .detectTrack || $0 == .facesEmbed }
+      let detected = try runDetectTrack(harvestingWith: singlePass, progress, isCancelled)
+      summaries.append(.detectTrack(detected))
+      try stageFinished(.detectTrack(detected))
+      if isCancelled() { throw PipelineCancelled(completed: summaries.flatMap(\.artifacts)) }
+      let harvested = try singlePass.finish(
+        framesInVideo: detected.framesDecoded, framesSkipped: detected.framesSkipped,
+        progress: { progress(.facesEmbed($0)) }, isCancelled: isCancelled)
+      summaries.append(.facesEmbed(harvested))
+      try stageFinished(.facesEmbed(harvested))
+    }
+    for stage in remaining {
       if isCancelled() { throw PipelineCancelled(completed: summaries.flatMap(\.artifacts)) }
       let summary = try run(
         stage, harvestFollows: stages.contains(.facesEmbed), progress, isCancelled)
@@ -113,6 +128,53 @@ public final class EpisodePipeline {
     return summaries
   }
 
+  /// The harvest to run inside detect-track's pass when both stages run and its sampling
+  /// allows (`SinglePassHarvest.supports`); nil otherwise.
+  private func singlePassHarvest(for stages: Set<PipelineStage>) throws -> SinglePassHarvest? {
+    guard stages.contains(.detectTrack), stages.contains(.facesEmbed) else { return nil }
+    let harvester = try makeHarvester()
+    guard SinglePassHarvest.supports(harvester.config) else {
+      logger.info(
+        "stratified sampling needs each track's final span: the harvest decodes the video again",
+        metadata: ["episode": "\(episode)"])
+      return nil
+    }
+    return try SinglePassHarvest(harvester: harvester)
+  }
+
+  /// Detect-track with the harvest taking its crops during the same decode; the harvest's
+  /// artifacts are committed by its `finish`, after detect-track's.
+  private func runDetectTrack(
+    harvestingWith harvest: SinglePassHarvest,
+    _ progress: @escaping @Sendable (PipelineProgress) -> Void,
+    _ isCancelled: @escaping @Sendable () -> Bool
+  ) throws -> DetectTrackSummary {
+    let stage = try makeDetectTrackStage()
+    stage.warnsAboutStaleFaces = false
+    stage.analysedFrameObserver = HarvestTap(harvest: harvest)
+    return try stage.run(progress: { progress(.detectTrack($0)) }, isCancelled: isCancelled)
+  }
+
+  private func makeDetectTrackStage() throws -> DetectTrackStage {
+    let stage = DetectTrackStage(
+      layout: layout, episode: episode,
+      config: try options.required(\.tracking, for: .detectTrack), manifest: manifest,
+      logger: logger)
+    stage.decoderThreads = max(0, decoderThreads)
+    stage.inferenceThreads = max(0, inferenceThreads)
+    return stage
+  }
+
+  private func makeHarvester() throws -> FacesHarvester {
+    let harvester = FacesHarvester(
+      layout: layout, episode: episode,
+      config: try options.required(\.harvest, for: .facesEmbed), manifest: manifest,
+      debugThumbs: debugThumbs, logger: logger)
+    harvester.decoderThreads = max(0, decoderThreads)
+    harvester.inferenceThreads = max(0, inferenceThreads)
+    return harvester
+  }
+
   private func run(
     _ stage: PipelineStage, harvestFollows: Bool,
     _ progress: @escaping @Sendable (PipelineProgress) -> Void,
@@ -120,21 +182,13 @@ public final class EpisodePipeline {
   ) throws -> StageSummary {
     switch stage {
     case .detectTrack:
-      let stage = DetectTrackStage(
-        layout: layout, episode: episode, config: try options.required(\.tracking, for: stage),
-        manifest: manifest, logger: logger)
-      stage.decoderThreads = max(0, decoderThreads)
-      stage.inferenceThreads = max(0, inferenceThreads)
+      let stage = try makeDetectTrackStage()
       // Without a harvest after it, detect-track leaves faces of older tracks behind: say so.
       stage.warnsAboutStaleFaces = !harvestFollows
       return .detectTrack(
         try stage.run(progress: { progress(.detectTrack($0)) }, isCancelled: isCancelled))
     case .facesEmbed:
-      let harvester = FacesHarvester(
-        layout: layout, episode: episode, config: try options.required(\.harvest, for: stage),
-        manifest: manifest, debugThumbs: debugThumbs, logger: logger)
-      harvester.decoderThreads = max(0, decoderThreads)
-      harvester.inferenceThreads = max(0, inferenceThreads)
+      let harvester = try makeHarvester()
       return .facesEmbed(
         try harvester.run(progress: { progress(.facesEmbed($0)) }, isCancelled: isCancelled))
     case .cluster:
@@ -145,6 +199,17 @@ public final class EpisodePipeline {
       clusterer.force = forceCluster
       return .cluster(try clusterer.run())
     }
+  }
+}
+
+/// Hands detect-track's analysed frames to the single-pass harvest.
+private final class HarvestTap: AnalysedFrameObserver {
+  let harvest: SinglePassHarvest
+
+  init(harvest: SinglePassHarvest) { self.harvest = harvest }
+
+  func observe(_ frame: SourceFrame, rows: [Detection], liveTracks: Set<String>) throws {
+    try harvest.observe(frame, rows: rows, liveTracks: liveTracks)
   }
 }
 

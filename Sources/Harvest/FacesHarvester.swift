@@ -17,12 +17,13 @@ import StagePipeline
 /// crops folder together, so a failed, cancelled or killed run leaves the previous set or the
 /// new one, never a mix (docs/artifacts.md, "Commits").
 public final class FacesHarvester {
-  private let layout: DataLayout
-  private let episode: EpisodeID
-  private let config: HarvestConfig
-  private let manifest: ModelManifest
+  let layout: DataLayout
+  let episode: EpisodeID
+  /// The stage's settings.
+  public let config: HarvestConfig
+  let manifest: ModelManifest
   private let debugThumbs: Bool
-  private let logger: Logger
+  let logger: Logger
   /// Decoder threads (0: FFmpeg decides).
   public var decoderThreads = 0
   /// ONNX Runtime intra-op threads (0: one per core).
@@ -86,26 +87,13 @@ public final class FacesHarvester {
     // The model loads (SHA-256 check, session set-up) while the inputs are read and decoding
     // starts; the embed stage waits for it.
     let entry = try Self.embedderEntry(named: config.embedModel, in: manifest)
-    let (manifest, config, logger, threads) = (
-      self.manifest, self.config, self.logger, inferenceThreads
-    )
-    let embedder = Deferred<FaceEmbedder>(name: "harvest.load-model") {
-      do {
-        return try FaceEmbedder(
-          manifest: manifest, entry: entry, device: config.embedDevice, intraOpThreads: threads,
-          logger: logger)
-      } catch {
-        throw HarvestError.model("\(error)")
-      }
-    }
+    let embedder = loadEmbedder(entry)
     defer { _ = try? embedder.value() }
     let source = try FrameSource(
       url: videoURL, decoderThreads: decoderThreads, queueCapacity: frameQueueCapacity,
       logger: logger)
 
     let inputs = try loadInputs()
-    let tracks = inputs.tracks
-    let tracksWithoutDetections = inputs.tracksWithoutDetections
 
     // Plan.
     let plan = makePlan(inputs, frameWidth: source.info.width, frameHeight: source.info.height)
@@ -113,7 +101,8 @@ public final class FacesHarvester {
     logger.info(
       "planned harvest",
       metadata: [
-        "episode": "\(episode)", "tracks": "\(tracks.count)", "faces": "\(plan.faces.count)",
+        "episode": "\(episode)", "tracks": "\(inputs.tracks.count)",
+        "faces": "\(plan.faces.count)",
         "rejected_before_decoding": "\(plan.rejected.count)", "model": "\(entry.name)",
       ])
 
@@ -129,6 +118,53 @@ public final class FacesHarvester {
       staging: staging, started: started, progress: progress, isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
 
+    return try complete(
+      plan: plan, inputs: inputs, outcome: outcome,
+      finished: HarvestRun(
+        entry: entry, embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
+        transaction: transaction, started: started, planSeconds: planSeconds),
+      progress: progress)
+  }
+
+  /// The embedder of `entry`, loading on a thread of its own (SHA-256 check, session set-up).
+  func loadEmbedder(_ entry: ModelEntry) -> Deferred<FaceEmbedder> {
+    let (manifest, config, logger, threads) = (
+      self.manifest, self.config, self.logger, inferenceThreads
+    )
+    return Deferred<FaceEmbedder>(name: "harvest.load-model") {
+      do {
+        return try FaceEmbedder(
+          manifest: manifest, entry: entry, device: config.embedDevice, intraOpThreads: threads,
+          logger: logger)
+      } catch {
+        throw HarvestError.model("\(error)")
+      }
+    }
+  }
+
+  /// What the end of a harvest needs from its start.
+  struct HarvestRun {
+    var entry: ModelEntry
+    var embeddingWidth: Int
+    var staging: URL?
+    var transaction: ArtifactTransaction
+    var started: Date
+    var planSeconds: Double
+  }
+
+  /// The end of a harvest, whichever pass cropped and embedded the faces (this stage's own
+  /// decode, or detect-track's: `SinglePassHarvest`): faces whose frames never arrived are
+  /// `decode_failed`, the episode cap applies, the probes of tracks left without a face are
+  /// kept, and every artifact is committed at once.
+  func complete(
+    plan: HarvestPlanner.Plan, inputs: Inputs, outcome: PipelineOutcome, finished: HarvestRun,
+    progress: (@Sendable (HarvestProgress) -> Void)?
+  ) throws -> HarvestSummary {
+    let (entry, staging, transaction, started) = (
+      finished.entry, finished.staging, finished.transaction, finished.started
+    )
+    let videoURL = layout.video(episode)
+    let tracks = inputs.tracks
     // Faces planned for frames the video does not have (or only damaged): none of them there
     // (no needed frame decoded whole) is an error, since the faces would otherwise be replaced
     // by nothing; some of them, a warning.
@@ -180,7 +216,7 @@ public final class FacesHarvester {
         elapsed: Date().timeIntervalSince(started)))
     let artifacts = try writeArtifacts(
       accepted: accepted, probes: probes, rejected: rejected, tracks: tracks,
-      embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
+      embeddingWidth: finished.embeddingWidth, staging: staging,
       transaction: transaction)
     let writeSeconds = Date().timeIntervalSince(writeStarted)
 
@@ -192,20 +228,27 @@ public final class FacesHarvester {
       probeFaces: probes.count, probeTracks: Set(probes.map(\.face.trackID)).count,
       rejections: rejections,
       tracks: tracks.count, tracksWithFaces: perTrack.count,
-      tracksWithoutDetections: tracksWithoutDetections.count,
+      tracksWithoutDetections: inputs.tracksWithoutDetections.count,
       facesPerTrack: HarvestSummary.FacesPerTrack(
         min: perTrack.first ?? 0, median: perTrack.isEmpty ? 0 : perTrack[(perTrack.count - 1) / 2],
         max: perTrack.last ?? 0),
-      embeddingWidth: try embedder.value().embeddingWidth, model: entry.name,
+      embeddingWidth: finished.embeddingWidth, model: entry.name,
       framesDecoded: outcome.framesDecoded, framesSkipped: outcome.framesSkipped,
-      framesConverted: outcome.framesConverted,
+      framesConverted: outcome.framesConverted, sharedDecode: outcome.sharedDecode,
       seconds: [
-        "plan": planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
+        "plan": finished.planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
         "embed": outcome.embedSeconds, "write": writeSeconds,
         "total": Date().timeIntervalSince(started),
       ],
       cropsWritten: config.saveCrops ? accepted.count + probes.count : 0, artifacts: artifacts,
       peakMemoryMiB: peakResidentMemoryMiB())
+  }
+
+  /// Removes the staged crops of faces that will not be written.
+  static func removeStagedCrops(of faces: [GatedFace]) {
+    for face in faces {
+      if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+    }
   }
 
   /// The probes of tracks that have no accepted face, in frame order; the staged crops of the
@@ -312,6 +355,8 @@ public final class FacesHarvester {
     var framesDecoded: Int
     var framesConverted: Int
     var framesSkipped: Int
+    /// Whether the frames were detect-track's (`SinglePassHarvest`).
+    var sharedDecode = false
     /// The numbers of the planned frames that arrived whole (not damaged) from the `FrameSource`.
     var framesDelivered: Set<Int>
     var decodeSeconds: Double
@@ -418,22 +463,7 @@ public final class FacesHarvester {
       guard !batch.isEmpty else { return }
       let begin = Date()
       let results = try embedder.value().embed(batch.map(\.modelCrop))
-      for (var face, result) in zip(batch, results) {
-        switch result {
-        case .success(let vector):
-          face.embedding = vector
-          face.modelCrop = BGRImage(width: 0, height: 0)
-          accepted.append(face)
-        case .failure where face.face.isProbe:
-          if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
-        case .failure:
-          embedRejected.append(
-            RejectedFace(
-              trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
-              reason: .invalidEmbedding, qualityScore: face.quality))
-          if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
-        }
-      }
+      Self.file(batch, results: results, accepted: &accepted, rejected: &embedRejected)
       embedSeconds += Date().timeIntervalSince(begin)
       counters.withLock { $0.facesEmbedded += batch.count }
       batch.removeAll(keepingCapacity: true)
@@ -476,6 +506,30 @@ public final class FacesHarvester {
     )
   }
 
+  /// Files a batch's embeddings: a face with one is accepted (its crop pixels dropped); a face
+  /// without is `invalid_embedding` (a probe is simply dropped), its staged crop removed.
+  static func file(
+    _ batch: [GatedFace], results: [Result<[Float], EmbeddingRejectionError>],
+    accepted: inout [GatedFace], rejected: inout [RejectedFace]
+  ) {
+    for (var face, result) in zip(batch, results) {
+      switch result {
+      case .success(let vector):
+        face.embedding = vector
+        face.modelCrop = BGRImage(width: 0, height: 0)
+        accepted.append(face)
+      case .failure where face.face.isProbe:
+        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+      case .failure:
+        rejected.append(
+          RejectedFace(
+            trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
+            reason: .invalidEmbedding, qualityScore: face.quality))
+        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+      }
+    }
+  }
+
   /// Standard deviation of luma below which a crop counts as blank.
   static let blankLumaDeviation = Sharpness.blankDeviation
 
@@ -483,6 +537,18 @@ public final class FacesHarvester {
   static func cropAndGate(
     _ face: PlannedFace, in image: BGRImage, config: HarvestConfig,
     inputSize: (width: Int, height: Int), staging: URL?, encoder: JPEGEncoder, layout: DataLayout
+  ) throws -> Result<GatedFace, RejectedFaceError> {
+    let crops = FaceCrops(
+      landmarks: face.landmarkPoints, in: image, inputSize: inputSize,
+      thumbSize: staging != nil ? config.thumbSize : nil)
+    return try gate(
+      face, crops: crops, config: config, staging: staging, encoder: encoder, layout: layout)
+  }
+
+  /// Gates a face on its crops (blank, flat, blur, quality) and writes its JPEG to `staging`.
+  static func gate(
+    _ face: PlannedFace, crops: FaceCrops, config: HarvestConfig, staging: URL?,
+    encoder: JPEGEncoder, layout: DataLayout
   ) throws -> Result<GatedFace, RejectedFaceError> {
     func reject(_ reason: RejectionReason, _ quality: Double?) -> Result<
       GatedFace, RejectedFaceError
@@ -493,14 +559,9 @@ public final class FacesHarvester {
             trackID: face.trackID, frameIndex: face.frameIndex, bbox: face.bbox, reason: reason,
             qualityScore: quality)))
     }
-    guard
-      let modelCrop = FaceAligner.align(
-        image, landmarks: face.landmarkPoints, size: inputSize.width)
-    else { return reject(.invalidLandmarks, nil) }
-    // Blur is measured on the 112×112 alignment whatever the model's input size.
-    let blurCrop =
-      inputSize.width == 112
-      ? modelCrop : FaceAligner.align(image, landmarks: face.landmarkPoints, size: 112) ?? modelCrop
+    guard let modelCrop = crops.model, let blurCrop = crops.blur else {
+      return reject(.invalidLandmarks, nil)
+    }
     let gray = Sharpness.luma(blurCrop)
     if Sharpness.lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
     if Sharpness.flatFraction(gray: gray, width: blurCrop.width, height: blurCrop.height)
@@ -522,9 +583,7 @@ public final class FacesHarvester {
 
     var stagedCrop: URL?
     if let staging {
-      guard
-        let thumb = FaceAligner.align(image, landmarks: face.landmarkPoints, size: config.thumbSize)
-      else { return reject(.invalidLandmarks, quality.value) }
+      guard let thumb = crops.thumb else { return reject(.invalidLandmarks, quality.value) }
       if Sharpness.lumaDeviation(Sharpness.luma(thumb)) < blankLumaDeviation {
         return reject(.blankCrop, quality.value)
       }

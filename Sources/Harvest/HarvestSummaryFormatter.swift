@@ -28,10 +28,17 @@ public enum HarvestSummaryFormatter {
     if summary.tracksWithoutDetections > 0 {
       lines.append("  tracks without detections: \(summary.tracksWithoutDetections)")
     }
-    lines.append(
-      "  frames: \(summary.framesDecoded) in the video, \(summary.framesSkipped) not decoded "
-        + "(non-reference, no face), \(summary.framesConverted) converted to BGR")
-    let order = ["plan", "decode", "crop", "embed", "write", "total"]
+    if summary.sharedDecode {
+      lines.append(
+        "  frames: \(summary.framesDecoded) in the video, taken from detect-track's decode (one "
+          + "decode), \(summary.framesConverted) converted to full-size BGR")
+    } else {
+      lines.append(
+        "  frames: \(summary.framesDecoded) in the video, \(summary.framesSkipped) not decoded "
+          + "(non-reference, no face), \(summary.framesConverted) converted to BGR")
+    }
+    let order =
+      (summary.sharedDecode ? [] : ["plan", "decode"]) + ["crop", "embed", "write", "total"]
     let times = order.compactMap { key in
       summary.seconds[key].map { key + String(format: " %.2fs", $0) }
     }

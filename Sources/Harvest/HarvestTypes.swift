@@ -81,6 +81,9 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var framesSkipped: Int
   /// Frames converted to BGR (the ones some face needed).
   public var framesConverted: Int
+  /// Whether the faces came from detect-track's decode pass (`SinglePassHarvest`) rather than
+  /// a decode of the harvest's own.
+  public var sharedDecode: Bool
   /// Busy seconds of each stage (decode, crop, embed, write) and the wall time ("total").
   public var seconds: [String: Double]
   /// Crops written (0 without `--save-crops`).
