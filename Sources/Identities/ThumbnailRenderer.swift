@@ -61,9 +61,10 @@ struct ThumbnailRenderer {
     let frames = Set(candidates.values.flatMap { $0.map { inputs.faces[$0].frameIndex } })
     var rendered: [String: Data] = [:]
     let jpeg = try JPEGEncoder()
-    try FrameSource(url: videoURL, logger: logger).forEach(.only(frames)) { frame in
+    // A few frames spread over the episode: each decoded from its keyframe after a seek.
+    try FrameSource(url: videoURL, logger: logger).forEachSparse(frames) { frame in
       // A frame a corrupt packet damaged may not show the face: the next-best one is used.
-      guard !frame.isDamaged else { return true }
+      guard !frame.isDamaged else { return }
       let image = frame.image
       for (identityID, rows) in candidates {
         for (rank, row) in rows.enumerated() where inputs.faces[row].frameIndex == frame.index {
@@ -80,7 +81,6 @@ struct ThumbnailRenderer {
           rendered[key] = try jpeg.encode(crop, quality: 90)
         }
       }
-      return true
     }
     var best: [String: Data] = [:]
     for (identityID, rows) in candidates {

@@ -95,6 +95,18 @@ public final class FrameSource: Sendable {
   private let tally = FrameTally()
   private let stopping = StopFlag()
   private let thread = Locked<StageThread?>(nil)
+  /// Set by the one pass a source makes (`start` or `forEachSparse`).
+  private let used = Locked(false)
+  private let logger: Logger
+  private let decoderThreads: Int
+
+  private func claim() {
+    let first = used.withLock { used in
+      defer { used = true }
+      return !used
+    }
+    precondition(first, "a FrameSource decodes once")
+  }
 
   /// Opens `url` (a regular file); `decoderThreads` 0 lets FFmpeg choose; at most
   /// `queueCapacity` selected frames wait for the consumer.
@@ -106,6 +118,8 @@ public final class FrameSource: Sendable {
     path = decoder.path
     info = decoder.info
     self.decoder = decoder
+    self.logger = logger
+    self.decoderThreads = decoderThreads
     queue = BoundedQueue(capacity: max(1, queueCapacity))
   }
 
@@ -121,7 +135,7 @@ public final class FrameSource: Sendable {
     isCancelled: @escaping @Sendable () -> Bool = { false },
     onFrame: (@Sendable (FrameSourceCounts) -> Void)? = nil
   ) {
-    precondition(thread.withLock { $0 == nil }, "a FrameSource decodes once")
+    claim()
     let pass = DecodeThreadPass(
       decoder: decoder, queue: queue, failure: failure, tally: tally, stopping: stopping,
       selection: selection, size: size, keepsPictures: keepsPictures, isCancelled: isCancelled,
@@ -162,6 +176,31 @@ public final class FrameSource: Sendable {
     stopping.set()
     queue.abort()
     thread.withLock { $0 }?.join()
+  }
+
+  /// The frames numbered `indices`, full size, handed to `body` on this thread in number order,
+  /// each decoded from the keyframe before it after a seek (`SparseDecode`): a few frames of a
+  /// long episode cost a few GOPs, not the whole stream. A stream that cannot be sought is
+  /// decoded front to back (`forEach(.only(indices))`). Instead of `start`, not with it.
+  public func forEachSparse(_ indices: Set<Int>, body: (SourceFrame) throws -> Void) throws {
+    claim()
+    var handed = Set<Int>()
+    let sought = try decoder.decodeSparse(indices) { frame in
+      guard let image = frame.image else { return }
+      handed.insert(frame.index)
+      try body(
+        SourceFrame(
+          index: frame.index, timestamp: frame.timestamp, image: image, picture: nil,
+          frameWidth: image.width, frameHeight: image.height, previous: nil,
+          isDamaged: frame.damaged))
+    }
+    guard !sought else { return }
+    let linear = try FrameSource(
+      url: URL(fileURLWithPath: path), decoderThreads: decoderThreads, logger: logger)
+    try linear.forEach(.only(indices.subtracting(handed))) { frame in
+      try body(frame)
+      return true
+    }
   }
 
   /// Decodes `selection` at `size` and hands each selected frame to `body`, on this thread,

@@ -188,6 +188,15 @@ final class VideoDecoder: @unchecked Sendable {
     Double(pts - startTime) * Double(timeBase.num) / Double(timeBase.den)
   }
 
+  /// Decodes the frames numbered `indices` by seeking (`SparseDecode`); false when the stream
+  /// cannot be decoded that way (frames handed before that stay handed). Leaves the file at
+  /// no particular place: a decoder that seeks decodes nothing else.
+  func decodeSparse(_ indices: Set<Int>, body: (DecodedFrame) throws -> Void) throws -> Bool {
+    guard let context = codec.pointer else { return false }
+    defer { avcodec_flush_buffers(context) }
+    return try SparseDecode(decoder: self, context: context).run(indices, body: body)
+  }
+
   /// Decodes every frame in order, converting the `images` selection to BGR; `body` gets each
   /// decoded frame and returns `false` to stop early. Returns the number of frames in the
   /// stream (its packets), or up to the stop. A read or decode error throws `VideoError.decode`

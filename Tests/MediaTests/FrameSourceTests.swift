@@ -134,6 +134,42 @@ struct FrameSourceTests {
     }
   }
 
+  @Test("sparse frames, each decoded after a seek to its keyframe, are a full pass's pixels")
+  func sparseFrames() throws {
+    let directory = try TestVideos.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clip = try Self.makeClip(in: directory)
+    let full = try Self.frames(clip, .all)
+    // A keyframe, a B frame before the second keyframe, the second keyframe, the last frame.
+    let wanted: Set<Int> = [0, 29, 30, 31, 58, 59]
+    var seen: [Int] = []
+    try FrameSource(url: clip).forEachSparse(wanted) { frame in
+      seen.append(frame.index)
+      #expect(!frame.isDamaged)
+      #expect(frame.image == full[frame.index]?.image, "frame \(frame.index)")
+      #expect(abs(frame.timestamp - Double(frame.index) / 25) < 1e-6)
+    }
+    #expect(seen == wanted.sorted())
+  }
+
+  @Test(
+    "sparse frames of a clip with a corrupt packet: a frame not marked damaged is the clean one",
+    arguments: CorruptVideo.Target.allCases)
+  func sparseFramesOfDamagedClip(target: CorruptVideo.Target) throws {
+    let directory = try TestVideos.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let clip = try Self.damagedClip(target, in: directory)
+    let clean = try Self.frames(clip.clean, .all)
+    var whole = 0
+    try FrameSource(url: clip.damaged).forEachSparse(Set(0..<60)) { frame in
+      guard !frame.isDamaged else { return }
+      whole += 1
+      #expect(frame.image == clean[frame.index]?.image, "frame \(frame.index) is not marked")
+    }
+    // The untouched frames of the second GOP, at least, come whole.
+    #expect(whole >= clip.untouched.filter { $0 >= 30 }.count)
+  }
+
   @Test("the counts of a pass: every packet is a frame, decoded, skipped or lost")
   func counts() throws {
     let directory = try TestVideos.temporaryDirectory()

@@ -1,0 +1,168 @@
+import CFFmpeg
+import Foundation
+
+/// A few frames by number, each decoded from the keyframe before it after a seek, instead of
+/// decoding the stream up to the last of them (docs/detect_track.md, "Frame numbers"): the
+/// identity thumbnails need a handful of frames spread over a whole episode.
+///
+/// The packets are read once without decoding, for the frame numbers (`FrameNumbering`'s
+/// presentation ranks, the same as every pass) and the keyframes. Each wanted frame is then
+/// decoded from the last keyframe whose packet comes before its own and that is presented no
+/// later: from there on the decoder needs nothing earlier, so the pixels are those of a decode
+/// from the start. A frame decoded after any decoding error since its keyframe is marked
+/// damaged (the thumbnails then use another face). A stream without timestamps, or one the
+/// demuxer cannot seek in, is decoded front to back instead (`VideoDecoder.decode`).
+struct SparseDecode {
+  let decoder: VideoDecoder
+  let context: UnsafeMutablePointer<AVCodecContext>
+
+  /// A packet's place in the stream, from the reading pass.
+  private struct PacketInfo {
+    let pts: Int64
+    let dts: Int64
+    let isKeyframe: Bool
+  }
+
+  /// Decodes the frames numbered `indices` in BGR at full size and hands each to `body`, in
+  /// number order. Returns false when the stream cannot be decoded this way (nothing was
+  /// handed over then).
+  func run(_ indices: Set<Int>, body: (DecodedFrame) throws -> Void) throws -> Bool {
+    guard let packets = try readPackets(), !packets.isEmpty else { return false }
+    var numbering = FrameNumbering()
+    for packet in packets { try? numbering.record(packetPTS: packet.pts) }
+    guard numbering.mode == .presentationRank else { return false }
+    let byNumber = Dictionary(
+      packets.map { (numbering.number(ofPacket: $0.pts), $0) }, uniquingKeysWith: { a, _ in a })
+    let order = Dictionary(
+      packets.enumerated().map { ($0.element.pts, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    // Wanted frames grouped by the keyframe they are decoded from (its position in the file).
+    var groups: [Int: [Int]] = [:]
+    for index in indices.sorted() {
+      guard let packet = byNumber[index], let position = order[packet.pts] else { continue }
+      guard
+        let start = packets[...position].lastIndex(where: { $0.isKeyframe && $0.pts <= packet.pts })
+      else { return false }
+      groups[start, default: []].append(index)
+    }
+    for start in groups.keys.sorted() {
+      guard
+        try decodeGroup(
+          from: packets[start], wanted: groups[start]!, numbering: numbering, isPacket: order,
+          body: body)
+      else { return false }
+    }
+    return true
+  }
+
+  /// Every video packet's timestamps and key flag, in file order; nil when one has no
+  /// timestamp or the file cannot be read to its end.
+  private func readPackets() throws -> [PacketInfo]? {
+    var packets: [PacketInfo] = []
+    let packet = Packet()
+    guard let pointer = packet.pointer else { return nil }
+    while true {
+      let status = av_read_frame(decoder.format.pointer, pointer)
+      if status == cffmpeg_averror_eof() { break }
+      guard status >= 0 else { return nil }
+      defer { av_packet_unref(pointer) }
+      guard pointer.pointee.stream_index == decoder.streamIndex else { continue }
+      let (pts, dts) = (pointer.pointee.pts, pointer.pointee.dts)
+      guard pts != cffmpeg_nopts_value(), dts != cffmpeg_nopts_value() else { return nil }
+      packets.append(
+        PacketInfo(pts: pts, dts: dts, isKeyframe: pointer.pointee.flags & AV_PKT_FLAG_KEY != 0))
+    }
+    return packets
+  }
+
+  /// Seeks to `keyframe`, decodes until every frame of `wanted` came out and hands them to
+  /// `body`. False (nothing handed) when the seek does not land on the keyframe or a wanted
+  /// frame never comes.
+  private func decodeGroup(
+    from keyframe: PacketInfo, wanted: [Int], numbering: FrameNumbering,
+    isPacket: [Int64: Int], body: (DecodedFrame) throws -> Void
+  ) throws -> Bool {
+    guard
+      av_seek_frame(
+        decoder.format.pointer, decoder.streamIndex, keyframe.dts, AVSEEK_FLAG_BACKWARD) >= 0
+    else { return false }
+    avcodec_flush_buffers(context)
+    var remaining = Set(wanted)
+    var started = false
+    var damaged = false
+    let frame = Frame()
+    let scaler = FrameScaler()
+    let packet = Packet()
+    guard let pointer = packet.pointer, let decoded = frame.pointer else { return false }
+    var decodedFrames: [(Int, Int64, BGRImage)] = []
+    /// Receives what the decoder has ready; false at its end of stream.
+    func receive() throws -> Bool {
+      while true {
+        let status = avcodec_receive_frame(context, decoded)
+        if status == cffmpeg_averror_eagain() { return true }
+        if status == cffmpeg_averror_eof() { return false }
+        guard status >= 0 else {
+          damaged = true
+          continue
+        }
+        defer { av_frame_unref(decoded) }
+        let pts =
+          decoded.pointee.pts != cffmpeg_nopts_value()
+          ? decoded.pointee.pts : decoded.pointee.best_effort_timestamp
+        // Frames presented before the keyframe (an open GOP's leading frames) refer to what
+        // the seek skipped: their concealment is expected and says nothing of the rest.
+        guard pts >= keyframe.pts else { continue }
+        if decoded.pointee.decode_error_flags != 0 { damaged = true }
+        guard isPacket[pts] != nil, remaining.contains(numbering.number(ofPacket: pts)) else {
+          continue
+        }
+        let index = numbering.number(ofPacket: pts)
+        remaining.remove(index)
+        guard let image = scaler.convert(decoded) else {
+          throw VideoError.conversion(
+            path: decoder.path, frameIndex: index, message: "sws_scale could not convert the frame")
+        }
+        decodedFrames.append((index, pts, image))
+      }
+    }
+    while !remaining.isEmpty {
+      let status = av_read_frame(decoder.format.pointer, pointer)
+      if status == cffmpeg_averror_eof() {
+        _ = avcodec_send_packet(context, nil)
+        while try receive() {}
+        break
+      }
+      guard status >= 0 else { return false }
+      defer { av_packet_unref(pointer) }
+      guard pointer.pointee.stream_index == decoder.streamIndex else { continue }
+      if !started {
+        // Packets before the keyframe (the demuxer seeks to an index entry at or before).
+        guard pointer.pointee.pts == keyframe.pts else {
+          if pointer.pointee.dts > keyframe.dts { return false }
+          continue
+        }
+        started = true
+      }
+      while true {
+        let sent = avcodec_send_packet(context, pointer)
+        // The decoder wants its output read first; then the same packet goes again.
+        if sent == cffmpeg_averror_eagain() {
+          _ = try receive()
+          continue
+        }
+        if sent < 0 { damaged = true }
+        break
+      }
+      _ = try receive()
+    }
+    guard remaining.isEmpty else { return false }
+    // Handed over once the group is decoded: an error anywhere in it marks every frame, since
+    // a frame presented before a damaged one can be decoded after it.
+    for (index, pts, image) in decodedFrames.sorted(by: { $0.0 < $1.0 }) {
+      try body(
+        DecodedFrame(
+          index: index, timestamp: max(0, decoder.seconds(pts)), image: image, picture: nil,
+          damaged: damaged))
+    }
+    return true
+  }
+}
