@@ -353,7 +353,7 @@ if pipe_long:
     print(f"                                    {long_min} min {long_wall:7.2f} s = {long_wall / decode_long:.2f}x decode-only,"
           f" peak {long_peak:.0f} MiB, {pipe_long[2]} tracks, {pipe_long[3]} identities")
 print(f"  detection at stride 1 (1 min, {ours[0]['framesAnalysed']} frames; medians of 3 runs alternated):")
-print(f"    ours, detector-only             {ours_det:7.1f} frames/s   (bench-detect-track: decoded frames held in memory)")
+print(f"    ours, detector-only             {ours_det:7.1f} frames/s   (bench-detect-track: frames held in memory at the detector's size, no resize)")
 print(f"    OpenCV peer, resize + detect    {peer_det:7.1f} frames/s   (FaceDetectorYN {p['input_size'][0]}x{p['input_size'][1]},"
       f" OpenCV {p['opencv']}, {p['threads']} threads)")
 print(f"    ours, detect-track end-to-end   {ours_e2e:7.1f} frames/s   vs the peer's whole loop (decode + resize + detect)"
@@ -362,8 +362,12 @@ ceiling = ", ".join(f"{k} {v:.0f} frames/s" for k, v in forward.items() if k != 
 print(f"    ONNX Runtime forward pass alone {ceiling}   (onnxruntime {forward['onnxruntime']}, same model, 2 threads: the ceiling)")
 print()
 print(f"Summary (episode scale; ratios measured in this run)")
-det_ratio = ours_det / peer_det
-print(f"  detection frames/s, ours / OpenCV peer       {det_ratio:5.2f}x   target >= 2     {verdict(det_ratio >= 2)}")
+# Like for like: both sides decode, resize and detect every frame (the measure). Our
+# detector-only figure leaves out the resize (the frame source converts straight to the
+# detector's size on the decode thread), so it is printed above but not compared.
+det_ratio = ours_e2e / peer_all
+print(f"  detection frames/s end to end, ours / peer   {det_ratio:5.2f}x   target >= 2     {verdict(det_ratio >= 2)}"
+      f"   ({ours_e2e:.1f} / {peer_all:.1f})")
 if pipe_long:
     ratio = long_wall / decode_long
     print(f"  pipeline / decode-only, {long_min} min             {ratio:5.2f}x   target <= 1.75  {verdict(ratio <= 1.75)}"
