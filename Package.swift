@@ -166,7 +166,7 @@ let package = Package(
     .testTarget(
       name: "BrowserTests",
       dependencies: [
-        "JobServer", "Artifacts", "Inference",
+        "JobServer", "Artifacts", "Inference", "StagePipeline",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
