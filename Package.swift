@@ -198,7 +198,8 @@ let package = Package(
       name: "EndToEndTests",
       dependencies: [
         "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline", "CorruptVideoSupport",
-        "JobQueue", "PostgresTestSupport", .product(name: "Logging", package: "swift-log"),
+        "JobQueue", "PostgresTestSupport", "StagePipeline",
+        .product(name: "Logging", package: "swift-log"),
       ]),
   ]
 )

@@ -90,8 +90,10 @@ public final class JobQueue: Sendable {
     url: DatabaseURL, logger: Logger, _ body: (JobQueue) async throws -> Result
   ) async throws -> Result {
     try await migrate(url: url, logger: logger)
+    // The pool's background chatter stays out of the logs (its errors come back through the
+    // queries that meet them).
     var quiet = logger
-    quiet.logLevel = max(logger.logLevel, .warning)
+    quiet.logLevel = max(logger.logLevel, .error)
     let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: quiet)
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { await client.run() }
@@ -142,7 +144,7 @@ public final class JobQueue: Sendable {
         RETURNING \(unescaped: QueuedJob.columns)
         """, "submitting \(epID)"
       ).first {
-        logger.info("job submitted", metadata: ["job": "\(job.id)", "ep_id": "\(epID)"])
+        logger.debug("job submitted", metadata: ["job": "\(job.id)", "ep_id": "\(epID)"])
         return .queued(job)
       }
       if let active = try await jobs(
