@@ -176,7 +176,7 @@ let package = Package(
     .testTarget(
       name: "JobServerTests",
       dependencies: [
-        "JobServer", "Artifacts", "Inference",
+        "JobServer", "Artifacts", "Inference", "JobQueue", "PostgresTestSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Yams", package: "Yams"),

@@ -5,6 +5,7 @@ import Foundation
 import Harvest
 import Identities
 import Inference
+import JobQueue
 import Logging
 import PipelineConfig
 
@@ -105,6 +106,20 @@ public struct JobFactory: Sendable {
       return summaries.flatMap(\.artifacts)
     }
     return (episode, work)
+  }
+
+  /// A `kind` request with `body` as a submission to the PostgreSQL job queue: checked as an
+  /// in-process job is (episode, options, inputs), its options the body's keys, resolved again
+  /// by the worker that runs it (docs/job_queue.md).
+  public func submission(kind: JobKind, body: JSONValue, submittedBy: String) throws
+    -> JobSubmission
+  {
+    let (episode, _) = try resolve(kind: kind, body: body)
+    try requireInputs(kind, episode)
+    var options = body.objectValue ?? [:]
+    options["ep_id"] = nil
+    return JobSubmission(
+      episode: episode, stages: Self.stages(kind), options: options, submittedBy: submittedBy)
   }
 
   /// Inputs, checked before queueing.
