@@ -149,7 +149,9 @@ let package = Package(
     .testTarget(name: "MediaTests", dependencies: ["Media", "CorruptVideoSupport"]),
     // A private PostgreSQL server for JobQueueTests and EndToEndTests (initdb, pg_ctl on a free
     // loopback port); no product uses it.
-    .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+    .target(
+      name: "PostgresTestSupport", dependencies: ["StagePipeline"],
+      path: "Tests/PostgresTestSupport"),
     .testTarget(
       name: "JobQueueTests",
       dependencies: [

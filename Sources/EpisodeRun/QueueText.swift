@@ -15,7 +15,7 @@ enum QueueText {
       [
         "\(job.id)", job.epID, state(job, now: now), "\(job.attempts)/\(job.maxAttempts)",
         job.worker ?? "-", progress(job), time(job, now: now),
-        job.error.map { String($0.prefix(100)) } ?? "",
+        job.error.map { String($0.prefix(100)).replacingOccurrences(of: "\n", with: " ") } ?? "",
       ]
     }
     let widths = header.indices.map { column in

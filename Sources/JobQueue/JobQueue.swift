@@ -365,7 +365,14 @@ public final class JobQueue: Sendable {
 
   /// Whether any job is queued or running (a worker with `exitWhenIdle` waits for none).
   public func hasActiveJobs() async throws -> Bool {
-    try await !jobs(in: [.queued, .running]).isEmpty
+    try await JobQueueError.wrapping("looking for active jobs") {
+      let rows = try await client.query(
+        """
+        SELECT EXISTS (SELECT 1 FROM faceharvest.jobs WHERE state IN ('queued', 'running'))
+        """, logger: logger)
+      for try await active in rows.decode(Bool.self) { return active }
+      return false
+    }
   }
 
   private func existing(_ id: Int64) async throws -> QueuedJob {

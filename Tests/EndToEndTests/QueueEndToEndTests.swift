@@ -82,9 +82,22 @@ struct QueueEndToEndTests {
     return Dictionary(uniqueKeysWithValues: jobs.map { ($0["ep_id"] as? String ?? "", $0) })
   }
 
+  /// The job `worker` runs once it shows progress (the queue row written by its heartbeat).
+  static func runningJob(of worker: Worker, in queue: JobQueue) async throws -> QueuedJob {
+    do {
+      return try await eventually("a job of \(worker.slotPrefix) to report progress") {
+        try await queue.jobs(in: [.running]).first {
+          $0.worker?.hasPrefix(worker.slotPrefix) == true && $0.progress != nil
+        }
+      }
+    } catch let error as TimedOut {
+      throw TimedOut(description: "\(error)\nits log:\n\(worker.output)")
+    }
+  }
+
   @Test("three episodes, two workers, one killed with -9 mid-job: each ends succeeded once")
   func killedWorker() async throws {
-    let url = try TestPostgres.database()
+    let url = try await TestPostgres.database()
     let episodes = ["queue-s01e01", "queue-s01e02", "queue-s01e03"]
     let root = try Self.dataRoot(episodes)
     defer { try? FileManager.default.removeItem(at: root) }
@@ -94,20 +107,19 @@ struct QueueEndToEndTests {
     #expect(submitted.standardOutput.split(separator: "\n").count == 3)
 
     let arguments = [
-      "--database-url", url, "--data-root", root.path, "--lease-seconds", "3",
+      "--database-url", url, "--data-root", root.path, "--lease-seconds", "5",
       "--poll-seconds", "0.2", "--inference-threads", "1", "--exit-when-idle",
     ]
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     let victim = try Worker(arguments)
-    let survivor = try Worker(arguments)
-    // The victim is killed once its job shows running with progress in the queue.
-    let killed = try await JobQueue.withQueue(
-      url: try DatabaseURL(url), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    // Both workers run a job with progress, then the first is killed mid-job.
+    let (killed, survivor) = try await JobQueue.withQueue(
+      url: try DatabaseURL(url), logger: logger
     ) { queue in
-      try await eventually("the first worker's job to report progress", timeout: .seconds(60)) {
-        try await queue.jobs(in: [.running]).first {
-          $0.worker?.hasPrefix(victim.slotPrefix) == true && $0.progress != nil
-        }
-      }
+      let killed = try await Self.runningJob(of: victim, in: queue)
+      let survivor = try Worker(arguments)
+      _ = try await Self.runningJob(of: survivor, in: queue)
+      return (killed, survivor)
     }
     kill(victim.process.processIdentifier, SIGKILL)
     #expect(await victim.wait() == SIGKILL && victim.process.terminationReason == .uncaughtSignal)
@@ -145,7 +157,7 @@ struct QueueEndToEndTests {
 
   @Test("a poisoned episode fails after its attempts, its error in queue status; retry, cancel")
   func poisonedEpisode() async throws {
-    let url = try TestPostgres.database()
+    let url = try await TestPostgres.database()
     let root = try Self.dataRoot([])
     defer { try? FileManager.default.removeItem(at: root) }
     let folder = root.appendingPathComponent("videos/poison-s01e01")

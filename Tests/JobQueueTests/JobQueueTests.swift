@@ -12,7 +12,7 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 /// Runs `body` with a queue on a fresh database of the private test server.
 func withFreshQueue<T>(_ body: (JobQueue) async throws -> T) async throws -> T {
-  let url = try DatabaseURL(try TestPostgres.database())
+  let url = try DatabaseURL(try await TestPostgres.database())
   return try await JobQueue.withQueue(url: url, logger: quiet, body)
 }
 
@@ -25,7 +25,7 @@ func submission(_ epID: String, maxAttempts: Int = 3) throws -> JobSubmission {
 struct JobQueueTests {
   @Test("migrations are idempotent, and two workers migrating at once apply each once")
   func migrations() async throws {
-    let url = try DatabaseURL(try TestPostgres.database())
+    let url = try DatabaseURL(try await TestPostgres.database())
     async let first = JobQueue.migrate(url: url, logger: quiet)
     async let second = JobQueue.migrate(url: url, logger: quiet)
     #expect(try await [first, second].sorted() == [0, QueueSchema.latest])
@@ -61,8 +61,12 @@ struct JobQueueTests {
   func leaseExpiry() async throws {
     try await withFreshQueue { queue in
       let id = try await queue.submit(submission("ep-lease")).job.id
-      let (_, first) = try #require(try await queue.claim(worker: "a", leaseSeconds: 2))
+      let (_, first) = try #require(try await queue.claim(worker: "a", leaseSeconds: 600))
       #expect(try await queue.claim(worker: "b", leaseSeconds: 30) == nil)
+      // A heartbeat renews the lease for the time it names: half a second, then it expires.
+      #expect(
+        try await queue.heartbeat(first, leaseSeconds: 0.5, progress: nil)
+          == .held(cancelRequested: false))
       let (job, second) = try await eventually("the lease to expire") {
         try await queue.claim(worker: "b", leaseSeconds: 30)
       }

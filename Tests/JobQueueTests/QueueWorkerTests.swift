@@ -37,7 +37,9 @@ struct FakeRunner: QueueJobRunner {
 
 func workerOptions(exitWhenIdle: Bool = true) -> WorkerOptions {
   var options = WorkerOptions(name: "test:\(UUID().uuidString.prefix(4))")
-  options.leaseSeconds = 5
+  // A lease far longer than any test: a test process whose threads are all busy must not
+  // lose a lease it holds (only `leaseLost` makes it short on purpose).
+  options.leaseSeconds = 600
   options.heartbeatSeconds = 0.2
   options.pollSeconds = 0.1
   options.retryDelaySeconds = 0

@@ -16,7 +16,7 @@ struct QueuedJobServerTests {
   func queuedJobs() async throws {
     let fixture = try ServerFixture()
     defer { fixture.remove() }
-    let url = try DatabaseURL(try TestPostgres.database())
+    let url = try DatabaseURL(try await TestPostgres.database())
     let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     try await JobQueue.withQueue(url: url, logger: logger) { queue in
       let (app, _) = try fixture.application(queue: queue)

@@ -4,13 +4,16 @@ import Foundation
 public struct TimedOut: Error, CustomStringConvertible {
   /// What was awaited.
   public let description: String
+
+  /// A time-out described by `description`.
+  public init(description: String) { self.description = description }
 }
 
 /// Polls `probe` until it gives a value, or throws `TimedOut` naming `what` after `timeout`:
 /// tests wait on an observable condition (a row's state, a process's exit), never a fixed
-/// sleep.
+/// sleep. The default time-out is only a bound for a hang: the whole suite shares two cores.
 public func eventually<T>(
-  _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+  _ what: String, timeout: Duration = .seconds(300), every interval: Duration = .milliseconds(50),
   _ probe: () async throws -> T?
 ) async throws -> T {
   let deadline = ContinuousClock.now + timeout

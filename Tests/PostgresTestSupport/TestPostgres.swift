@@ -1,4 +1,5 @@
 import Foundation
+import StagePipeline
 
 #if canImport(Glibc)
   import Glibc
@@ -36,12 +37,16 @@ public enum TestPostgres {
   private static let running = LockedServer()
 
   /// A new, empty database on the shared server: its URL,
-  /// `postgres://faceharvest@127.0.0.1:PORT/NAME`.
-  public static func database() throws -> String {
-    let server = try shared.get()
-    let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-    try server.createDatabase(name)
-    return server.url(database: name)
+  /// `postgres://faceharvest@127.0.0.1:PORT/NAME`. The first call starts the server. The
+  /// programs run on a thread of their own: a test waiting for them holds none of the
+  /// cooperative pool's few threads, which the other tests' queues and workers need.
+  public static func database() async throws -> String {
+    try await runOnOwnThread {
+      let server = try shared.get()
+      let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+      try server.createDatabase(name)
+      return server.url(database: name)
+    }
   }
 
   /// A URL on which nothing listens (a closed loopback port), for the "unreachable" tests.
@@ -95,8 +100,12 @@ final class Server: Sendable {
 
   static func start() throws -> Server {
     let binaries = try findBinaries()
-    let folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("faceharvest-pg-\(UUID().uuidString.prefix(8))")
+    // As root, the server runs as postgres, which must reach the folder: /tmp, whatever
+    // $TMPDIR says.
+    let temporary =
+      getuid() == 0
+      ? URL(fileURLWithPath: "/tmp", isDirectory: true) : FileManager.default.temporaryDirectory
+    let folder = temporary.appendingPathComponent("faceharvest-pg-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(
       at: folder.appendingPathComponent("socket"), withIntermediateDirectories: true)
     var prefix: [String] = []
