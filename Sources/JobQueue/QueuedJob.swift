@@ -3,17 +3,20 @@ import EpisodePipeline
 import Foundation
 import PostgresNIO
 
-/// Where a queued job is in its life (docs/job_queue.md, "States").
+/// Where a job is in its life (docs/job_queue.md, "States"); the job server's in-process jobs
+/// have the same states (`JobState`).
 public enum JobQueueState: String, Sendable, Codable, CaseIterable {
-  /// Waiting for a worker (also after a failed attempt with attempts left).
+  /// Waiting: for a worker (also after a failed attempt with attempts left), or for a free
+  /// slot of the server.
   case queued
-  /// A worker holds its lease and runs it.
+  /// Running: a worker holds its lease, or the server runs it.
   case running
-  /// Every stage committed.
+  /// Finished: every stage committed its artifacts.
   case succeeded
-  /// Failed on its last attempt; `error` says why.
+  /// Stopped by an error (a queued job: on its last attempt); the previous artifacts are
+  /// untouched, `error` says why.
   case failed
-  /// Cancelled by `queue cancel`.
+  /// Stopped on request (`queue cancel`, `POST /jobs/{id}/cancel`).
   case cancelled
 
   /// Whether the job has ended (only `queue retry` brings it back).

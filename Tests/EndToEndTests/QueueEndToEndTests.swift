@@ -82,16 +82,41 @@ struct QueueEndToEndTests {
     return Dictionary(uniqueKeysWithValues: jobs.map { ($0["ep_id"] as? String ?? "", $0) })
   }
 
-  /// The job `worker` runs once it shows progress (the queue row written by its heartbeat).
-  static func runningJob(of worker: Worker, in queue: JobQueue) async throws -> QueuedJob {
-    do {
-      return try await eventually("a job of \(worker.slotPrefix) to report progress") {
-        try await queue.jobs(in: [.running]).first {
-          $0.worker?.hasPrefix(worker.slotPrefix) == true && $0.progress != nil
-        }
+  /// A job of a `queue status --json` snapshot: what the kill test needs of it.
+  struct JobRow: Sendable {
+    let epID: String
+    let state: String
+    let worker: String
+    let hasProgress: Bool
+
+    static func rows(_ url: String) throws -> [JobRow] {
+      try status(url).values.map { job in
+        JobRow(
+          epID: job["ep_id"] as? String ?? "", state: job["state"] as? String ?? "",
+          worker: job["worker"] as? String ?? "", hasProgress: job["progress"] != nil)
       }
-    } catch let error as TimedOut {
-      throw TimedOut(description: "\(error)\nits log:\n\(worker.output)")
+    }
+
+    func runs(on worker: String) -> Bool { state == "running" && self.worker.hasPrefix(worker) }
+  }
+
+  /// Polls `queue status --json` until `ready` holds for a snapshot, on a thread of its own:
+  /// the cooperative pool may be held for minutes by the other suites' blocking tests, and a
+  /// starved poll could miss a job that runs for seconds.
+  static func snapshot(
+    _ url: String, _ what: String, timeout: TimeInterval = 300,
+    until ready: @escaping @Sendable ([JobRow]) -> Bool
+  ) async throws -> [JobRow] {
+    try await runOnOwnThread {
+      let deadline = Date().addingTimeInterval(timeout)
+      while true {
+        let rows = try JobRow.rows(url)
+        if ready(rows) { return rows }
+        guard Date() < deadline else {
+          throw TimedOut(description: "timed out waiting for \(what): \(rows)")
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+      }
     }
   }
 
@@ -110,19 +135,20 @@ struct QueueEndToEndTests {
       "--database-url", url, "--data-root", root.path, "--lease-seconds", "5",
       "--poll-seconds", "0.2", "--inference-threads", "1", "--exit-when-idle",
     ]
-    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     let victim = try Worker(arguments)
-    // Both workers run a job with progress, then the first is killed mid-job.
-    let (killed, survivor) = try await JobQueue.withQueue(
-      url: try DatabaseURL(url), logger: logger
-    ) { queue in
-      let killed = try await Self.runningJob(of: victim, in: queue)
-      let survivor = try Worker(arguments)
-      _ = try await Self.runningJob(of: survivor, in: queue)
-      return (killed, survivor)
+    let survivor = try Worker(arguments)
+    let (first, second) = (victim.slotPrefix, survivor.slotPrefix)
+    // Killed while its job shows progress, and while the other worker runs a job too.
+    _ = try await Self.snapshot(url, "both workers to run a job, the first with progress") {
+      rows in
+      rows.contains { $0.runs(on: first) && $0.hasProgress }
+        && rows.contains { $0.runs(on: second) }
     }
     kill(victim.process.processIdentifier, SIGKILL)
     #expect(await victim.wait() == SIGKILL && victim.process.terminationReason == .uncaughtSignal)
+    // Its job is the one it left running.
+    let killed = try #require(
+      try JobRow.rows(url).first { $0.runs(on: first) }, "\(victim.output)")
     #expect(await survivor.wait() == 0, "\(survivor.output)")
 
     let jobs = try Self.status(url)
@@ -150,7 +176,7 @@ struct QueueEndToEndTests {
     }
     let retried = try #require(jobs[killed.epID])
     #expect(
-      (retried["error"] as? String)?.contains("worker \(killed.worker ?? "") lost its lease")
+      (retried["error"] as? String)?.contains("worker \(killed.worker) lost its lease")
         == true, "\(retried)")
     #expect((retried["worker"] as? String)?.hasPrefix(survivor.slotPrefix) == true)
   }
