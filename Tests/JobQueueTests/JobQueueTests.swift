@@ -11,9 +11,13 @@ import Testing
 let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 /// Runs `body` with a queue on a fresh database of the private test server.
+/// Runs `body` with a queue on a fresh database of the private test server, off the
+/// cooperative pool (leases and heartbeats are timing).
 func withFreshQueue<T>(_ body: (JobQueue) async throws -> T) async throws -> T {
-  let url = try DatabaseURL(try await TestPostgres.database())
-  return try await JobQueue.withQueue(url: url, logger: quiet, body)
+  try await offThePool {
+    let url = try DatabaseURL(try await TestPostgres.database())
+    return try await JobQueue.withQueue(url: url, logger: quiet, body)
+  }
 }
 
 func submission(_ epID: String, maxAttempts: Int = 3) throws -> JobSubmission {

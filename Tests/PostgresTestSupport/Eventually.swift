@@ -25,3 +25,23 @@ public func eventually<T>(
     try await Task.sleep(for: interval)
   }
 }
+
+/// Runs `body` with its tasks on a serial dispatch queue of its own instead of the cooperative
+/// pool (a task executor preference, SE-0417). The pool has one thread per core, two here, and
+/// the other suites' synchronous tests hold them for seconds while they wait for processes: a
+/// test that watches leases, heartbeats or a worker's progress must not wait behind them.
+public func offThePool<T>(_ body: () async throws -> T) async throws -> T {
+  try await withTaskExecutorPreference(SerialQueueExecutor(), operation: body)
+}
+
+/// A task executor running jobs one at a time on a private dispatch queue (whose thread is
+/// not one of the cooperative pool's).
+final class SerialQueueExecutor: TaskExecutor {
+  private let queue = DispatchQueue(label: "faceharvest.tests.off-the-pool")
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    queue.async { job.runSynchronously(on: executor) }
+  }
+}
