@@ -22,6 +22,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     .systemLibrary(
@@ -104,11 +105,21 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The PostgreSQL job queue and its workers (docs/job_queue.md).
+    .target(
+      name: "JobQueue",
+      dependencies: [
+        "Artifacts", "EpisodePipeline", "Inference", "PipelineConfig", "StagePipeline",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .target(
       name: "JobServer",
       dependencies: [
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        "EpisodePipeline", "StagePipeline", .product(name: "Hummingbird", package: "hummingbird"),
+        "EpisodePipeline", "StagePipeline", "JobQueue",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ],
       // The review app's pages, scripts and style (docs/review_app.md).
@@ -117,7 +128,7 @@ let package = Package(
     .executableTarget(
       name: "FaceHarvestServer",
       dependencies: [
-        "JobServer", "Artifacts", "Inference",
+        "JobServer", "JobQueue", "Artifacts", "Inference",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -127,7 +138,7 @@ let package = Package(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "StagePipeline",
+        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "StagePipeline", "JobQueue",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -136,6 +147,17 @@ let package = Package(
     // Builds videos with a corrupt packet for MediaTests and EndToEndTests; no product uses it.
     .target(name: "CorruptVideoSupport", path: "Tests/CorruptVideoSupport"),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CorruptVideoSupport"]),
+    // A private PostgreSQL server for JobQueueTests and EndToEndTests (initdb, pg_ctl on a free
+    // loopback port); no product uses it.
+    .target(
+      name: "PostgresTestSupport", dependencies: ["StagePipeline"],
+      path: "Tests/PostgresTestSupport"),
+    .testTarget(
+      name: "JobQueueTests",
+      dependencies: [
+        "JobQueue", "PostgresTestSupport", "Artifacts", "EpisodePipeline",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),
     .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceAlignment", "Media"]),
@@ -156,7 +178,7 @@ let package = Package(
     .testTarget(
       name: "JobServerTests",
       dependencies: [
-        "JobServer", "Artifacts", "Inference",
+        "JobServer", "Artifacts", "Inference", "JobQueue", "PostgresTestSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Yams", package: "Yams"),
@@ -166,7 +188,7 @@ let package = Package(
     .testTarget(
       name: "BrowserTests",
       dependencies: [
-        "JobServer", "Artifacts", "Inference",
+        "JobServer", "Artifacts", "Inference", "StagePipeline",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
@@ -178,6 +200,7 @@ let package = Package(
       name: "EndToEndTests",
       dependencies: [
         "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline", "CorruptVideoSupport",
+        "JobQueue", "PostgresTestSupport", "StagePipeline",
         .product(name: "Logging", package: "swift-log"),
       ]),
   ]

@@ -65,8 +65,10 @@ mkdir -p "$DEPS"
 
 # ---------------------------------------------------------------- Debian packages
 # chromium (and a font for its screenshots): the review app's browser tests (docs/review_app.md).
+# postgresql: the job queue's tests start a private server with its initdb and pg_ctl
+# (docs/job_queue.md, "Tests"); no system service is used.
 APT_PACKAGES=(libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libturbojpeg0-dev
-  pkg-config ffmpeg chromium fonts-dejavu-core)
+  pkg-config ffmpeg chromium fonts-dejavu-core postgresql)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

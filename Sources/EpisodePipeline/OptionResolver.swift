@@ -1,3 +1,4 @@
+import Artifacts
 import DetectTrack
 import Foundation
 import Harvest
@@ -129,6 +130,22 @@ public struct OptionResolver: Sendable {
     }
     if stages.contains(.cluster) { options.cluster = try Self.load(layers(.cluster)) }
     return options
+  }
+
+  /// The settings of `stages` with `fields` (option key → JSON value, as a request body or a
+  /// queued job gives them) as the overrides, over the default files. A key no stage of
+  /// `stages` knows is an `UnknownOptionError`; a bad value a `ConfigError` naming `source`.
+  public func resolve(
+    _ stages: Set<PipelineStage>, keyed fields: [String: JSONValue], source: String
+  ) throws -> ResolvedOptions {
+    let grouped = try Self.group(fields.keys, stages: stages)
+    let overrides = try grouped.mapValues { keys in
+      let object = JSONValue.object(fields.filter { keys.contains($0.key) })
+      // JSON is YAML: the same reader, with the same line and key messages, as a file.
+      let text = String(decoding: try JSONEncoder().encode(object), as: UTF8.self)
+      return try ConfigFile(yaml: text, path: source)
+    }
+    return try resolve(stages, overrides: overrides)
   }
 
   private func defaultFile(_ stage: PipelineStage) throws -> ConfigFile? {

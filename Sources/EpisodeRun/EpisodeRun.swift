@@ -13,7 +13,7 @@ import PipelineConfig
 /// `episode-run`: the FaceHarvest command line. Stage flags run pipeline stages on one episode;
 /// subcommands inspect artifacts. All logic lives in the libraries.
 @main
-struct EpisodeRun: ParsableCommand {
+struct EpisodeRun: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "episode-run",
     abstract: "Turn a TV episode into face identities.",
@@ -24,8 +24,8 @@ struct EpisodeRun: ParsableCommand {
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
     subcommands: [
-      Validate.self, IdentitiesCommand.self, PeopleCommand.self, DebugThumbs.self,
-      BenchHarvest.self,
+      Validate.self, IdentitiesCommand.self, PeopleCommand.self, QueueCommand.self,
+      WorkerCommand.self, DebugThumbs.self, BenchHarvest.self,
       BenchDetectTrack.self, BenchCluster.self,
     ]
   )
@@ -142,8 +142,16 @@ struct EpisodeRun: ParsableCommand {
 
 /// Options every episode command shares.
 struct EpisodeOptions: ParsableArguments {
-  @Option(name: .customLong("ep-id"), help: "Episode id, e.g. sample-s01e01.")
-  var epID: String?
+  /// Every `--ep-id` given: one for an episode command, several for `queue submit`. (The
+  /// root command parses the options of its subcommands' shared groups, so `queue submit`
+  /// reads its episodes from here.)
+  @Option(
+    name: .customLong("ep-id"),
+    help: "Episode id, e.g. sample-s01e01 (queue submit: repeat for several).")
+  var epIDs: [String] = []
+
+  /// The one `--ep-id` given, or nil.
+  var epID: String? { epIDs.last }
 
   @Option(
     name: .customLong("data-root"), help: "Data root (default ./data or $FACEHARVEST_DATA_ROOT).")
@@ -155,6 +163,9 @@ struct EpisodeOptions: ParsableArguments {
   /// The validated episode id; a bad one is rejected before any file is touched.
   func episodeID() throws -> EpisodeID {
     guard let epID else { throw ValidationError("--ep-id is required") }
+    guard epIDs.count == 1 else {
+      throw ValidationError("--ep-id is given \(epIDs.count) times; this command takes one")
+    }
     do {
       return try EpisodeID(epID)
     } catch {

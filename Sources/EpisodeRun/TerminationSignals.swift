@@ -10,6 +10,9 @@ final class TerminationSignals: Sendable {
   /// The first signal received (0: none), shared with the signal handlers.
   private final class FirstSignal: Sendable {
     let number = Atomic<Int32>(0)
+    let action: (@Sendable (Int32) -> Void)?
+
+    init(action: (@Sendable (Int32) -> Void)?) { self.action = action }
 
     func record(_ number: Int32) {
       guard
@@ -24,14 +27,16 @@ final class TerminationSignals: Sendable {
       let name = number == SIGINT ? "SIGINT" : "SIGTERM"
       FileHandle.standardError.write(
         Data("\n\(name): stopping at the next batch (send it again to stop at once)\n".utf8))
+      action?(number)
     }
   }
 
-  private let first = FirstSignal()
+  private let first: FirstSignal
   private let sources: Mutex<[any DispatchSourceSignal]>
 
-  /// Starts watching SIGINT and SIGTERM.
-  init() {
+  /// Starts watching SIGINT and SIGTERM; `action` runs once, on the first signal.
+  init(action: (@Sendable (Int32) -> Void)? = nil) {
+    first = FirstSignal(action: action)
     sources = Mutex(Self.watch([SIGINT, SIGTERM], recording: first))
   }
 

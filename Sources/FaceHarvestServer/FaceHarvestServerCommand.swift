@@ -3,6 +3,7 @@ import Artifacts
 import Foundation
 import Hummingbird
 import Inference
+import JobQueue
 import JobServer
 import Logging
 
@@ -26,6 +27,12 @@ struct FaceHarvestServerCommand: AsyncParsableCommand {
     name: .customLong("api-token-file"),
     help: "File holding the API token that mutating routes require (else $FACEHARVEST_API_TOKEN).")
   var apiTokenFile: String?
+  @Option(
+    name: .customLong("database-url"),
+    help: ArgumentHelp(
+      "Queue jobs in this PostgreSQL job queue for episode-run workers instead of running "
+        + "them here (postgres://user@host:port/database; docs/job_queue.md)."))
+  var databaseURL: String?
   @Flag(name: .shortAndLong, help: "Log debug details.") var verbose = false
 
   func run() async throws {
@@ -45,9 +52,19 @@ struct FaceHarvestServerCommand: AsyncParsableCommand {
     let factory = JobFactory(
       layout: layout, manifest: manifest,
       configDirectory: URL(fileURLWithPath: "config/pipeline"), logger: logger)
-    let app = FaceHarvestServer.application(
-      host: host, port: port, manager: manager, factory: factory, layout: layout,
-      apiToken: token, logger: logger)
-    try await app.runService()
+    guard let databaseURL else {
+      try await FaceHarvestServer.application(
+        host: host, port: port, manager: manager, factory: factory, layout: layout,
+        apiToken: token, logger: logger
+      ).runService()
+      return
+    }
+    try await JobQueue.withQueue(url: try DatabaseURL(databaseURL), logger: logger) { queue in
+      logger.info("jobs go to the job queue at \(queue.url)")
+      try await FaceHarvestServer.application(
+        host: host, port: port, manager: manager, factory: factory, layout: layout,
+        apiToken: token, queue: queue, logger: logger
+      ).runService()
+    }
   }
 }

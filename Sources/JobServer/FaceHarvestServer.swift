@@ -4,13 +4,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Inference
+import JobQueue
 import Logging
 import NIOCore
 import NIOPosix
 
 /// The HTTP API of the pipeline (spec §4; `docs/openapi.yaml`): jobs with Server-Sent-Events
 /// progress, and read access to an episode's faces, identities, screen time and crops. Jobs run
-/// in this process through the same library code as the CLI.
+/// in this process through the same library code as the CLI, or, with a job queue, go to the
+/// PostgreSQL queue that `episode-run worker`s run (docs/job_queue.md).
 public enum FaceHarvestServer {
   /// Largest request body accepted (413 beyond it).
   public static let maximumBodyBytes = 64 * 1024
@@ -21,7 +23,8 @@ public enum FaceHarvestServer {
   /// The router for `manager` and `factory`; with `apiToken`, every mutating route needs
   /// `Authorization: Bearer <apiToken>` (docs/review_app.md, "Security").
   public static func router(
-    manager: JobManager, factory: JobFactory, layout: DataLayout, apiToken: String? = nil
+    manager: JobManager, factory: JobFactory, layout: DataLayout, apiToken: String? = nil,
+    queue: JobQueue? = nil
   ) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: JSONErrorMiddleware())
@@ -35,6 +38,34 @@ public enum FaceHarvestServer {
             manager.recent(limit: manager.history).filter { $0.state == .running }.count),
         ])
     }
+    if let queue {
+      QueuedJobRoutes.add(to: router, queue: queue, factory: factory)
+    } else {
+      addJobRoutes(to: router, manager: manager, factory: factory)
+    }
+    router.get("/episodes/:ep/faces") { request, context in
+      try await faces(request, context: context, factory: factory, layout: layout)
+    }
+    router.get("/episodes/:ep/identities") { _, context in
+      try await jsonFile(
+        context, named: "identities.json", layout: layout, at: layout.identities)
+    }
+    router.get("/episodes/:ep/screentime") { _, context in
+      try await jsonFile(
+        context, named: "screentime.json", layout: layout, at: layout.screentimeJSON)
+    }
+    router.get("/episodes/:ep/crops/:track/:file") { _, context in
+      try await crop(context, layout: layout)
+    }
+    IdentityEditRoutes.add(to: router, layout: layout)
+    ReviewRoutes.add(to: router, layout: layout, manager: manager)
+    return router
+  }
+
+  /// The job routes of in-process jobs (the default).
+  static func addJobRoutes(
+    to router: Router<BasicRequestContext>, manager: JobManager, factory: JobFactory
+  ) {
     for kind in JobKind.allCases {
       router.post("/jobs/\(kind.rawValue)") { request, context in
         try await submit(kind, request: request, manager: manager, factory: factory)
@@ -62,32 +93,16 @@ public enum FaceHarvestServer {
       }
       return json(.accepted, snapshotJSON(job))
     }
-    router.get("/episodes/:ep/faces") { request, context in
-      try await faces(request, context: context, factory: factory, layout: layout)
-    }
-    router.get("/episodes/:ep/identities") { _, context in
-      try await jsonFile(
-        context, named: "identities.json", layout: layout, at: layout.identities)
-    }
-    router.get("/episodes/:ep/screentime") { _, context in
-      try await jsonFile(
-        context, named: "screentime.json", layout: layout, at: layout.screentimeJSON)
-    }
-    router.get("/episodes/:ep/crops/:track/:file") { _, context in
-      try await crop(context, layout: layout)
-    }
-    IdentityEditRoutes.add(to: router, layout: layout)
-    ReviewRoutes.add(to: router, layout: layout, manager: manager)
-    return router
   }
 
   /// An application serving `router` on `host:port`, with the job manager's graceful shutdown.
   public static func application(
     host: String, port: Int, manager: JobManager, factory: JobFactory, layout: DataLayout,
-    apiToken: String? = nil, logger: Logger
+    apiToken: String? = nil, queue: JobQueue? = nil, logger: Logger
   ) -> Application<RouterResponder<BasicRequestContext>> {
     Application(
-      router: router(manager: manager, factory: factory, layout: layout, apiToken: apiToken),
+      router: router(
+        manager: manager, factory: factory, layout: layout, apiToken: apiToken, queue: queue),
       configuration: .init(address: .hostname(host, port: port), serverName: "faceharvest"),
       services: [JobManagerService(manager: manager)], logger: logger)
   }
@@ -98,32 +113,15 @@ public enum FaceHarvestServer {
     _ kind: JobKind, request: Request, manager: JobManager, factory: JobFactory
   ) async throws -> Response {
     let body = try await RequestBody.json(request)
+    if let dryRun = try dryRun(kind, request: request, body: body, factory: factory) {
+      return dryRun
+    }
     let job: Job
     do {
-      // `?dry_run=true`: the options the job would run with, and nothing queued.
-      if request.uri.queryParameters.get("dry_run") == "true" {
-        let (episode, options) = try factory.resolve(kind: kind, body: body)
-        return json(
-          .ok,
-          [
-            "ep_id": .string(episode.rawValue), "kind": .string(kind.rawValue),
-            "options": OptionsJSON.value(options),
-          ])
-      }
       let (episode, work) = try factory.prepare(kind: kind, body: body)
       job = try manager.submit(kind: kind, episode: episode, work: work)
     } catch let error as JobRequestError {
-      switch error {
-      case .badRequest(let detail): return problem(.badRequest, "invalid request", detail)
-      case .notFound(let detail): return problem(.notFound, "not found", detail)
-      case .conflict(let running):
-        return json(
-          .conflict,
-          [
-            "error": .string("conflict"), "detail": .string(error.description),
-            "job_id": .string(running),
-          ])
-      }
+      return response(error)
     }
     if request.headers[.accept]?.contains("text/event-stream") == true {
       return eventStream(job, after: 0)
@@ -131,6 +129,39 @@ public enum FaceHarvestServer {
     return json(
       .accepted, ["job_id": .string(job.id), "state": .string(job.state.rawValue)],
       headers: [.location: "/jobs/\(job.id)"])
+  }
+
+  /// `?dry_run=true`: the options the job would run with, and nothing queued; nil otherwise.
+  static func dryRun(_ kind: JobKind, request: Request, body: JSONValue, factory: JobFactory)
+    throws -> Response?
+  {
+    guard request.uri.queryParameters.get("dry_run") == "true" else { return nil }
+    do {
+      let (episode, options) = try factory.resolve(kind: kind, body: body)
+      return json(
+        .ok,
+        [
+          "ep_id": .string(episode.rawValue), "kind": .string(kind.rawValue),
+          "options": OptionsJSON.value(options),
+        ])
+    } catch let error as JobRequestError {
+      return response(error)
+    }
+  }
+
+  /// A refused job request: 400, 404, or 409 naming the job that runs the episode.
+  static func response(_ error: JobRequestError) -> Response {
+    switch error {
+    case .badRequest(let detail): return problem(.badRequest, "invalid request", detail)
+    case .notFound(let detail): return problem(.notFound, "not found", detail)
+    case .conflict(let running):
+      return json(
+        .conflict,
+        [
+          "error": .string("conflict"), "detail": .string(error.description),
+          "job_id": .string(running),
+        ])
+    }
   }
 
   static func faces(

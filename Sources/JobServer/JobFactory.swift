@@ -5,6 +5,7 @@ import Foundation
 import Harvest
 import Identities
 import Inference
+import JobQueue
 import Logging
 import PipelineConfig
 
@@ -68,15 +69,12 @@ public struct JobFactory: Sendable {
     guard episodeExists(episode) else {
       throw JobRequestError.notFound("unknown episode \(episode)")
     }
-    let stages = Self.stages(kind)
     let resolver = OptionResolver(configDirectory: configDirectory, manifest: manifest)
     do {
-      let grouped = try OptionResolver.group(fields.keys, stages: stages)
-      let overrides = try grouped.mapValues { keys in
-        let object = JSONValue.object(fields.filter { keys.contains($0.key) })
-        return try ConfigFile(yaml: object.compactJSON(), path: Self.requestBody)
-      }
-      return (episode, try resolver.resolve(stages, overrides: overrides))
+      return (
+        episode,
+        try resolver.resolve(Self.stages(kind), keyed: fields, source: Self.requestBody)
+      )
     } catch let error as UnknownOptionError {
       throw JobRequestError.badRequest("\(error) (and ep_id)")
     } catch let error as ConfigError where error.file == Self.requestBody {
@@ -102,78 +100,35 @@ public struct JobFactory: Sendable {
       var summary: [String: JSONValue] = [:]
       let summaries = try pipeline.run(
         Self.stages(kind), purpose: "faceharvest-server job \(job.id) (\(kind.rawValue))",
-        progress: { job.progress(Self.progress($0)) }, isCancelled: { job.isCancelled },
-        stageFinished: { summary[$0.stage.rawValue] = Self.json($0) })
+        progress: { job.progress($0.jsonObject) }, isCancelled: { job.isCancelled },
+        stageFinished: { summary[$0.stage.rawValue] = $0.json })
       job.summary = kind == .pipeline ? .object(summary) : summary.values.first
       return summaries.flatMap(\.artifacts)
     }
     return (episode, work)
   }
 
+  /// A `kind` request with `body` as a submission to the PostgreSQL job queue: checked as an
+  /// in-process job is (episode, options, inputs), its options the body's keys, resolved again
+  /// by the worker that runs it (docs/job_queue.md).
+  public func submission(kind: JobKind, body: JSONValue, submittedBy: String) throws
+    -> JobSubmission
+  {
+    let (episode, _) = try resolve(kind: kind, body: body)
+    try requireInputs(kind, episode)
+    var options = body.objectValue ?? [:]
+    options["ep_id"] = nil
+    return JobSubmission(
+      episode: episode, stages: Self.stages(kind), options: options, submittedBy: submittedBy)
+  }
+
   /// Inputs, checked before queueing.
   private func requireInputs(_ kind: JobKind, _ episode: EpisodeID) throws {
-    func require(_ url: URL, _ what: String) throws {
-      guard FileManager.default.fileExists(atPath: url.path) else {
-        throw JobRequestError.badRequest(
-          "missing input for \(kind.rawValue): \(layout.relativePath(url)) (\(what))")
-      }
+    if let (url, what) = PipelineInputs.missing(
+      for: Self.stages(kind), layout: layout, episode: episode)
+    {
+      throw JobRequestError.badRequest(
+        "missing input for \(kind.rawValue): \(layout.relativePath(url)) (\(what))")
     }
-    switch kind {
-    case .detectTrack, .pipeline:
-      try require(layout.video(episode), "the episode's video")
-    case .facesEmbed:
-      try require(layout.video(episode), "the episode's video")
-      try require(layout.tracks(episode), "run detect_track first")
-      try require(layout.detections(episode), "run detect_track first")
-    case .cluster:
-      try require(layout.faces(episode), "run faces_embed first")
-      try require(layout.facesNPY(episode), "run faces_embed first")
-    }
-  }
-
-  static func json(_ summary: StageSummary) -> JSONValue {
-    switch summary {
-    case .detectTrack(let summary): json(summary)
-    case .facesEmbed(let summary): json(summary)
-    case .cluster(let summary): json(summary)
-    }
-  }
-
-  static func progress(_ progress: PipelineProgress) -> [String: JSONValue] {
-    switch progress {
-    case .detectTrack(let progress): Self.progress(progress)
-    case .facesEmbed(let progress): Self.progress(progress)
-    case .cluster: ["phase": .string("cluster")]
-    }
-  }
-
-  static func json<T: Encodable>(_ value: T) -> JSONValue {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    guard let data = try? encoder.encode(value), let parsed = try? JSONValue.parse(data) else {
-      return .null
-    }
-    return parsed
-  }
-
-  static func progress(_ progress: HarvestProgress) -> [String: JSONValue] {
-    [
-      "phase": .string(progress.phase), "faces_done": .integer(progress.facesDone),
-      "faces_total": .integer(progress.facesTotal), "frames_done": .integer(progress.framesDone),
-      "frames_total": .integer(progress.framesTotal),
-      "fps": .number(progress.elapsed > 0 ? Double(progress.framesDone) / progress.elapsed : 0),
-      "elapsed": .number(progress.elapsed),
-    ]
-  }
-
-  static func progress(_ progress: DetectTrackProgress) -> [String: JSONValue] {
-    [
-      "phase": .string("detect_track"), "faces_done": .integer(progress.detections),
-      "faces_total": .integer(progress.detections), "frames_done": .integer(progress.framesDone),
-      "frames_total": .integer(progress.framesTotal), "tracks": .integer(progress.tracks),
-      "fps": .number(
-        progress.elapsed > 0 ? Double(progress.framesAnalysed) / progress.elapsed : 0),
-      "elapsed": .number(progress.elapsed),
-    ]
   }
 }

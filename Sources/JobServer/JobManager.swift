@@ -187,18 +187,3 @@ public struct JobManagerService: Service {
     await runOnOwnThread { manager.shutdown() }
   }
 }
-
-/// Runs blocking `body` on a new thread and waits for it without holding a thread of Swift's
-/// cooperative pool or of NIO's blocking pool.
-func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    Thread { continuation.resume(with: Result { try body() }) }.start()
-  }
-}
-
-/// The same for a body that cannot fail.
-func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-  await withCheckedContinuation { continuation in
-    Thread { continuation.resume(returning: body()) }.start()
-  }
-}

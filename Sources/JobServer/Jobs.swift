@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import JobQueue
 import StagePipeline
 
 /// What a job runs.
@@ -14,22 +15,9 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
   case pipeline
 }
 
-/// Where a job is in its life.
-public enum JobState: String, Sendable, Codable {
-  /// Waiting for a free slot.
-  case queued
-  /// Running.
-  case running
-  /// Finished; its artifacts are written.
-  case succeeded
-  /// Stopped by an error; the previous artifacts are untouched.
-  case failed
-  /// Stopped on request; the previous artifacts are untouched.
-  case cancelled
-
-  /// Whether the job has ended.
-  public var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }
-}
+/// Where a job is in its life: the same states for an in-process job (queued: waiting for a
+/// free slot) and a queued one (docs/job_queue.md, "States").
+public typealias JobState = JobQueueState
 
 /// One event of a job's stream: `progress`, `done` or `error`, numbered from 1.
 public struct JobEvent: Sendable, Equatable {

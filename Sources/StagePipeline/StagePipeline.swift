@@ -181,3 +181,24 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
   /// A copy of the value.
   public var value: Value { withLock { $0 } }
 }
+
+/// Runs blocking `body` on a new thread and waits for it without holding a thread of Swift's
+/// cooperative pool or of NIO's blocking pool (the stages are blocking code).
+public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws
+  -> T
+{
+  try await withCheckedThrowingContinuation { continuation in
+    let thread = Thread { continuation.resume(with: Result { try body() }) }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+}
+
+/// The same for a body that cannot fail.
+public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+  await withCheckedContinuation { continuation in
+    let thread = Thread { continuation.resume(returning: body()) }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+}

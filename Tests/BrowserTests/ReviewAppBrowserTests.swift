@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Inference
 import Logging
+import StagePipeline
 import Testing
 
 @testable import JobServer

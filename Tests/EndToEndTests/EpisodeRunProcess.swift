@@ -40,8 +40,10 @@ struct EpisodeRunProcess {
     return found
   }
 
-  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws
-    -> Outcome
+  /// `episode-run arguments`, not started: run from the repository root with
+  /// `FACEHARVEST_DEPS` set (and `extra`).
+  static func process(_ arguments: [String], environment extra: [String: String] = [:]) throws
+    -> Process
   {
     let process = Process()
     process.executableURL = try executable()
@@ -52,6 +54,13 @@ struct EpisodeRunProcess {
       environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
+    return process
+  }
+
+  static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws
+    -> Outcome
+  {
+    let process = try process(arguments, environment: extra)
     // Files, not pipes: a chatty child can never block on a full pipe.
     let scratch = FileManager.default.temporaryDirectory
       .appendingPathComponent("episode-run-output-\(UUID().uuidString)")

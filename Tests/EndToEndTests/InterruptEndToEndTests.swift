@@ -23,15 +23,7 @@ struct InterruptEndToEndTests {
   /// shows the stage is under way, sends `signal`, and returns the exit status and the
   /// standard error.
   static func interrupt(_ arguments: [String], with signal: Int32) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = try EpisodeRunProcess.executable()
-    process.arguments = arguments
-    process.currentDirectoryURL = EpisodeRunProcess.repositoryRoot
-    var environment = ProcessInfo.processInfo.environment
-    environment["FACEHARVEST_DEPS"] =
-      environment["FACEHARVEST_DEPS"]
-      ?? EpisodeRunProcess.repositoryRoot.appendingPathComponent(".deps").path
-    process.environment = environment
+    let process = try EpisodeRunProcess.process(arguments)
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Inference
+import JobQueue
 import Logging
 import NIOCore
 import Testing
@@ -41,9 +42,11 @@ struct ServerFixture {
 
   func remove() { try? FileManager.default.removeItem(at: root) }
 
-  func application(maxConcurrentJobs: Int = 1, apiToken: String? = nil) throws -> (
-    Application<RouterResponder<BasicRequestContext>>, JobManager
-  ) {
+  func application(maxConcurrentJobs: Int = 1, apiToken: String? = nil, queue: JobQueue? = nil)
+    throws -> (
+      Application<RouterResponder<BasicRequestContext>>, JobManager
+    )
+  {
     let deps =
       ProcessInfo.processInfo.environment["FACEHARVEST_DEPS"].flatMap {
         $0.isEmpty ? nil : $0
@@ -58,7 +61,7 @@ struct ServerFixture {
       logger: logger)
     let app = FaceHarvestServer.application(
       host: "127.0.0.1", port: 0, manager: manager, factory: factory, layout: layout,
-      apiToken: apiToken, logger: logger)
+      apiToken: apiToken, queue: queue, logger: logger)
     return (app, manager)
   }
 }
