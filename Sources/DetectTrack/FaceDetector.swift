@@ -126,9 +126,9 @@ public enum DetectorFamily: String, Sendable, CaseIterable {
 /// "Detector input"). Each frame is scaled with its aspect kept so that it fits the entry's
 /// input size (640), into the top-left corner of the input, black elsewhere. A model whose
 /// input height and width are dynamic (set-up makes YuNet's and SCRFD's so) gets an input the
-/// frame's shape, each side padded up to a multiple of 32 (the largest stride): 640×384 for
-/// 1280×720, where a fixed 640×640 square is 44 % padding. Runs frames in one batch when the
-/// model's batch dimension is dynamic.
+/// frame's shape, each side rounded to the nearest multiple of 32 (the largest stride):
+/// 640×352 for 1280×720, where a fixed 640×640 square is 44 % padding. Runs frames in one batch
+/// when the model's batch dimension is dynamic.
 struct DetectorSession: Sendable {
   /// One frame's model outputs, in the session's output order, with the batch split off.
   struct Outputs {
@@ -175,8 +175,8 @@ struct DetectorSession: Sendable {
   }
 
   /// The model input size for a `width`×`height` frame, and the frame's size scaled into it
-  /// (aspect kept, so that it fits the entry's input size). A dynamic input is the scaled frame
-  /// with each side padded up to a multiple of 32; a fixed one is the entry's size.
+  /// (`fittedSize`). A dynamic input is the scaled frame (its sides multiples of 32); a fixed
+  /// one is the entry's size.
   /// `inputScale` multiplies the size to fit; a fixed input ignores it.
   func inputSize(frameWidth width: Int, frameHeight height: Int, inputScale: Double = 1) -> (
     input: (width: Int, height: Int), scaled: (width: Int, height: Int)
@@ -192,7 +192,8 @@ struct DetectorSession: Sendable {
   }
 
   /// A `width`×`height` frame scaled with its aspect kept to fit `entry`'s input size, times
-  /// `inputScale` when the input is `dynamic`.
+  /// `inputScale` when the input is `dynamic`; a dynamic input's sides are then rounded to the
+  /// nearest multiple of 32.
   static func fittedSize(
     entry: ModelEntry, dynamic: Bool, frameWidth width: Int, frameHeight height: Int,
     inputScale: Double
@@ -202,10 +203,18 @@ struct DetectorSession: Sendable {
     let fitHeight = Int((Double(entry.inputHeight) * enlargement).rounded())
     let scale = min(
       Double(fitWidth) / Double(max(1, width)), Double(fitHeight) / Double(max(1, height)))
-    return (
+    let scaled = (
       width: max(1, min(fitWidth, Int((Double(width) * scale).rounded()))),
       height: max(1, min(fitHeight, Int((Double(height) * scale).rounded())))
     )
+    // A dynamic input takes each side rounded to the nearest multiple of the largest stride:
+    // the frame is squashed by at most half a stride instead of padded (docs/detect_track.md,
+    // "Detector input").
+    guard dynamic else { return scaled }
+    func rounded(_ side: Int) -> Int {
+      max(sizeMultiple, Int((Double(side) / Double(sizeMultiple)).rounded()) * sizeMultiple)
+    }
+    return (rounded(scaled.width), rounded(scaled.height))
   }
 
   func run(_ images: [BGRImage], inputScale: Double = 1) throws -> [Outputs] {

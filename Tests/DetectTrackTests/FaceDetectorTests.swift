@@ -98,7 +98,7 @@ struct FaceDetectorTests {
   }
 
   @Test(
-    "the shipped detectors take the frame's shape: 1280×720 runs at 640×384, not a 640×640 square",
+    "the shipped detectors take the frame's shape: 1280×720 runs at 640×352, not a 640×640 square",
     arguments: ["yunet", "scrfd"])
   func frameShapedInput(model: String) throws {
     let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
@@ -106,16 +106,19 @@ struct FaceDetectorTests {
       manifest: manifest, entry: try manifest.entry(named: model), intraOpThreads: 1,
       logger: Logger(label: "test"))
     #expect(session.hasDynamicSize)
+    // Each side rounded to the nearest multiple of 32: 360 → 352, 720 → 736 at twice the size.
     let wide = session.inputSize(frameWidth: 1280, frameHeight: 720)
-    #expect(wide.input == (640, 384) && wide.scaled == (640, 360))
+    #expect(wide.input == (640, 352) && wide.scaled == (640, 352))
     let tall = session.inputSize(frameWidth: 720, frameHeight: 1280)
-    #expect(tall.input == (384, 640) && tall.scaled == (360, 640))
+    #expect(tall.input == (352, 640) && tall.scaled == (352, 640))
     let small = session.inputSize(frameWidth: 320, frameHeight: 240)
     #expect(small.input == (640, 480) && small.scaled == (640, 480))
-    // A frame runs at that size and its outputs cover the 640×384 grid.
+    let enlarged = session.inputSize(frameWidth: 1280, frameHeight: 720, inputScale: 2)
+    #expect(enlarged.input == (1280, 736))
+    // A frame runs at that size and its outputs cover the 640×352 grid.
     let outputs = try session.run([BGRImage(width: 1280, height: 720)])
-    #expect(outputs.count == 1 && outputs[0].inputWidth == 640 && outputs[0].inputHeight == 384)
-    #expect(outputs[0].scaleX == 0.5 && outputs[0].scaleY == 0.5)
+    #expect(outputs.count == 1 && outputs[0].inputWidth == 640 && outputs[0].inputHeight == 352)
+    #expect(outputs[0].scaleX == 0.5 && outputs[0].scaleY == 352.0 / 720)
   }
 
   @Test("a model without YuNet's outputs is refused, naming the outputs it needs")
