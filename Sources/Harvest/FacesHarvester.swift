@@ -201,7 +201,7 @@ public final class FacesHarvester {
           RejectedFace(
             trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
             reason: .episodeCap, qualityScore: face.quality))
-        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+        face.removeStagedCrop()
       }
       accepted.removeSubrange(config.maxCropsPerEpisode...)
     }
@@ -246,9 +246,7 @@ public final class FacesHarvester {
 
   /// Removes the staged crops of faces that will not be written.
   static func removeStagedCrops(of faces: [GatedFace]) {
-    for face in faces {
-      if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
-    }
+    for face in faces { face.removeStagedCrop() }
   }
 
   /// The probes of tracks that have no accepted face, in frame order; the staged crops of the
@@ -259,8 +257,8 @@ public final class FacesHarvester {
     for probe in probes {
       if !definedTracks.contains(probe.face.trackID) {
         kept.append(probe)
-      } else if let staged = probe.stagedCrop {
-        try? FileManager.default.removeItem(at: staged)
+      } else {
+        probe.removeStagedCrop()
       }
     }
     return kept.sorted {
@@ -347,6 +345,11 @@ public final class FacesHarvester {
     var modelCrop: BGRImage
     var stagedCrop: URL?
     var embedding: [Float] = []
+
+    /// Removes the face's staged crop, if any: it will not be written.
+    func removeStagedCrop() {
+      if let stagedCrop { try? FileManager.default.removeItem(at: stagedCrop) }
+    }
   }
 
   struct PipelineOutcome {
@@ -454,9 +457,7 @@ public final class FacesHarvester {
     probeBuffer.dropsProbesOfAcceptedTracks =
       config.maxCropsPerEpisode == 0 || plan.faces.count <= config.maxCropsPerEpisode
     func discard(_ probes: [GatedFace]) {
-      for probe in probes {
-        if let staged = probe.stagedCrop { try? FileManager.default.removeItem(at: staged) }
-      }
+      Self.removeStagedCrops(of: probes)
       counters.withLock { $0.facesEmbedded += probes.count }
     }
     func flush() throws {
@@ -519,13 +520,13 @@ public final class FacesHarvester {
         face.modelCrop = BGRImage(width: 0, height: 0)
         accepted.append(face)
       case .failure where face.face.isProbe:
-        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+        face.removeStagedCrop()
       case .failure:
         rejected.append(
           RejectedFace(
             trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
             reason: .invalidEmbedding, qualityScore: face.quality))
-        if let staged = face.stagedCrop { try? FileManager.default.removeItem(at: staged) }
+        face.removeStagedCrop()
       }
     }
   }
