@@ -96,6 +96,49 @@ def make_batch_dynamic(model, name="N"):
     onnx.checker.check_model(model)
 
 
+def rewrite_prelu(model):
+    """Replace each PRelu by element-wise operators that give bit-identical results, because
+    ONNX Runtime's CPU PRelu is a scalar loop with a branch on each value's sign: it was 14 %
+    of a whole pipeline run's CPU time (docs/harvest.md, "Embedding speed").
+
+    PRelu(x, s) is x where x >= 0, else s * x. Per node, with its per-channel slopes s:
+      - every s <= 1: Max(x, s * x). For x >= 0, s * x <= x; for x < 0, s * x >= x.
+      - every s >= 1: Min(x, s * x), by the same argument reversed.
+      - mixed: Relu(x) + s * Min(x, 0), where one of the two terms is an exact zero.
+    Each form computes the same single product s * x as PRelu, so the outputs are equal to
+    the bit (checked against the original graph by the caller). Returns the nodes rewritten.
+    """
+    constants = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    zero = "prelu_rewrite_zero"
+    nodes, rewritten = [], 0
+    for node in model.graph.node:
+        if node.op_type != "PRelu" or node.input[1] not in constants:
+            nodes.append(node)
+            continue
+        x, slope = node.input
+        y, name = node.output[0], node.name or node.output[0]
+        values = constants[slope]
+        if np.all(values <= 1) or np.all(values >= 1):
+            pick = "Max" if np.all(values <= 1) else "Min"
+            nodes.append(helper.make_node("Mul", [x, slope], [f"{y}_scaled"], name=f"{name}_mul"))
+            nodes.append(helper.make_node(pick, [x, f"{y}_scaled"], [y], name=f"{name}_pick"))
+        else:
+            if zero not in constants:
+                constants[zero] = np.zeros((), np.float32)
+                model.graph.initializer.append(numpy_helper.from_array(constants[zero], zero))
+            nodes.append(helper.make_node("Relu", [x], [f"{y}_positive"], name=f"{name}_relu"))
+            nodes.append(helper.make_node("Min", [x, zero], [f"{y}_negative"], name=f"{name}_min"))
+            nodes.append(helper.make_node(
+                "Mul", [f"{y}_negative", slope], [f"{y}_scaled"], name=f"{name}_mul"))
+            nodes.append(helper.make_node(
+                "Add", [f"{y}_positive", f"{y}_scaled"], [y], name=f"{name}_add"))
+        rewritten += 1
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return rewritten
+
+
 def make_spatial_dynamic(model):
     """Declare the image input's height and width symbolic, so a fully convolutional detector
     runs at the frame's aspect instead of a padded square (README, "Benchmark").

@@ -89,6 +89,10 @@ public final class OrtInferenceSession: @unchecked Sendable {
     try OrtAPI.check(
       api.AddSessionConfigEntry(options, "session.intra_op.allow_spinning", "0"),
       "AddSessionConfigEntry")
+    // The memory pattern (one block planned per input shape) held ~75 MiB more for SFace at
+    // batch 8 and ~30 MiB for YuNet at two input sizes, for no measurable speed
+    // (docs/harvest.md, "Embedding speed").
+    try OrtAPI.check(api.DisableMemPattern(options), "DisableMemPattern")
     if device == .cuda {
       try Self.appendCUDA(to: options)
     }
