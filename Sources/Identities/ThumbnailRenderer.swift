@@ -58,27 +58,25 @@ struct ThumbnailRenderer {
     guard FileManager.default.fileExists(atPath: videoURL.path) else {
       throw IdentitiesError.missingInput(path: videoURL.path, what: "video (for thumbnails)")
     }
-    let frames = Set(candidates.values.flatMap { $0.map { inputs.faces[$0].frameIndex } })
+    // The best face of each identity first; the next-best only for identities whose render
+    // failed (blank, or a damaged frame): each round a few frames spread over the episode,
+    // each decoded from its keyframe after a seek.
     var rendered: [String: Data] = [:]
     let jpeg = try JPEGEncoder()
-    // A few frames spread over the episode: each decoded from its keyframe after a seek.
-    try FrameSource(url: videoURL, logger: logger).forEachSparse(frames) { frame in
-      // A frame a corrupt packet damaged may not show the face: the next-best one is used.
-      guard !frame.isDamaged else { return }
-      let image = frame.image
-      for (identityID, rows) in candidates {
-        for (rank, row) in rows.enumerated() where inputs.faces[row].frameIndex == frame.index {
-          let face = inputs.faces[row]
-          let points = stride(from: 0, to: 10, by: 2).map {
-            Point2D(
-              x: face.landmarks[$0] * Double(image.width),
-              y: face.landmarks[$0 + 1] * Double(image.height))
+    for rank in 0..<(candidates.values.map(\.count).max() ?? 0) {
+      let wanted = candidates.filter { identityID, rows in
+        rows.indices.contains(rank)
+          && !(0..<rank).contains { rendered["\(identityID)#\($0)"] != nil }
+      }
+      guard !wanted.isEmpty else { break }
+      let frames = Set(wanted.values.map { inputs.faces[$0[rank]].frameIndex })
+      try FrameSource(url: videoURL, logger: logger).forEachSparse(frames) { frame in
+        // A frame a corrupt packet damaged may not show the face: the next-best one is used.
+        guard !frame.isDamaged else { return }
+        for (identityID, rows) in wanted where inputs.faces[rows[rank]].frameIndex == frame.index {
+          if let data = try renderFace(inputs.faces[rows[rank]], in: frame.image, jpeg: jpeg) {
+            rendered["\(identityID)#\(rank)"] = data
           }
-          guard let crop = FaceAligner.align(image, landmarks: points, size: 224),
-            Sharpness.lumaDeviation(Sharpness.luma(crop)) >= Sharpness.blankDeviation
-          else { continue }
-          let key = "\(identityID)#\(rank)"
-          rendered[key] = try jpeg.encode(crop, quality: 90)
         }
       }
     }
@@ -93,5 +91,18 @@ struct ThumbnailRenderer {
       best[identityID] = data
     }
     return best
+  }
+  /// The face aligned at 224×224 from `image` (its frame) as JPEG, or nil when the render is
+  /// blank.
+  private func renderFace(_ face: Face, in image: BGRImage, jpeg: JPEGEncoder) throws -> Data? {
+    let points = stride(from: 0, to: 10, by: 2).map {
+      Point2D(
+        x: face.landmarks[$0] * Double(image.width),
+        y: face.landmarks[$0 + 1] * Double(image.height))
+    }
+    guard let crop = FaceAligner.align(image, landmarks: points, size: 224),
+      Sharpness.lumaDeviation(Sharpness.luma(crop)) >= Sharpness.blankDeviation
+    else { return nil }
+    return try jpeg.encode(crop, quality: 90)
   }
 }

@@ -142,6 +142,12 @@ struct SparseDecode {
         }
         started = true
       }
+      // A non-reference frame that is not wanted: nothing needs it decoded (as in a pass).
+      if isUnwantedDisposable(
+        pointer, remaining: remaining, numbering: numbering, isPacket: isPacket)
+      {
+        continue
+      }
       while true {
         let sent = avcodec_send_packet(context, pointer)
         // The decoder wants its output read first; then the same packet goes again.
@@ -164,5 +170,17 @@ struct SparseDecode {
           damaged: damaged))
     }
     return true
+  }
+
+  /// Whether `packet` is a non-reference frame of the stream that is not among `remaining`.
+  private func isUnwantedDisposable(
+    _ packet: UnsafeMutablePointer<AVPacket>, remaining: Set<Int>, numbering: FrameNumbering,
+    isPacket: [Int64: Int]
+  ) -> Bool {
+    let pts = packet.pointee.pts
+    guard let h264 = decoder.h264, isPacket[pts] != nil, h264.isDisposable(packet) else {
+      return false
+    }
+    return !remaining.contains(numbering.number(ofPacket: pts))
   }
 }
