@@ -68,7 +68,7 @@ let package = Package(
     .target(
       name: "DetectTrack",
       dependencies: [
-        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig",
+        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "StagePipeline",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -166,7 +166,10 @@ let package = Package(
     .testTarget(
       name: "DetectTrackTests",
       dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
-    .testTarget(name: "HarvestTests", dependencies: ["Harvest"]),
+    .testTarget(
+      name: "HarvestTests",
+      dependencies: ["Harvest", "Inference", "Media", "FaceQuality", "StagePipeline"]
+    ),
     .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
     .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
     .testTarget(

@@ -5,6 +5,7 @@ import Inference
 import Logging
 import Media
 import PipelineConfig
+import StagePipeline
 
 /// Progress of a detect-track run, reported a few times a second.
 public struct DetectTrackProgress: Sendable, Equatable {
@@ -101,9 +102,9 @@ public final class DetectTrackStage {
   private let config: TrackingConfig
   private let manifest: ModelManifest
   private let logger: Logger
-  /// Decoder threads (0: FFmpeg decides).
+  /// Decoder threads (0: `ThreadBudget.poolThreads`, half the cores).
   public var decoderThreads = 0
-  /// ONNX Runtime intra-op threads (0: one per core).
+  /// ONNX Runtime intra-op threads (0: `ThreadBudget.poolThreads`, half the cores).
   public var inferenceThreads = 0
   /// Decoded frames in flight between the decoder and the detector.
   public var frameQueueCapacity = 4
@@ -142,12 +143,15 @@ public final class DetectTrackStage {
     let detector: any FaceDetector
     do {
       detector = try DetectorFamily.load(
-        named: config.detector, from: manifest, intraOpThreads: inferenceThreads, logger: logger)
+        named: config.detector, from: manifest,
+        intraOpThreads: ThreadBudget.poolThreads(inferenceThreads),
+        logger: logger)
     } catch {
       throw DetectTrackError.model("\(error)")
     }
     let source = try FrameSource(
-      url: videoURL, decoderThreads: decoderThreads, queueCapacity: frameQueueCapacity,
+      url: videoURL, decoderThreads: ThreadBudget.poolThreads(decoderThreads),
+      queueCapacity: frameQueueCapacity,
       logger: logger)
     let info = source.info
     let stride = config.effectiveStride(frameRate: info.frameRate)
@@ -167,7 +171,7 @@ public final class DetectTrackStage {
 
     let trackerConfig = config.byteTrack(frameRate: info.frameRate, stride: stride)
     let tracker = ByteTracker(config: trackerConfig)
-    var cuts = SceneCutDetector(
+    let cuts = SceneCutDetector(
       threshold: config.sceneCutThreshold,
       minimumShotLength: config.minimumShotAnalysedFrames(stride: stride))
     let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
@@ -185,7 +189,7 @@ public final class DetectTrackStage {
     let modelID = detector.entry.name
     let detectorThreshold = min(config.lowThresh, config.detThresh)
 
-    var scan = SmallFaceScan(
+    let scan = SmallFaceScan(
       enlargedScale: detector.acceptsLargerInput ? config.smallFaceScale : 1,
       smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
       inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
@@ -199,43 +203,33 @@ public final class DetectTrackStage {
     var enlargedFrames = 0
     // Decode thread (FrameSource): every stride-th frame is converted straight to the
     // detector's input size and queued; scans take the full frame from its picture
-    // (docs/detect_track.md, "Detector input").
+    // (docs/detect_track.md, "Detector input"). Detection thread: cuts and faces, ahead of
+    // this thread's tracking (docs/detect_track.md, "Threads").
     let detectorSize = detector.inputImageSize(frameWidth: info.width, frameHeight: info.height)
     source.start(
       .every(stride), size: .fixed(width: detectorSize.width, height: detectorSize.height),
       keepsPictures: scan.isEnabled || analysedFrameObserver != nil, isCancelled: isCancelled)
     defer { source.stop() }
-    let scaler = PictureScaler()
+    let detection = DetectionThread(
+      source: source,
+      settings: .init(
+        detector: detector, cuts: cuts, scan: scan, scoreThreshold: detectorThreshold,
+        isCancelled: isCancelled))
+    defer { detection.stop() }
 
-    while true {
-      let batch = try source.nextBatch(maximum: detector.maximumBatch)
-      if batch.isEmpty { break }
+    while let detected = try detection.next() {
       if isCancelled() { throw DetectTrackError.cancelled }
-      // Cuts first: a shot's first frame is a small-face scan.
-      let trackStart = Date()
-      var cutBefore: [Bool] = []
-      for frame in batch {
-        let histogram = cuts.histogram(frame.image)
-        let isCut = cuts.isCut(before: histogram)
+      let batch = detected.frames
+      for (frame, (histogram, isCut)) in zip(batch, zip(detected.histograms, detected.cutBefore)) {
         shotBuilder.add(
           FrameTime(index: frame.index, timestamp: frame.timestamp), histogram: histogram,
           cut: isCut, previous: frame.previous)
-        cutBefore.append(isCut)
-      }
-      let detectStart = Date()
-      trackSeconds += detectStart.timeIntervalSince(trackStart)
-      let detected: (faces: [[FaceDetection]], enlarged: Int)
-      do {
-        detected = try Self.detect(
-          batch, cutBefore: cutBefore, detector: detector, scoreThreshold: detectorThreshold,
-          scan: &scan, scaler: scaler)
-      } catch {
-        throw DetectTrackError.model("\(error)")
       }
       enlargedFrames += detected.enlarged
+      detectSeconds += detected.detectSeconds
+      trackSeconds += detected.cutSeconds
       let tracking = Date()
-      detectSeconds += tracking.timeIntervalSince(detectStart)
-      for ((frame, detections), isCut) in zip(zip(batch, detected.faces), cutBefore) {
+      for ((frame, detections), isCut) in zip(zip(batch, detected.faces), detected.cutBefore) {
         if isCut {
           tracker.reset()
           shot += 1

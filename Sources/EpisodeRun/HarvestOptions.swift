@@ -60,10 +60,14 @@ struct HarvestOptions: ParsableArguments {
   @Option(name: .customLong("embed-device"), help: "cpu | cuda.")
   var embedDevice: ExecutionDevice?
 
-  @Option(name: .customLong("decoder-threads"), help: "FFmpeg decoder threads (0: automatic).")
+  @Option(
+    name: .customLong("decoder-threads"),
+    help: "FFmpeg decoder threads (0: automatic, half the cores).")
   var decoderThreads = 0
 
-  @Option(name: .customLong("inference-threads"), help: "ONNX Runtime threads (0: one per core).")
+  @Option(
+    name: .customLong("inference-threads"),
+    help: "ONNX Runtime intra-op threads per model (0: automatic, half the cores).")
   var inferenceThreads = 0
 
   /// The flags as overrides of the stage's config keys (`--save-crops` and `--face-validate`

@@ -24,9 +24,9 @@ public final class FacesHarvester {
   let manifest: ModelManifest
   private let debugThumbs: Bool
   let logger: Logger
-  /// Decoder threads (0: FFmpeg decides).
+  /// Decoder threads (0: `ThreadBudget.poolThreads`, half the cores).
   public var decoderThreads = 0
-  /// ONNX Runtime intra-op threads (0: one per core).
+  /// ONNX Runtime intra-op threads (0: `ThreadBudget.poolThreads`, half the cores).
   public var inferenceThreads = 0
   /// Frames in flight between the decoder and the crop stage.
   public var frameQueueCapacity = 6
@@ -90,7 +90,8 @@ public final class FacesHarvester {
     let embedder = loadEmbedder(entry)
     defer { _ = try? embedder.value() }
     let source = try FrameSource(
-      url: videoURL, decoderThreads: decoderThreads, queueCapacity: frameQueueCapacity,
+      url: videoURL, decoderThreads: ThreadBudget.poolThreads(decoderThreads),
+      queueCapacity: frameQueueCapacity,
       logger: logger)
 
     let inputs = try loadInputs()
@@ -129,7 +130,7 @@ public final class FacesHarvester {
   /// The embedder of `entry`, loading on a thread of its own (SHA-256 check, session set-up).
   func loadEmbedder(_ entry: ModelEntry) -> Deferred<FaceEmbedder> {
     let (manifest, config, logger, threads) = (
-      self.manifest, self.config, self.logger, inferenceThreads
+      self.manifest, self.config, self.logger, ThreadBudget.poolThreads(inferenceThreads)
     )
     return Deferred<FaceEmbedder>(name: "harvest.load-model") {
       do {

@@ -26,6 +26,7 @@ public final class SinglePassHarvest {
   private let config: HarvestConfig
   private let entry: ModelEntry
   private let embedder: Deferred<FaceEmbedder>
+  private let worker: EmbeddingWorker
   private let transaction: ArtifactTransaction
   private let staging: URL?
   private let encoder: JPEGEncoder
@@ -79,6 +80,7 @@ public final class SinglePassHarvest {
     config = harvester.config
     entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: harvester.manifest)
     embedder = harvester.loadEmbedder(entry)
+    worker = EmbeddingWorker(embedder: embedder)
     transaction = ArtifactTransaction(
       layout: harvester.layout, episode: harvester.episode, purpose: "faces harvest")
     staging =
@@ -192,14 +194,22 @@ public final class SinglePassHarvest {
     while pending.count >= config.embedBatchSize { try embedPending() }
   }
 
+  /// Hands the next batch of pending faces to the embedding thread and files the batches it
+  /// has embedded (their crops freed), in order.
   private func embedPending() throws {
     guard !pending.isEmpty else { return }
     let batch = Array(pending.prefix(config.embedBatchSize))
     pending.removeFirst(batch.count)
-    let begin = Date()
-    let results = try embedder.value().embed(batch.map(\.modelCrop))
-    FacesHarvester.file(batch, results: results, accepted: &accepted, rejected: &rejected)
-    embedSeconds += Date().timeIntervalSince(begin)
+    try worker.submit(batch)
+    fileEmbedded()
+  }
+
+  private func fileEmbedded() {
+    let done = worker.takeEmbedded()
+    for (batch, results) in done.embedded {
+      FacesHarvester.file(batch, results: results, accepted: &accepted, rejected: &rejected)
+    }
+    embedSeconds += done.seconds
   }
 
   // MARK: - After the pass
@@ -233,6 +243,8 @@ public final class SinglePassHarvest {
       if isCancelled() { throw HarvestError.cancelled }
       try embedPending()
     }
+    try worker.finish()
+    fileEmbedded()
     if isCancelled() { throw HarvestError.cancelled }
     let outcome = FacesHarvester.PipelineOutcome(
       accepted: Self.replanned(accepted, by: plan), rejected: rejected,

@@ -1,5 +1,9 @@
 import Foundation
 
+#if os(Linux)
+  import Glibc
+#endif
+
 /// A blocking first-in-first-out queue with a fixed capacity, for handing work between the
 /// threads of a pipeline. `push` waits while the queue is full, `pop` while it is empty;
 /// `finish()` ends the stream and `fail()` aborts every waiter, so no stage can hang.
@@ -201,4 +205,28 @@ public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) asy
     thread.stackSize = 8 << 20
     thread.start()
   }
+}
+
+/// How many threads a pool gets when its caller says 0 (automatic): the FFmpeg decoder's and
+/// each ONNX Runtime session's (docs/detect_track.md, "Threads"). The stages already run
+/// decoding, detection, tracking and embedding on threads of their own, concurrently, so a pool
+/// gets half the cores: measured on 2 cores, one intra-op thread per model and one decoder
+/// thread made the whole pipeline ~20% faster than a pool per core each, and used ~15% less
+/// CPU (a second intra-op thread bought YuNet 10% speed for 50% more CPU).
+public enum ThreadBudget {
+  /// `requested`, or half the active cores (at least 1) when it is 0 or less.
+  public static func poolThreads(_ requested: Int) -> Int {
+    requested > 0 ? requested : max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+  }
+}
+
+/// Lowers the calling thread's scheduling priority by `steps` nice levels (Linux: niceness is
+/// per thread), so that work with slack yields the cores to the pipeline's longest chain.
+/// Failure is ignored: the thread then runs at the process's priority.
+public func lowerCurrentThreadPriority(by steps: Int32) {
+  #if os(Linux)
+    // Linux keeps the nice value per thread; `who` 0 is the calling thread.
+    let which = __priority_which_t(PRIO_PROCESS.rawValue)
+    _ = setpriority(which, 0, getpriority(which, 0) + steps)
+  #endif
 }
