@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Logging
 import Media
+import StagePipeline
 
 /// Measures detect-track against its parts on one episode, in one process: detector-only (the
 /// detector on frames decoded beforehand and held in memory), tracker-only (scene cuts and
@@ -53,7 +54,11 @@ public enum DetectTrackBenchmark {
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     let repetitions = max(1, repetitions)
     let videoURL = layout.video(episode)
-    let detector = try DetectorFamily.load(named: config.detector, from: manifest, logger: logger)
+    // The detector with the stage's own thread budget: the ratio measures what the stage adds
+    // around the model, not a difference in threads (README, "Detect & track benchmark").
+    let detector = try DetectorFamily.load(
+      named: config.detector, from: manifest, intraOpThreads: ThreadBudget.poolThreads(0),
+      logger: logger)
 
     // The analysed frames, decoded untimed at the detector's input size, as the stage's frame
     // source converts them (640×360 of a 720p frame: 0.7 MB).

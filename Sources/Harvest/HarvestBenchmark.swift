@@ -3,11 +3,13 @@ import Foundation
 import Inference
 import Logging
 import Media
+import StagePipeline
 
 /// Measures the harvest against its parts on one episode, in one process: decode-only (the
-/// decoder pass the harvest needs, alone with all cores), inference-only (the embedder on the
-/// harvested crops, alone with all cores) and the end-to-end harvest (into a scratch data root,
-/// so the episode's artifacts are not touched).
+/// decoder pass the harvest needs, alone), inference-only (the embedder on the harvested crops,
+/// alone) and the end-to-end harvest (into a scratch data root, so the episode's artifacts are
+/// not touched). The parts run with the threads the harvest gives them (`ThreadBudget`), so the
+/// ratio measures how well they overlap, not a difference in threads (README, "Benchmark").
 public enum HarvestBenchmark {
   /// The measurements.
   public struct Result: Sendable, Codable, Equatable {
@@ -72,7 +74,8 @@ public enum HarvestBenchmark {
     var decoded = 0
     var decodeTimes: [Double] = []
     for _ in 0..<repetitions {
-      let source = try FrameSource(url: videoURL, logger: logger)
+      let source = try FrameSource(
+        url: videoURL, decoderThreads: ThreadBudget.poolThreads(0), logger: logger)
       let decodeStarted = Date()
       decoded = try source.forEach(.only(frames)) { _ in true }.framesPassed
       decodeTimes.append(Date().timeIntervalSince(decodeStarted))
@@ -112,7 +115,8 @@ public enum HarvestBenchmark {
   ) throws -> Double {
     let entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: manifest)
     let embedder = try FaceEmbedder(
-      manifest: manifest, entry: entry, device: config.embedDevice, logger: logger)
+      manifest: manifest, entry: entry, device: config.embedDevice,
+      intraOpThreads: ThreadBudget.poolThreads(0), logger: logger)
     let byFrame = Dictionary(grouping: plan.faces, by: \.frameIndex)
     var crops: [BGRImage] = []
     let jpeg = try JPEGEncoder()
