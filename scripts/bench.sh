@@ -107,8 +107,8 @@ PY
 
 echo "[bench] bench-detect-track on $EP (detector-only, tracker-only, end-to-end; medians of 3)" >&2
 echo
-echo "Detect & track benchmark (default detector; decoding overlaps detection in the end-to-end run)"
-"$BIN" bench-detect-track --ep-id "$EP" --data-root "$DATA" 2>/dev/null | sed 1d
+echo "Detect & track benchmark (default detector, stride 1: every frame analysed; decoding overlaps detection in the end-to-end run)"
+"$BIN" bench-detect-track --ep-id "$EP" --data-root "$DATA" --stride 1 2>/dev/null | sed 1d
 
 echo "[bench] bench-cluster: 5,000 synthetic tracks, each linkage" >&2
 echo
