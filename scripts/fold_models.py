@@ -105,8 +105,9 @@ def rewrite_prelu(model):
       - every s <= 1: Max(x, s * x). For x >= 0, s * x <= x; for x < 0, s * x >= x.
       - every s >= 1: Min(x, s * x), by the same argument reversed.
       - mixed: Relu(x) + s * Min(x, 0), where one of the two terms is an exact zero.
-    Each form computes the same single product s * x as PRelu, so the outputs are equal to
-    the bit (checked against the original graph by the caller). Returns the nodes rewritten.
+    Each form computes the same single product s * x as PRelu, so every value is equal but
+    possibly for the sign of a zero, which the next convolution's sum erases (the caller checks
+    the embeddings of both graphs are equal to the bit). Returns the nodes rewritten.
     """
     constants = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     zero = "prelu_rewrite_zero"

@@ -67,9 +67,9 @@ public final class EpisodePipeline {
   let manifest: ModelManifest
   let options: ResolvedOptions
   let logger: Logger
-  /// FFmpeg decoder threads (0: automatic).
+  /// FFmpeg decoder threads (0: `ThreadBudget.poolThreads`, half the cores).
   public var decoderThreads = 0
-  /// ONNX Runtime threads (0: one per core).
+  /// ONNX Runtime intra-op threads per model (0: `ThreadBudget.poolThreads`, half the cores).
   public var inferenceThreads = 0
   /// Write the harvest's crop debug report.
   public var debugThumbs = false

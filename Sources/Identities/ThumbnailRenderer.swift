@@ -60,7 +60,8 @@ struct ThumbnailRenderer {
     }
     // The best face of each identity first; the next-best only for identities whose render
     // failed (blank, or a damaged frame): each round a few frames spread over the episode,
-    // each decoded from its keyframe after a seek.
+    // each decoded from its keyframe after a seek. (A stream that cannot be sought is decoded
+    // front to back in each round; a second round is rare.)
     var rendered: [String: Data] = [:]
     let jpeg = try JPEGEncoder()
     for rank in 0..<(candidates.values.map(\.count).max() ?? 0) {

@@ -15,9 +15,9 @@ public struct PipelineJobs: QueueJobRunner {
   public let manifest: ModelManifest
   /// The default config files (`config/pipeline`).
   public let configDirectory: URL
-  /// FFmpeg decoder threads per job (0: automatic).
+  /// FFmpeg decoder threads per job (0: `ThreadBudget.poolThreads`, half the cores).
   public var decoderThreads = 0
-  /// ONNX Runtime threads per job (0: one per core).
+  /// ONNX Runtime intra-op threads per model and job (0: `ThreadBudget.poolThreads`).
   public var inferenceThreads = 0
 
   /// Jobs on episodes under `layout`, options resolved over `configDirectory`'s files.

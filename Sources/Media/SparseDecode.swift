@@ -124,11 +124,13 @@ struct SparseDecode {
         decodedFrames.append((index, pts, image))
       }
     }
+    var drained = false
     while !remaining.isEmpty {
       let status = av_read_frame(decoder.format.pointer, pointer)
       if status == cffmpeg_averror_eof() {
         _ = avcodec_send_packet(context, nil)
         while try receive() {}
+        drained = true
         break
       }
       guard status >= 0 else { return false }
@@ -161,6 +163,12 @@ struct SparseDecode {
       _ = try receive()
     }
     guard remaining.isEmpty else { return false }
+    if !drained {
+      // The frames still in the decoder (a reference frame a wanted one was predicted from is
+      // output after it) may report the error that damaged a wanted frame: read them out.
+      _ = avcodec_send_packet(context, nil)
+      while try receive() {}
+    }
     // Handed over once the group is decoded: an error anywhere in it marks every frame, since
     // a frame presented before a damaged one can be decoded after it.
     for (index, pts, image) in decodedFrames.sorted(by: { $0.0 < $1.0 }) {

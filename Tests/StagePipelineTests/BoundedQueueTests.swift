@@ -71,18 +71,20 @@ struct ThreadBudgetTests {
     #expect(ThreadBudget.poolThreads(3) == 3)
   }
 
-  @Test("lowering a thread's priority changes that thread's nice value only")
-  func lowerPriority() {
-    let which = __priority_which_t(PRIO_PROCESS.rawValue)
-    let callerBefore = getpriority(which, 0)
-    let change = Locked<Int32?>(nil)
-    StageThread(name: "test.nice") {
-      let before = getpriority(which, 0)
-      lowerCurrentThreadPriority(by: 3)
-      change.withLock { $0 = getpriority(which, 0) - before }
-    }.join()
-    // A nice value stops at 19.
-    #expect(change.value == min(3, 19 - callerBefore))
-    #expect(getpriority(which, 0) == callerBefore)
-  }
+  #if os(Linux)
+    @Test("lowering a thread's priority changes that thread's nice value only")
+    func lowerPriority() {
+      let which = __priority_which_t(PRIO_PROCESS.rawValue)
+      let callerBefore = getpriority(which, 0)
+      let change = Locked<Int32?>(nil)
+      StageThread(name: "test.nice") {
+        let before = getpriority(which, 0)
+        lowerCurrentThreadPriority(by: 3)
+        change.withLock { $0 = getpriority(which, 0) - before }
+      }.join()
+      // A nice value stops at 19.
+      #expect(change.value == min(3, 19 - callerBefore))
+      #expect(getpriority(which, 0) == callerBefore)
+    }
+  #endif
 }
