@@ -104,9 +104,12 @@ struct QueueEndToEndTests {
     let victim = try Worker(arguments)
     let survivor = try Worker(arguments)
     let (first, second) = (victim.slotPrefix, survivor.slotPrefix)
-    // Killed while its job shows progress, and while the other worker runs a job too. The
-    // queue is watched off the cooperative pool, which other suites' tests may hold.
+    // Killed while its job shows progress, and while the other worker runs a job too: at once,
+    // before the queue connection closes (a short job can end in the time that takes on a
+    // loaded machine). The queue is watched off the cooperative pool, which other suites'
+    // tests may hold.
     let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    let victimID = victim.process.processIdentifier
     try await offThePool {
       try await JobQueue.withQueue(url: try DatabaseURL(url), logger: logger) { queue in
         _ = try await eventually("both workers to run a job, the first with progress") {
@@ -114,11 +117,11 @@ struct QueueEndToEndTests {
           let ready =
             running.contains { $0.worker?.hasPrefix(first) == true && $0.progress != nil }
             && running.contains { $0.worker?.hasPrefix(second) == true }
+          if ready { kill(victimID, SIGKILL) }
           return ready ? running : nil
         }
       }
     }
-    kill(victim.process.processIdentifier, SIGKILL)
     #expect(await victim.wait() == SIGKILL && victim.process.terminationReason == .uncaughtSignal)
     #expect(await survivor.wait() == 0, "\(survivor.output)")
 
