@@ -184,11 +184,7 @@ struct DetectorSession: Sendable {
     let scaled = Self.fittedSize(
       entry: entry, dynamic: hasDynamicSize, frameWidth: width, frameHeight: height,
       inputScale: inputScale)
-    guard hasDynamicSize else { return ((entry.inputWidth, entry.inputHeight), scaled) }
-    func padded(_ side: Int) -> Int {
-      (side + Self.sizeMultiple - 1) / Self.sizeMultiple * Self.sizeMultiple
-    }
-    return ((padded(scaled.width), padded(scaled.height)), scaled)
+    return (hasDynamicSize ? scaled : (entry.inputWidth, entry.inputHeight), scaled)
   }
 
   /// A `width`×`height` frame scaled with its aspect kept to fit `entry`'s input size, times

@@ -24,5 +24,4 @@ struct FaceCrops: Sendable {
       ? model : FaceAligner.align(image, landmarks: landmarks, size: 112) ?? model
     thumb = thumbSize.flatMap { FaceAligner.align(image, landmarks: landmarks, size: $0) }
   }
-
 }

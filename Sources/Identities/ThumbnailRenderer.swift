@@ -66,8 +66,7 @@ struct ThumbnailRenderer {
     let jpeg = try JPEGEncoder()
     for rank in 0..<(candidates.values.map(\.count).max() ?? 0) {
       let wanted = candidates.filter { identityID, rows in
-        rows.indices.contains(rank)
-          && !(0..<rank).contains { rendered["\(identityID)#\($0)"] != nil }
+        rows.indices.contains(rank) && rendered[identityID] == nil
       }
       guard !wanted.isEmpty else { break }
       let frames = Set(wanted.values.map { inputs.faces[$0[rank]].frameIndex })
@@ -75,24 +74,18 @@ struct ThumbnailRenderer {
         // A frame a corrupt packet damaged may not show the face: the next-best one is used.
         guard !frame.isDamaged else { return }
         for (identityID, rows) in wanted where inputs.faces[rows[rank]].frameIndex == frame.index {
-          if let data = try renderFace(inputs.faces[rows[rank]], in: frame.image, jpeg: jpeg) {
-            rendered["\(identityID)#\(rank)"] = data
-          }
+          rendered[identityID] = try renderFace(
+            inputs.faces[rows[rank]], in: frame.image, jpeg: jpeg)
         }
       }
     }
-    var best: [String: Data] = [:]
-    for (identityID, rows) in candidates {
-      guard let data = rows.indices.lazy.compactMap({ rendered["\(identityID)#\($0)"] }).first
-      else {
-        logger.warning(
-          "no representative thumbnail could be rendered", metadata: ["identity": "\(identityID)"])
-        continue
-      }
-      best[identityID] = data
+    for identityID in candidates.keys.sorted() where rendered[identityID] == nil {
+      logger.warning(
+        "no representative thumbnail could be rendered", metadata: ["identity": "\(identityID)"])
     }
-    return best
+    return rendered
   }
+
   /// The face aligned at 224×224 from `image` (its frame) as JPEG, or nil when the render is
   /// blank.
   private func renderFace(_ face: Face, in image: BGRImage, jpeg: JPEGEncoder) throws -> Data? {
