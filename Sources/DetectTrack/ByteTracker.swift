@@ -20,6 +20,12 @@ public struct ByteTrackConfig: Sendable, Equatable {
   public var minBoxArea = 10.0
   /// Frame rate of the analysed frames, which scales `trackBuffer`.
   public var frameRate = 30.0
+  /// Motion association (docs/detect_track.md, "Motion association"): a track and a high
+  /// detection left unmatched by IoU still match when the detection's centre lies within this
+  /// many box heights of the track's predicted centre (0 turns it off).
+  public var motionGate = 1.5
+  /// ... and their box heights differ by at most this factor.
+  public var motionMaxScale = 1.5
 
   /// The defaults.
   public init() {}
@@ -102,11 +108,13 @@ public final class ByteTracker {
     let pool = tracks.filter { $0.number != nil && ($0.state == .tracked || $0.state == .lost) }
     for track in pool { track.filter.predict() }
 
-    // First association: confirmed and lost tracks with high detections.
+    // First association: confirmed and lost tracks with high detections; then, for what IoU
+    // left apart, the motion association.
     var (matched, remainingTracks, remainingHigh) = associate(
       pool, high, limit: config.matchThresh, fuseScore: true)
     for (track, detection) in matched { assign(track, detection, &assignments) }
-    high = remainingHigh
+    (matched, remainingTracks, high) = associateByMotion(remainingTracks, remainingHigh)
+    for (track, detection) in matched { assign(track, detection, &assignments) }
 
     // Second association: still-tracked tracks with low detections.
     let stillTracked = remainingTracks.filter { $0.state == .tracked }
@@ -115,11 +123,13 @@ public final class ByteTracker {
     for (track, detection) in matched { assign(track, detection, &assignments) }
     for track in remainingTracks { track.state = .lost }
 
-    // Tentative tracks need a second high detection.
+    // Tentative tracks need a second high detection, by IoU or else by motion.
     var remainingTentative: [Track]
     (matched, remainingTentative, high) = associate(
       unconfirmed, high, limit: config.unconfirmedMatchThresh, fuseScore: true)
-    for (track, detection) in matched {
+    let movedTentative: [(Track, FaceDetection)]
+    (movedTentative, remainingTentative, high) = associateByMotion(remainingTentative, high)
+    for (track, detection) in matched + movedTentative {
       track.number = nextNumber
       nextNumber += 1
       assign(track, detection, &assignments)
@@ -161,13 +171,33 @@ public final class ByteTracker {
   private func associate(
     _ candidates: [Track], _ detections: [FaceDetection], limit: Double, fuseScore: Bool
   ) -> (matched: [(Track, FaceDetection)], tracks: [Track], detections: [FaceDetection]) {
-    guard !candidates.isEmpty, !detections.isEmpty else { return ([], candidates, detections) }
-    let costs = candidates.map { track in
-      detections.map { detection in
-        let overlap = intersectionOverUnion(track.box, detection.box)
-        return 1 - overlap * (fuseScore ? detection.score : 1)
-      }
+    solve(candidates, detections, limit: limit) { track, detection in
+      1 - intersectionOverUnion(track.box, detection.box) * (fuseScore ? detection.score : 1)
     }
+  }
+
+  /// The motion association: tracks and detections that share no IoU but lie within
+  /// `motionGate` box heights of the track's predicted centre, at a similar scale. A small face
+  /// that moves about its own width between analysed frames (a person walking in, at the
+  /// default 8 frames/s) overlaps nothing, yet is the same face (docs/detect_track.md).
+  private func associateByMotion(_ candidates: [Track], _ detections: [FaceDetection]) -> (
+    matched: [(Track, FaceDetection)], tracks: [Track], detections: [FaceDetection]
+  ) {
+    guard config.motionGate > 0 else { return ([], candidates, detections) }
+    return solve(candidates, detections, limit: 1) { track, detection in
+      MotionGate.cost(
+        predicted: track.box, detected: detection.box, gate: config.motionGate,
+        maxScale: config.motionMaxScale)
+    }
+  }
+
+  /// Optimal one-to-one pairs of `candidates` and `detections` under `cost`, at most `limit`.
+  private func solve(
+    _ candidates: [Track], _ detections: [FaceDetection], limit: Double,
+    cost: (Track, FaceDetection) -> Double
+  ) -> (matched: [(Track, FaceDetection)], tracks: [Track], detections: [FaceDetection]) {
+    guard !candidates.isEmpty, !detections.isEmpty else { return ([], candidates, detections) }
+    let costs = candidates.map { track in detections.map { cost(track, $0) } }
     let pairs = LinearAssignment.solve(costs: costs, maximumCost: limit)
     let matchedRows = Set(pairs.map(\.row))
     let matchedColumns = Set(pairs.map(\.column))
@@ -176,5 +206,25 @@ public final class ByteTracker {
       candidates.indices.filter { !matchedRows.contains($0) }.map { candidates[$0] },
       detections.indices.filter { !matchedColumns.contains($0) }.map { detections[$0] }
     )
+  }
+}
+
+/// The cost of the motion association (docs/detect_track.md, "Motion association").
+public enum MotionGate {
+  /// Distance between the boxes' centres in units of `gate` times the larger box height (0 at
+  /// the same centre, 1 at the gate), or +∞ when it is beyond the gate or the heights differ
+  /// by more than `maxScale`.
+  public static func cost(predicted: [Double], detected: [Double], gate: Double, maxScale: Double)
+    -> Double
+  {
+    let predictedHeight = predicted[3] - predicted[1]
+    let detectedHeight = detected[3] - detected[1]
+    guard predictedHeight > 0, detectedHeight > 0,
+      max(predictedHeight, detectedHeight) <= maxScale * min(predictedHeight, detectedHeight)
+    else { return .infinity }
+    let dx = (predicted[0] + predicted[2] - detected[0] - detected[2]) / 2
+    let dy = (predicted[1] + predicted[3] - detected[1] - detected[3]) / 2
+    let distance = (dx * dx + dy * dy).squareRoot() / (gate * max(predictedHeight, detectedHeight))
+    return distance <= 1 ? distance : .infinity
   }
 }

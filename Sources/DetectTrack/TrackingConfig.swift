@@ -19,6 +19,9 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
   public var matchThresh = 0.8
   /// Detections with a smaller box area (pixels²) are ignored by the tracker.
   public var minBoxArea = 10.0
+  /// Motion association: what IoU left unmatched matches within this many box heights of the
+  /// predicted centre (0: off; docs/detect_track.md, "Motion association").
+  public var motionGate = 1.5
   /// Analyse every `stride`-th frame.
   public var stride = 1
   /// When above 0, analyse about this many frames per second of video (it sets the stride
@@ -49,7 +52,8 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
       .double("new_track_thresh", 0...1, \.newTrackThresh),
       .int("track_buffer", 1...100_000, \.trackBuffer),
       .double("match_thresh", 0...1, \.matchThresh),
-      .double("min_box_area", 0...1e8, \.minBoxArea), .int("stride", 1...10_000, \.stride),
+      .double("min_box_area", 0...1e8, \.minBoxArea),
+      .double("motion_gate", 0...10, \.motionGate), .int("stride", 1...10_000, \.stride),
       .double("target_fps", 0...1000, \.targetFPS),
       .double("scene_cut_threshold", 0...1, \.sceneCutThreshold),
       .int("min_shot_frames", 1...100_000, \.minShotFrames),
@@ -113,6 +117,7 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
     config.trackBuffer = trackBuffer
     config.matchThresh = matchThresh
     config.minBoxArea = minBoxArea
+    config.motionGate = motionGate
     config.frameRate = analysedFPS > 0 ? analysedFPS : 30
     return config
   }

@@ -118,4 +118,62 @@ struct ByteTrackerTests {
     #expect(Double(single) / Double(tracksOfKey.count) >= 0.9, "\(tracksOfKey)")
     #expect(tracksOfKey.count == 13)
   }
+
+  /// A 24 px face walking in at 200 px/s, analysed at 8 frames/s: it moves 25 px (its own
+  /// width) between analysed frames and never overlaps its previous box.
+  static func walkIn(frames: Int, startX: Double = 0, step: Double = 25) -> [FaceDetection] {
+    (0..<frames).map { face(startX + Double($0) * step, 200, size: 24) }
+  }
+
+  @Test("a small face moving its own width per analysed frame is one track (motion association)")
+  func walkingFaceIsOneTrack() {
+    var config = ByteTrackConfig()
+    config.frameRate = 8
+    let tracker = ByteTracker(config: config)
+    _ = tracker.update([Self.face(600, 50, size: 60)])  // a face at the shot's start
+    var numbers: [Int] = []
+    for detection in Self.walkIn(frames: 20) {
+      numbers += tracker.update([Self.face(600, 50, size: 60), detection]).map(\.trackNumber)
+    }
+    #expect(Set(numbers) == [1, 2], "\(numbers)")
+    #expect(numbers.filter { $0 == 2 }.count == 19, "confirmed on its second detection")
+    // Without it, the walker never overlaps itself: no track is ever confirmed.
+    config.motionGate = 0
+    let iouOnly = ByteTracker(config: config)
+    _ = iouOnly.update([Self.face(600, 50, size: 60)])
+    let iouNumbers = Self.walkIn(frames: 20).flatMap { detection in
+      iouOnly.update([Self.face(600, 50, size: 60), detection]).map(\.trackNumber)
+    }
+    #expect(Set(iouNumbers) == [1], "\(iouNumbers)")
+  }
+
+  @Test("a lost walker is picked up where its motion predicts, not by a face far away")
+  func motionFollowsPrediction() {
+    var config = ByteTrackConfig()
+    config.frameRate = 8
+    let tracker = ByteTracker(config: config)
+    var numbers: [Int] = []
+    for (index, detection) in Self.walkIn(frames: 12).enumerated() {
+      // Missed twice in the middle; a second, still face stands 200 px ahead of its path.
+      let still = Self.face(500, 200, size: 24)
+      let seen = (5...6).contains(index) ? [still] : [detection, still]
+      for assignment in tracker.update(seen) where assignment.detection == detection {
+        numbers.append(assignment.trackNumber)
+      }
+    }
+    #expect(Set(numbers).count == 1 && numbers.count == 10, "\(numbers)")
+  }
+
+  @Test("motion never pairs boxes of very different size or beyond the gate")
+  func motionGateCost() {
+    let box = [100.0, 100, 124, 124]
+    #expect(MotionGate.cost(predicted: box, detected: box, gate: 1.5, maxScale: 1.5) == 0)
+    let moved = [125.0, 100, 149, 124]
+    let cost = MotionGate.cost(predicted: box, detected: moved, gate: 1.5, maxScale: 1.5)
+    #expect(abs(cost - 25 / 36) < 1e-9)
+    let far = [137.0, 100, 161, 124]
+    #expect(MotionGate.cost(predicted: box, detected: far, gate: 1.5, maxScale: 1.5) == .infinity)
+    let large = [100.0, 100, 140, 140]
+    #expect(MotionGate.cost(predicted: box, detected: large, gate: 1.5, maxScale: 1.5) == .infinity)
+  }
 }
