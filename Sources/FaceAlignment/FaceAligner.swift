@@ -95,4 +95,25 @@ public enum FaceAligner {
     }
     return BGRImage(width: width, height: height, pixels: output)
   }
+
+  /// Which pixels of the `size`×`size` alignment of `landmarks` lie inside a
+  /// `frameWidth`×`frameHeight` frame (interpolated from frame pixels only), row-major; nil when
+  /// the landmarks are degenerate. The rest is padding: black, neither face nor background
+  /// (docs/harvest.md, "Faces at the frame edge").
+  public static func inFrameMask(
+    landmarks: [Point2D], size: Int, frameWidth: Int, frameHeight: Int
+  ) -> [Bool]? {
+    guard let inverse = transform(landmarks: landmarks, size: size)?.inverse else { return nil }
+    let maxX = Double(frameWidth - 1)
+    let maxY = Double(frameHeight - 1)
+    var mask = [Bool](repeating: false, count: size * size)
+    for y in 0..<size {
+      for x in 0..<size {
+        let sx = inverse.a * Double(x) - inverse.b * Double(y) + inverse.tx
+        let sy = inverse.b * Double(x) + inverse.a * Double(y) + inverse.ty
+        mask[y * size + x] = sx >= 0 && sy >= 0 && sx <= maxX && sy <= maxY
+      }
+    }
+    return mask
+  }
 }

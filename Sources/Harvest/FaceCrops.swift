@@ -1,4 +1,5 @@
 import FaceAlignment
+import FaceQuality
 import Media
 
 /// The aligned crops of one face, cut from its frame (docs/harvest.md): the model's input, the
@@ -11,6 +12,11 @@ struct FaceCrops: Sendable {
   var blur: BGRImage?
   /// The saved crop, `thumb_size` square, when crops are saved.
   var thumb: BGRImage?
+  /// Which pixels of `blur` are in the frame; nil when all of them are (docs/harvest.md,
+  /// "Faces at the frame edge").
+  var inFrame: [Bool]?
+  /// Share of `blur` that is padding (outside the frame).
+  var padding = 0.0
 
   /// Cuts the crops of the face with `landmarks` (frame pixels) out of `image`; `thumbSize`
   /// nil: no saved crop.
@@ -23,5 +29,13 @@ struct FaceCrops: Sendable {
       inputSize.width == 112 || model == nil
       ? model : FaceAligner.align(image, landmarks: landmarks, size: 112) ?? model
     thumb = thumbSize.flatMap { FaceAligner.align(image, landmarks: landmarks, size: $0) }
+    if let blur,
+      let mask = FaceAligner.inFrameMask(
+        landmarks: landmarks, size: blur.width, frameWidth: image.width,
+        frameHeight: image.height), mask.contains(false)
+    {
+      inFrame = mask
+      padding = Sharpness.paddingFraction(mask)
+    }
   }
 }

@@ -345,6 +345,10 @@ public final class FacesHarvester {
     var quality: Double
     var modelCrop: BGRImage
     var stagedCrop: URL?
+    /// Laplacian variance of the in-frame part of the 112×112 alignment.
+    var sharpness: Double
+    /// Share of the alignment outside the frame.
+    var padding: Double
     var embedding: [Float] = []
 
     /// Removes the face's staged crop, if any: it will not be written.
@@ -559,20 +563,15 @@ public final class FacesHarvester {
         RejectedFaceError(
           RejectedFace(
             trackID: face.trackID, frameIndex: face.frameIndex, bbox: face.bbox, reason: reason,
-            qualityScore: quality)))
+            qualityScore: quality, padding: crops.blur == nil ? nil : crops.padding)))
     }
     guard let modelCrop = crops.model, let blurCrop = crops.blur else {
       return reject(.invalidLandmarks, nil)
     }
-    let gray = Sharpness.luma(blurCrop)
-    if Sharpness.lumaDeviation(gray) < blankLumaDeviation { return reject(.blankCrop, nil) }
-    if Sharpness.flatFraction(gray: gray, width: blurCrop.width, height: blurCrop.height)
-      > config.maxFlatFraction
-    {
-      return reject(.flatCrop, nil)
-    }
-    let variance = Sharpness.laplacianVariance(
-      gray: gray, width: blurCrop.width, height: blurCrop.height)
+    let measures = CropMeasures(blurCrop, inFrame: crops.inFrame)
+    if measures.lumaDeviation < blankLumaDeviation { return reject(.blankCrop, nil) }
+    if measures.flatFraction > config.maxFlatFraction { return reject(.flatCrop, nil) }
+    let variance = measures.laplacianVariance
     let quality = QualityScore(
       confidence: face.confidence, shortSidePixels: face.shortSide, laplacianVariance: variance,
       maxBlur: config.maxBlur, yawDegrees: face.pose.yaw)
@@ -598,7 +597,9 @@ public final class FacesHarvester {
       stagedCrop = url
     }
     return .success(
-      GatedFace(face: face, quality: quality.value, modelCrop: modelCrop, stagedCrop: stagedCrop))
+      GatedFace(
+        face: face, quality: quality.value, modelCrop: modelCrop, stagedCrop: stagedCrop,
+        sharpness: variance, padding: crops.padding))
   }
 
   // MARK: - Artifacts
@@ -643,24 +644,29 @@ public final class FacesHarvester {
       try writer.write(contentsOf: updated)
       try writer.stage(in: transaction)
     }
-    if debugThumbs { try stageCropDebug(faces: faces, rejected: rejected, in: transaction) }
+    if debugThumbs {
+      try stageCropDebug(
+        faces: faces, paddings: accepted.map(\.padding), rejected: rejected, in: transaction)
+    }
     try transaction.commit()
     return transaction.destinations.map(layout.relativePath)
   }
 
   /// Stages `crops_debug.jsonl`: every kept face and every rejection, in frame order.
   private func stageCropDebug(
-    faces: [Face], rejected: [RejectedFace], in transaction: ArtifactTransaction
+    faces: [Face], paddings: [Double], rejected: [RejectedFace], in transaction: ArtifactTransaction
   ) throws {
-    var entries = faces.map {
+    var entries = zip(faces, paddings).map { face, padding in
       CropDebugEntry(
-        frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: $0.cropPath,
-        status: "success", qualityScore: $0.qualityScore, reason: nil)
+        frameIndex: face.frameIndex, trackID: face.trackID, bbox: face.bbox,
+        cropPath: face.cropPath, status: "success", qualityScore: face.qualityScore, reason: nil,
+        padding: (padding * 10_000).rounded() / 10_000)
     }
     entries += rejected.map {
       CropDebugEntry(
         frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
-        status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue)
+        status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue,
+        padding: $0.padding.map { ($0 * 10_000).rounded() / 10_000 })
     }
     entries.sort {
       ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status)
@@ -675,11 +681,17 @@ public final class FacesHarvester {
   /// `faces.jsonl` rows for `gated`, numbered from `firstNumber`.
   static func faceRows(_ gated: [GatedFace], firstNumber: Int, withCrops: Bool) -> [Face] {
     gated.enumerated().map { index, gated in
-      Face(
+      var row = Face(
         faceID: ArtifactID.face(firstNumber + index), trackID: gated.face.trackID,
         frameIndex: gated.face.frameIndex, bbox: gated.face.bbox, landmarks: gated.face.landmarks,
         embedding: gated.embedding, qualityScore: gated.quality,
         cropPath: withCrops ? cropPath(gated.face) : "")
+      if gated.face.isProbe {
+        row.probeView = ProbeView(
+          faceSize: gated.face.shortSide, yaw: gated.face.pose.yaw, sharpness: gated.sharpness,
+          padding: gated.padding)
+      }
+      return row
     }
   }
 

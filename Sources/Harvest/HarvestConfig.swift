@@ -47,7 +47,7 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5
   /// The probe floor: smallest face box short side in pixels.
-  public var probeMinFaceSize = 20
+  public var probeMinFaceSize = 10
   /// The probe floor: detector confidence.
   public var probeMinConfidence = 0.5
   /// The probe floor: largest |yaw| in degrees.

@@ -72,6 +72,8 @@ public struct RejectedFace: Sendable, Equatable {
   public var reason: RejectionReason
   /// The quality score, when it was computed.
   public var qualityScore: Double?
+  /// Share of the aligned crop outside the frame, when the crop was cut.
+  public var padding: Double? = nil
 }
 
 /// Gates detections on what is known before decoding (landmarks, box, confidence, pose) and

@@ -355,7 +355,8 @@ struct ValidatorTests {
     },
     Breakage(
       "identities: an unknown reason", .identities, nil, "metadata.unidentified_tracks[0].reason",
-      "must be one of ambiguous, no_detections, no_usable_face, not_a_face, unmatched"
+      "must be one of ambiguous, degraded, no_detections, no_usable_face, not_a_face, too_small,"
+        + " unmatched"
     ) {
       $0.set(.identities, "identities[1].track_ids[0]", .string("track-00002"))
       $0.set(.identities, "identities[0].track_ids", .array([.string("track-00001")]))

@@ -114,3 +114,48 @@ struct FlatFractionTests {
     #expect(Sharpness.flatFraction(gray: framed, width: size, height: size) == plain)
   }
 }
+
+/// Faces at the frame edge (docs/harvest.md): the gates measure the in-frame part of the crop.
+@Suite("Crops with padding")
+struct PaddedCropTests {
+  static let size = FlatFractionTests.size
+
+  /// Real picture in the right `1 − padding` of the crop, black padding on the left.
+  static func padded(_ gray: [UInt8], padding: Double) -> (gray: [UInt8], inFrame: [Bool]) {
+    let edge = Int(Double(size) * padding)
+    let inFrame = (0..<(size * size)).map { $0 % size >= edge }
+    return (zip(gray, inFrame).map { $1 ? $0 : 0 }, inFrame)
+  }
+
+  static func image(_ gray: [UInt8]) -> BGRImage {
+    BGRImage(width: size, height: size, pixels: gray.flatMap { [$0, $0, $0] })
+  }
+
+  @Test("padding is neither flat nor sharp: skin cut by the frame edge passes as skin")
+  func paddingIgnored() {
+    let skin = FlatFractionTests.textured(contrast: 1)
+    let (gray, inFrame) = Self.padded(skin, padding: 0.45)
+    #expect(Sharpness.paddingFraction(inFrame) > 0.44 && Sharpness.paddingFraction(inFrame) < 0.46)
+    // Measured over the whole crop, the black band reads as a flat face region.
+    #expect(Sharpness.flatFraction(gray: gray, width: Self.size, height: Self.size) > 0.4)
+    let measured = CropMeasures(Self.image(gray), inFrame: inFrame)
+    #expect(measured.flatFraction < 0.4)
+    // The picture-to-padding step is no detail: sharpness is that of the in-frame part.
+    let whole = Sharpness.laplacianVariance(gray: skin, width: Self.size, height: Self.size)
+    let stepped = Sharpness.laplacianVariance(gray: gray, width: Self.size, height: Self.size)
+    #expect(stepped > 2 * whole)
+    #expect(abs(measured.laplacianVariance - whole) < 0.2 * whole)
+    // A painted surface at the edge is still flat.
+    let (paintedGray, paintedMask) = Self.padded(FlatFractionTests.painted, padding: 0.2)
+    #expect(CropMeasures(Self.image(paintedGray), inFrame: paintedMask).flatFraction > 0.4)
+  }
+
+  @Test("with no padding the measures are exactly the whole crop's")
+  func noPaddingSame() {
+    let skin = FlatFractionTests.textured(contrast: 0.3)
+    let all = [Bool](repeating: true, count: Self.size * Self.size)
+    let plain = CropMeasures(Self.image(skin), inFrame: nil)
+    #expect(CropMeasures(Self.image(skin), inFrame: all) == plain)
+    #expect(plain.flatFraction == Sharpness.flatFraction(gray: skin, width: Self.size, height: Self.size))
+  }
+}

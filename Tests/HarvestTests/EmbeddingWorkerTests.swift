@@ -42,7 +42,8 @@ struct EmbeddingWorkerTests {
         confidence: 0.9, shortSidePixels: 112, laplacianVariance: nil, maxBlur: 100,
         yawDegrees: 0))
     return FacesHarvester.GatedFace(
-      face: planned, quality: 0.5, modelCrop: BGRImage(width: size, height: size, pixels: pixels))
+      face: planned, quality: 0.5, modelCrop: BGRImage(width: size, height: size, pixels: pixels),
+      sharpness: 100, padding: 0)
   }
 
   @Test("batches come back in submission order, with the embeddings of an embed on this thread")

@@ -20,6 +20,10 @@ public struct Face: Codable, Hashable, Sendable {
   /// `rejection_reason`: optional, omitted while `nil`. Accepted faces never carry one
   /// (rejected faces go to `crops_debug.jsonl`).
   public var rejectionReason: String?
+  /// What a probe face looks like (`probe_faces.jsonl` only; omitted in `faces.jsonl`), so
+  /// that clustering can tell a recognisable face from a degraded one (docs/identities.md,
+  /// "Degraded-only tracks").
+  public var probeView: ProbeView?
 
   enum CodingKeys: String, CodingKey {
     case faceID = "face_id"
@@ -31,6 +35,10 @@ public struct Face: Codable, Hashable, Sendable {
     case qualityScore = "quality_score"
     case cropPath = "crop_path"
     case rejectionReason = "rejection_reason"
+    case faceSize = "face_px"
+    case yaw = "yaw_deg"
+    case sharpness
+    case padding
   }
 
   /// A face row.
@@ -61,6 +69,54 @@ public struct Face: Codable, Hashable, Sendable {
     qualityScore = try container.decode(Double.self, forKey: .qualityScore)
     cropPath = try container.decodeIfPresent(String.self, forKey: .cropPath) ?? ""
     rejectionReason = try container.decodeIfPresent(String.self, forKey: .rejectionReason)
+    if let size = try container.decodeIfPresent(Double.self, forKey: .faceSize) {
+      probeView = ProbeView(
+        faceSize: size, yaw: try container.decodeIfPresent(Double.self, forKey: .yaw) ?? 0,
+        sharpness: try container.decodeIfPresent(Double.self, forKey: .sharpness) ?? 0,
+        padding: try container.decodeIfPresent(Double.self, forKey: .padding) ?? 0)
+    }
+  }
+
+  /// Encodes the row; the probe view's fields sit beside the others, flat.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(faceID, forKey: .faceID)
+    try container.encode(trackID, forKey: .trackID)
+    try container.encode(frameIndex, forKey: .frameIndex)
+    try container.encode(bbox, forKey: .bbox)
+    try container.encode(landmarks, forKey: .landmarks)
+    try container.encode(embedding, forKey: .embedding)
+    try container.encode(qualityScore, forKey: .qualityScore)
+    try container.encode(cropPath, forKey: .cropPath)
+    try container.encodeIfPresent(rejectionReason, forKey: .rejectionReason)
+    if let probeView {
+      try container.encode(probeView.faceSize, forKey: .faceSize)
+      try container.encode(probeView.yaw, forKey: .yaw)
+      try container.encode(probeView.sharpness, forKey: .sharpness)
+      try container.encode(probeView.padding, forKey: .padding)
+    }
+  }
+}
+
+/// How a probe face was seen: `face_px` (short side of its box, frame pixels), `yaw_deg`,
+/// `sharpness` (Laplacian variance of the in-frame part of its 112×112 alignment) and `padding`
+/// (share of that alignment outside the frame). Rounded to 0.01 (0.0001 for `padding`).
+public struct ProbeView: Codable, Hashable, Sendable {
+  /// `face_px`.
+  public var faceSize: Double
+  /// `yaw_deg`.
+  public var yaw: Double
+  /// `sharpness`.
+  public var sharpness: Double
+  /// `padding`.
+  public var padding: Double
+
+  /// A probe view, rounded as the file keeps it.
+  public init(faceSize: Double, yaw: Double, sharpness: Double, padding: Double) {
+    self.faceSize = (faceSize * 100).rounded() / 100
+    self.yaw = (yaw * 100).rounded() / 100
+    self.sharpness = (sharpness * 100).rounded() / 100
+    self.padding = (padding * 10_000).rounded() / 10_000
   }
 }
 
@@ -82,6 +138,9 @@ public struct CropDebugEntry: Codable, Hashable, Sendable {
   public var qualityScore: Double?
   /// `reason`: why the crop was rejected (see DECISIONS.md, Quality); omitted while `nil`.
   public var reason: String?
+  /// `padding`: share of the aligned crop outside the frame (docs/harvest.md, "Faces at the
+  /// frame edge"), when the crop was cut; omitted while `nil`.
+  public var padding: Double?
 
   enum CodingKeys: String, CodingKey {
     case frameIndex = "frame_idx"
@@ -91,13 +150,15 @@ public struct CropDebugEntry: Codable, Hashable, Sendable {
     case status
     case qualityScore = "quality_score"
     case reason
+    case padding
   }
 
   /// A crop debug row.
   public init(
     frameIndex: Int, trackID: String, bbox: [Double], cropPath: String, status: String,
-    qualityScore: Double? = nil, reason: String? = nil
+    qualityScore: Double? = nil, reason: String? = nil, padding: Double? = nil
   ) {
+    self.padding = padding
     self.frameIndex = frameIndex
     self.trackID = trackID
     self.bbox = bbox

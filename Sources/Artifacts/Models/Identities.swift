@@ -223,6 +223,13 @@ public struct UnidentifiedTrack: Codable, Hashable, Sendable {
     case ambiguous
     /// Seen only in probe faces, matching no identity and no other track.
     case unmatched
+    /// Every face of the track is too small to recognise (under `probe_min_face_px`), and it
+    /// matched no identity clearly: never guessed, never a person of its own.
+    case tooSmall = "too_small"
+    /// Every face is degraded (small, turned past `probe_max_yaw`, cut by the frame edge, or
+    /// blurred), and it matched no identity clearly: a degraded view may join a person, never
+    /// create one (docs/identities.md, "Degraded-only tracks").
+    case degraded
   }
 
   enum CodingKeys: String, CodingKey {
