@@ -28,6 +28,19 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
   public var probeSoloMinSeconds = 1.0
   /// ... and no identity is even this similar to it.
   public var probeSoloMaxSimilarity = 0.15
+  /// ... and it has at least this many recognisable probe faces ...
+  public var probeSoloMinFaces = 3
+  /// ... whose mean similarity to each other is at least this.
+  public var probeSoloMinAgreement = 0.5
+  /// What makes a probe face recognisable (docs/identities.md, "Degraded-only tracks"): a short
+  /// side of at least this many frame pixels ...
+  public var probeMinFacePx = 20.0
+  /// ... |yaw| at most this many degrees ...
+  public var probeMaxYaw = 45.0
+  /// ... at most this share of its aligned crop outside the frame ...
+  public var probeMaxPadding = 0.15
+  /// ... and a Laplacian variance (in-frame part of the 112×112 alignment) of at least this.
+  public var probeMinSharpness = 10.0
   /// Similarity added to two tracks of one shot thread at the same place (0 turns it off).
   public var threadBonus = 0.1
   /// Largest colour-histogram distance between two shots of one thread.
@@ -56,6 +69,12 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
       .double("probe_solo_min_conf", 0...1, \.probeSoloMinConf),
       .double("probe_solo_min_seconds", 0...86_400, \.probeSoloMinSeconds),
       .double("probe_solo_max_similarity", -1...1, \.probeSoloMaxSimilarity),
+      .int("probe_solo_min_faces", 1...1000, \.probeSoloMinFaces),
+      .double("probe_solo_min_agreement", -1...1, \.probeSoloMinAgreement),
+      .double("probe_min_face_px", 0...10_000, \.probeMinFacePx),
+      .double("probe_max_yaw", 0...180, \.probeMaxYaw),
+      .double("probe_max_padding", 0...1, \.probeMaxPadding),
+      .double("probe_min_sharpness", 0...1e9, \.probeMinSharpness),
       .double("thread_bonus", 0...1, \.threadBonus),
       .double("thread_max_distance", 0...1, \.threadMaxDistance),
       .double("thread_min_iou", 0...1, \.threadMinIoU),

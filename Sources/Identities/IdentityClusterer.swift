@@ -175,13 +175,14 @@ public final class IdentityClusterer {
       linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
       solo: ProbeAssigner.Solo(
         minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
-        maxSimilarity: config.probeSoloMaxSimilarity))
+        maxSimilarity: config.probeSoloMaxSimilarity, minRecognisableFaces: config.probeSoloMinFaces,
+        minAgreement: config.probeSoloMinAgreement))
     let evidence = ProbeAssigner.Evidence(
       vectors: pooledByTrack.mapValues(\.vector),
       cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
       confidence: inputs.tracksByID.mapValues(\.stats.avgConf),
-      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds }, bonus: threads.bonus
-    )
+      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds }, bonus: threads.bonus,
+      views: RecognisableFace(config).views(inputs))
     // Locked identities are compared with, never joined (docs/identities.md, "Coverage").
     let lockedGroups = locked.map(\.trackIDs)
     let seedGroups = Self.attachLoneTracks(
@@ -265,9 +266,11 @@ public final class IdentityClusterer {
       identities.append(identity)
       newGroupIDs.append(identity.identityID)
     }
+    // `bestGroup` indexes the seed groups, the locked identities, then the new groups.
     let unidentified = Self.unidentified(
       probes.unidentified,
-      groupIDs: Array(newGroupIDs.prefix(seedGroups.count)) + locked.map(\.identityID),
+      groupIDs: Array(newGroupIDs.prefix(seedGroups.count)) + locked.map(\.identityID)
+        + newGroupIDs.dropFirst(seedGroups.count),
       inputs: inputs,
       owned: Set(identities.flatMap(\.trackIDs)))
     identities.sort { ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID) }

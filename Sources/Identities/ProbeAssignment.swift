@@ -25,6 +25,31 @@ struct ProbeAssigner {
     var minConfidence: Double
     var minSeconds: Double
     var maxSimilarity: Double
+    /// Fewest recognisable probe faces, and their least mean similarity to each other: a face
+    /// seen clearly enough, and consistently, to be somebody (docs/identities.md).
+    var minRecognisableFaces = 3
+    var minAgreement = 0.5
+  }
+
+  /// How well a probe-only track can be recognised, from its probe faces (docs/identities.md,
+  /// "Degraded-only tracks").
+  struct View: Equatable {
+    /// Probe faces that are none of: too small, turned too far, cut by the frame edge, blurred.
+    var recognisableFaces: Int
+    /// Whether every probe face is under the recognisable size.
+    var allTooSmall: Bool
+    /// Mean pairwise similarity of the recognisable faces (1 for one face, nil for none).
+    var agreement: Double?
+
+    /// A track with no recognisable face may join an identity, never create one.
+    var degradedOnly: Bool { recognisableFaces == 0 }
+
+    /// Why such a track stays out when it joins nothing.
+    var reason: UnidentifiedTrack.Reason { allTooSmall ? .tooSmall : .degraded }
+
+    /// A track with nothing known about its faces (older `probe_faces.jsonl`) counts as
+    /// recognisable, as before.
+    static let unknown = View(recognisableFaces: Int.max, allTooSmall: false, agreement: 1)
   }
 
   /// What became of the probe tracks.
@@ -57,6 +82,10 @@ struct ProbeAssigner {
     var seconds: [String: Double] = [:]
     /// Similarity added for a pair (the shot-thread prior); 0 when none.
     var bonus: (String, String) -> Double = { _, _ in 0 }
+    /// How recognisable each probe-only track is; missing: `View.unknown`.
+    var views: [String: View] = [:]
+
+    func view(_ track: String) -> View { views[track] ?? .unknown }
 
     func similarity(_ a: String, _ b: String) -> Double {
       guard let x = vectors[a], let y = vectors[b] else { return -1 }
@@ -72,7 +101,12 @@ struct ProbeAssigner {
 
   /// Assigns `probes` (track ids in a fixed order) against `groups` (defining track ids). Groups
   /// from index `closedFrom` on (locked identities) are compared with but never joined: a track
-  /// whose clear match is one of them is `ambiguous`.
+  /// whose clear match is one of them is `ambiguous`. In order (docs/identities.md, "Coverage"):
+  /// not-a-face tracks out; clear matches join; the rest group with each other into new
+  /// identities (never of degraded-only tracks alone); what is left gets a second chance against
+  /// every identity, the new ones included; then the solo rule; then a reason.
+  ///
+  /// `Unassigned.bestGroup` indexes `groups` followed by `newGroups`.
   func assign(
     probes: [String], groups: [[String]], closedFrom: Int? = nil, evidence: Evidence
   ) -> Outcome {
@@ -85,11 +119,61 @@ struct ProbeAssigner {
         faces.append(track)
       }
     }
-    let matches = join(faces, groups: groups, closedFrom: closedFrom, evidence: evidence)
+    let closed = closedFrom ?? groups.count
+    let matches = join(faces, groups: groups, closedFrom: closed, evidence: evidence)
     outcome.joined = matches.joined
     outcome.unidentified += matches.ambiguous
-    groupLoose(matches.loose, evidence: evidence, into: &outcome)
+    let grouped = groupLoose(matches.loose.map(\.trackID), evidence: evidence)
+    outcome.newGroups = grouped.groups
+    secondChance(grouped.left, groups: groups, closed: closed, evidence: evidence, into: &outcome)
     return outcome
+  }
+
+  /// Tracks that joined nothing and grouped with nothing, compared again with every identity:
+  /// `groups` grown by the first joins (closed from `closed`), then the new groups. A clear match
+  /// joins; a lone, confident, recognisable track unlike all of them is a person of its own; the
+  /// rest stay out with their reason.
+  private func secondChance(
+    _ left: [String], groups: [[String]], closed: Int, evidence: Evidence,
+    into outcome: inout Outcome
+  ) {
+    // An identity's look is its defining tracks (a probe-built one: all of its tracks); every
+    // member, probe tracks that joined included, counts for cannot-link.
+    var members = groups
+    for (group, tracks) in outcome.joined { members[group] += tracks }
+    members += outcome.newGroups
+    let isClosed = { (group: Int) in group >= closed && group < groups.count }
+    let matches = join(
+      left, groups: groups + outcome.newGroups, members: members, isClosed: isClosed,
+      evidence: evidence)
+    for (group, tracks) in matches.joined {
+      if group < groups.count {
+        outcome.joined[group, default: []] += tracks
+      } else {
+        outcome.newGroups[group - groups.count] += tracks
+      }
+    }
+    outcome.unidentified += matches.ambiguous
+    for entry in matches.loose {
+      let view = evidence.view(entry.trackID)
+      if isSolo(entry, view: view, evidence: evidence) {
+        outcome.newGroups.append([entry.trackID])
+      } else {
+        var entry = entry
+        if view.degradedOnly { entry.reason = view.reason }
+        outcome.unidentified.append(entry)
+      }
+    }
+  }
+
+  /// A lone track is a person of its own when it is confident, lasts, shows a recognisable face
+  /// consistently, and resembles no identity even slightly.
+  private func isSolo(_ entry: Unassigned, view: View, evidence: Evidence) -> Bool {
+    (evidence.confidence[entry.trackID] ?? 0) >= solo.minConfidence
+      && (evidence.seconds[entry.trackID] ?? 0) >= solo.minSeconds
+      && (entry.bestSimilarity ?? -1) < solo.maxSimilarity
+      && view.recognisableFaces >= solo.minRecognisableFaces
+      && (view.agreement ?? -1) >= solo.minAgreement
   }
 
   /// What `join` decided: tracks that joined group i, tracks too close to two groups (or to a
@@ -106,6 +190,16 @@ struct ProbeAssigner {
     _ tracks: [String], groups: [[String]], closedFrom: Int? = nil, evidence: Evidence
   ) -> Matches {
     let closed = closedFrom ?? groups.count
+    return join(
+      tracks, groups: groups, members: groups, isClosed: { $0 >= closed }, evidence: evidence)
+  }
+
+  /// `join` against `groups` (what each identity looks like), with `members` (the tracks each
+  /// already holds, for cannot-link) and the closed groups given by `isClosed`.
+  func join(
+    _ tracks: [String], groups: [[String]], members initialMembers: [[String]],
+    isClosed: (Int) -> Bool, evidence: Evidence
+  ) -> Matches {
     // Best match first, so the clearest tracks claim their identity before a track that shares
     // a frame with them is considered; ties go to the track id.
     let scores = Dictionary(
@@ -115,7 +209,7 @@ struct ProbeAssigner {
     let order = tracks.sorted {
       ((scores[$0]?.max() ?? -1), $1) > ((scores[$1]?.max() ?? -1), $0)
     }
-    var members = groups
+    var members = initialMembers
     var matches = Matches()
     for track in order {
       let similarities = scores[track] ?? []
@@ -125,7 +219,7 @@ struct ProbeAssigner {
       let ranked = allowed.sorted { (similarities[$0], -$0) > (similarities[$1], -$1) }
       let overall = similarities.indices.max { (similarities[$0], -$0) < (similarities[$1], -$1) }
       let best = ranked.first.flatMap { similarities[$0] >= assignThreshold ? $0 : nil }
-      if let best, best < closed,
+      if let best, !isClosed(best),
         similarities[best] - (ranked.count > 1 ? similarities[ranked[1]] : -1) >= margin
       {
         members[best].append(track)
@@ -146,11 +240,13 @@ struct ProbeAssigner {
     return matches
   }
 
-  /// Probe-only tracks that match no identity: those that match each other (the same exact
-  /// clustering, at `groupThreshold`) form new identities; a lone one that is confident, long
-  /// and unlike every identity is a person of its own; the rest are `unmatched`.
-  private func groupLoose(_ loose: [Unassigned], evidence: Evidence, into outcome: inout Outcome) {
-    let tracks = loose.map(\.trackID).sorted()
+  /// Probe-only tracks that match no identity, clustered with each other (the same exact
+  /// clustering, at `groupThreshold`): groups of two or more with at least one recognisable
+  /// track become new identities; the rest are `left` for the second chance.
+  private func groupLoose(_ loose: [String], evidence: Evidence) -> (
+    groups: [[String]], left: [String]
+  ) {
+    let tracks = loose.sorted()
     var cannotLink: [(Int, Int)] = []
     var bonus: [PairBonus] = []
     for i in tracks.indices {
@@ -163,24 +259,21 @@ struct ProbeAssigner {
     let labels = AgglomerativeClustering.cluster(
       tracks.map { evidence.vectors[$0] ?? [] }, linkage: linkage,
       maximumDistance: 1 - groupThreshold, cannotLink: cannotLink, bonus: bonus)
-    var groups: [Int: [String]] = [:]
-    for (index, label) in labels.enumerated() { groups[label, default: []].append(tracks[index]) }
-    let unplaced = Dictionary(uniqueKeysWithValues: loose.map { ($0.trackID, $0) })
-    for label in groups.keys.sorted() {
-      let group = groups[label] ?? []
-      if group.count > 1 {
-        outcome.newGroups.append(group)
-      } else if let track = group.first, let entry = unplaced[track] {
-        if (evidence.confidence[track] ?? 0) >= solo.minConfidence
-          && (evidence.seconds[track] ?? 0) >= solo.minSeconds
-          && (entry.bestSimilarity ?? -1) < solo.maxSimilarity
-        {
-          outcome.newGroups.append([track])
-        } else {
-          outcome.unidentified.append(entry)
-        }
+    var byLabel: [Int: [String]] = [:]
+    for (index, label) in labels.enumerated() { byLabel[label, default: []].append(tracks[index]) }
+    var groups: [[String]] = []
+    var left: [String] = []
+    for label in byLabel.keys.sorted() {
+      let group = byLabel[label] ?? []
+      if group.count > 1 && group.contains(where: { !evidence.view($0).degradedOnly }) {
+        groups.append(group)
+      } else {
+        left += group
       }
     }
+    // Loose order: the order `join` saw them in.
+    let order = Dictionary(uniqueKeysWithValues: loose.enumerated().map { ($1, $0) })
+    return (groups, left.sorted { order[$0] ?? 0 < order[$1] ?? 0 })
   }
 
   static func mean(_ values: [Double]) -> Double {

@@ -24,6 +24,22 @@ struct IdentityScore: CustomStringConvertible {
   var identitiesPerPerson: [String: Int]
   /// Identities whose tracks are all bait or nothing.
   var identitiesOfNobody: Int
+  /// Person → index (in `identities.json`) of the identity matched to them.
+  var matchedIdentity: [String: Int] = [:]
+  /// Person → screen time of their matched identity in `screentime.json` (0 when none) and the
+  /// ground truth's (frames with the face at least half visible, over the frame rate), seconds.
+  var screenTime: [String: (reported: Double, truth: Double)] = [:]
+  /// Detected tracks per ground-truth trajectory (one person in one shot), over the
+  /// trajectories that some track follows: 1 when no trajectory is broken.
+  var fragmentation = 1.0
+
+  /// Person → (reported − true) ÷ true screen time.
+  var screenTimeError: [String: Double] {
+    screenTime.mapValues { $0.truth > 0 ? ($0.reported - $0.truth) / $0.truth : 0 }
+  }
+
+  /// The largest |screen-time error| over the people.
+  var worstScreenTimeError: Double { screenTimeError.values.map(abs).max() ?? 0 }
 
   var description: String {
     let people = coverage.keys.sorted().map { person in
@@ -35,6 +51,14 @@ struct IdentityScore: CustomStringConvertible {
         + "ground-truth face frames), %d identities of nobody; coverage/identities per person: ",
       f1, precision, recall, correctFrames, attributedFrames, groundTruthFrames, identitiesOfNobody)
       + people.joined(separator: ", ")
+      + String(format: "; fragmentation %.2f tracks per trajectory", fragmentation)
+      + "; screen time reported/true (error): "
+      + screenTime.keys.sorted().map { person in
+        let time = screenTime[person]!
+        return String(
+          format: "%@ %.2f/%.2f s (%+.2f s, %+.1f %%)", person, time.reported, time.truth,
+          time.reported - time.truth, 100 * (screenTimeError[person] ?? 0))
+      }.joined(separator: ", ")
   }
 }
 
@@ -45,20 +69,27 @@ enum IdentityScorer {
     var frame: Int
     var box: [Double]
     var label: String
+    /// The ground-truth track: one person in one shot.
+    var trajectory: String
   }
 
   static func score(root: URL, episode: String, truth: URL) throws -> IdentityScore {
-    let faces = try rows(truth.appendingPathComponent("ground_truth.jsonl")).compactMap {
+    let truthRows = try rows(truth.appendingPathComponent("ground_truth.jsonl"))
+    // The frame rate from the ground truth's clock (frame_idx ÷ ts_s).
+    let timed = truthRows.first { ($0["frame_idx"] as? Int ?? 0) > 0 }
+    let frameRate = timed.map { Double($0["frame_idx"] as! Int) / ($0["ts_s"] as! Double) } ?? 25
+    let faces = truthRows.compactMap {
       row -> Box? in
       guard (row["visible_fraction"] as? Double ?? 1) >= 0.5 else { return nil }
       return Box(
         frame: row["frame_idx"] as! Int, box: row["bbox"] as! [Double],
-        label: row["identity"] as! String)
+        label: row["identity"] as! String, trajectory: row["track_id"] as? String ?? "")
     }
     let manifests = root.appendingPathComponent("manifests/\(episode)")
-    let person = try trackPeople(
+    let followed = try trackTrajectories(
       detections: rows(manifests.appendingPathComponent("detections.jsonl")),
       faces: Dictionary(grouping: faces, by: \.frame))
+    let person = followed.mapValues { $0.label }
     var spans: [String: ClosedRange<Int>] = [:]
     for row in try rows(manifests.appendingPathComponent("tracks.jsonl")) {
       let span = row["frame_span"] as! [Int]
@@ -68,19 +99,60 @@ enum IdentityScorer {
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: manifests.appendingPathComponent("identities.json")))
       as! [String: Any]
-    let identities = (document["identities"] as! [[String: Any]]).map {
-      $0["track_ids"] as! [String]
-    }
-    return tally(
+    let identityEntries = document["identities"] as! [[String: Any]]
+    let identities = identityEntries.map { $0["track_ids"] as! [String] }
+    var score = tally(
       identities: identities, person: person, spans: spans,
       truthFrames: Set(faces.map { "\($0.frame)|\($0.label)" }),
       people: Set(faces.map(\.label)))
+    score.fragmentation = fragmentation(followed)
+    score.screenTime = try screenTime(
+      root: root, episode: episode, faces: faces, frameRate: frameRate,
+      identityIDs: identityEntries.map {
+        $0["identity_id"] as! String
+      }, matched: score.matchedIdentity)
+    return score
   }
 
-  /// Track → the person most of its detections overlap ("" for bait or nothing).
-  private static func trackPeople(
+  /// Person → (seconds of the matched identity in `screentime.json`, true seconds).
+  private static func screenTime(
+    root: URL, episode: String, faces: [Box], frameRate: Double, identityIDs: [String],
+    matched: [String: Int]
+  ) throws -> [String: (reported: Double, truth: Double)] {
+    let document =
+      try JSONSerialization.jsonObject(
+        with: Data(
+          contentsOf: root.appendingPathComponent("analytics/\(episode)/screentime.json")))
+      as! [String: Any]
+    var seconds: [String: Double] = [:]
+    for entry in document["identities"] as! [[String: Any]] {
+      seconds[entry["identity_id"] as! String] = entry["seconds"] as? Double ?? 0
+    }
+    var result: [String: (reported: Double, truth: Double)] = [:]
+    for (person, boxes) in Dictionary(grouping: faces, by: \.label) {
+      let truth = Double(Set(boxes.map(\.frame)).count) / frameRate
+      let reported = matched[person].map { seconds[identityIDs[$0]] ?? 0 } ?? 0
+      result[person] = (reported, truth)
+    }
+    return result
+  }
+
+  /// Detected tracks per ground-truth trajectory, over the trajectories some track follows.
+  private static func fragmentation(_ followed: [String: (label: String, trajectory: String)])
+    -> Double
+  {
+    let perTrajectory = Dictionary(grouping: followed.values.filter { !$0.trajectory.isEmpty }) {
+      $0.trajectory
+    }
+    guard !perTrajectory.isEmpty else { return 1 }
+    return Double(perTrajectory.values.reduce(0) { $0 + $1.count }) / Double(perTrajectory.count)
+  }
+
+  /// Track → the person and ground-truth trajectory most of its detections overlap (both ""
+  /// for bait or nothing).
+  private static func trackTrajectories(
     detections: [[String: Any]], faces: [Int: [Box]]
-  ) -> [String: String] {
+  ) -> [String: (label: String, trajectory: String)] {
     var votes: [String: [String: Int]] = [:]
     for row in detections {
       guard let track = row["track_id"] as? String else { continue }
@@ -89,12 +161,16 @@ enum IdentityScorer {
       let best = (faces[frame] ?? []).max {
         intersectionOverUnion($0.box, box) < intersectionOverUnion($1.box, box)
       }
-      var label = ""
-      if let best, intersectionOverUnion(best.box, box) >= 0.5 { label = best.label }
-      votes[track, default: [:]][label, default: 0] += 1
+      var key = "\t"
+      if let best, intersectionOverUnion(best.box, box) >= 0.5 {
+        key = "\(best.label)\t\(best.trajectory)"
+      }
+      votes[track, default: [:]][key, default: 0] += 1
     }
     return votes.mapValues { counts in
-      counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+      let key = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+      let parts = key.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+      return (parts[0], parts[1])
     }
   }
 
@@ -130,9 +206,11 @@ enum IdentityScorer {
     pairs.sort { ($1.frames, $0.identity, $0.person) < ($0.frames, $1.identity, $1.person) }
     var usedIdentities = Set<Int>()
     var matched: [String: Int] = [:]
+    var matchedIdentity: [String: Int] = [:]
     for pair in pairs where !usedIdentities.contains(pair.identity) && matched[pair.person] == nil {
       usedIdentities.insert(pair.identity)
       matched[pair.person] = pair.frames
+      matchedIdentity[pair.person] = pair.identity
     }
     let correct = matched.values.reduce(0, +)
     let truthCount = truthFrames.count
@@ -147,7 +225,7 @@ enum IdentityScorer {
       precision: Double(correct) / Double(max(1, attributed)),
       recall: Double(correct) / Double(max(1, truthCount)), groundTruthFrames: truthCount,
       attributedFrames: attributed, correctFrames: correct, coverage: coverage,
-      identitiesPerPerson: perPerson, identitiesOfNobody: nobody)
+      identitiesPerPerson: perPerson, identitiesOfNobody: nobody, matchedIdentity: matchedIdentity)
   }
 
   private static func rows(_ url: URL) throws -> [[String: Any]] {

@@ -111,6 +111,79 @@ struct ProbeAssignmentTests {
       "too short to stand alone")
   }
 
+  @Test("a leftover track gets a second chance against identities that probe tracks built")
+  func secondChance() {
+    // q1, q2 (200°, 205°) form a new identity; q4 at 258° is 0.53/0.60 to them (mean 0.57):
+    // below the group bar 0.6, above the join bar 0.5, and unlike A and B.
+    let evidence = Self.evidence(["q1": 200, "q2": 205, "q4": 258])
+    let outcome = Self.assigner.assign(
+      probes: ["q1", "q2", "q4"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.newGroups == [["q1", "q2", "q4"]])
+    #expect(outcome.unidentified.isEmpty)
+    // Its best match is reported by index past the given groups when it stays out.
+    var strict = Self.assigner
+    strict.assignThreshold = 0.59
+    let left = strict.assign(
+      probes: ["q1", "q2", "q4"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(left.newGroups == [["q1", "q2"]])
+    #expect(left.unidentified.map(\.trackID) == ["q4"])
+    #expect(left.unidentified.first?.bestGroup == 2)
+  }
+
+  static func view(_ recognisable: Int, tooSmall: Bool = false, agreement: Double? = 0.9)
+    -> ProbeAssigner.View
+  {
+    ProbeAssigner.View(
+      recognisableFaces: recognisable, allTooSmall: tooSmall, agreement: agreement)
+  }
+
+  @Test("degraded-only tracks may join an identity but never create one; their reason says why")
+  func degradedOnly() {
+    var evidence = Self.evidence(["d1": 200, "d2": 205, "d3": 8])
+    evidence.views = [
+      "d1": Self.view(0, tooSmall: true), "d2": Self.view(0), "d3": Self.view(0, tooSmall: true),
+    ]
+    let outcome = Self.assigner.assign(
+      probes: ["d1", "d2", "d3"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(outcome.joined == [0: ["d3"]], "a tiny face still joins its clear match")
+    #expect(outcome.newGroups.isEmpty)
+    #expect(
+      outcome.unidentified.map { [$0.trackID, $0.reason.rawValue] } == [
+        ["d1", "too_small"], ["d2", "degraded"],
+      ])
+    // One recognisable member is enough for the pair to be a person.
+    evidence.views["d2"] = Self.view(3)
+    let pair = Self.assigner.assign(
+      probes: ["d1", "d2"], groups: [["a1", "a2"], ["b1"]], evidence: evidence)
+    #expect(pair.newGroups == [["d1", "d2"]])
+  }
+
+  @Test("a lone track stands alone only with enough recognisable faces that agree")
+  func soloNeedsRecognisableFaces() {
+    var evidence = Self.evidence(["q": 0])
+    evidence.vectors["q"] = [0, 0, 1]
+    evidence.seconds = ["q": 2]
+    for (view, alone) in [
+      (Self.view(3), true), (Self.view(2), false), (Self.view(5, agreement: 0.3), false),
+      (Self.view(0, tooSmall: true, agreement: nil), false),
+    ] {
+      evidence.views["q"] = view
+      let outcome = Self.assigner.assign(probes: ["q"], groups: [["a1", "a2"]], evidence: evidence)
+      #expect(outcome.newGroups == (alone ? [["q"]] : []), "\(view)")
+    }
+    // Compared with every identity: a probe-built identity it resembles keeps it from standing
+    // alone (0.5 at 60° to p1 and p2, which form an identity of their own).
+    var near = Self.evidence(["p1": 200, "p2": 202, "q": 261])
+    near.seconds = ["q": 2]
+    near.views = ["q": Self.view(5)]
+    var strict = Self.assigner
+    strict.assignThreshold = 0.9
+    let outcome = strict.assign(
+      probes: ["p1", "p2", "q"], groups: [["a1", "a2"], ["b1"]], evidence: near)
+    #expect(outcome.newGroups == [["p1", "p2"]])
+    #expect(outcome.unidentified.map(\.trackID) == ["q"])
+  }
+
   @Test("the shot-thread bonus lifts a same-place pair over the threshold; a cut-apart set-up not")
   func threads() throws {
     let histogram = [Double](repeating: 1.0 / 64, count: 64)
