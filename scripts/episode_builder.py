@@ -16,6 +16,9 @@ import subprocess
 import cv2
 import numpy as np
 
+# The frame size of the 1280x720 samples. Every helper that needs a frame size takes it as an
+# argument defaulting to these (composite reads it off the canvas), so an episode of another
+# size (walkin-s01e01, 720x400) passes its own and the 1280x720 samples stay byte-identical.
 WIDTH, HEIGHT, FPS = 1280, 720, 25
 
 EP_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -74,16 +77,16 @@ def make_still(detector, image):
     return {"box": box, "landmarks": landmarks, "pixels": pixels, "alpha": alpha, "offset": offset}
 
 
-def background(shot_index, rng):
+def background(shot_index, rng, width=WIDTH, height=HEIGHT):
     """A face-free background: a two-colour gradient, soft blobs and fine noise."""
     colours = rng.uniform(20, 200, size=(2, 3))
-    ramp = np.linspace(0, 1, WIDTH, dtype=np.float32)[None, :, None]
-    vertical = np.linspace(0, 1, HEIGHT, dtype=np.float32)[:, None, None]
+    ramp = np.linspace(0, 1, width, dtype=np.float32)[None, :, None]
+    vertical = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     mix = 0.7 * ramp + 0.3 * vertical
     frame = colours[0] * (1 - mix) + colours[1] * mix
     field = rng.uniform(-40, 40, size=(9, 16, 3)).astype(np.float32)
-    frame += cv2.resize(field, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
-    frame += rng.normal(0, 3, size=(HEIGHT, WIDTH, 3)).astype(np.float32)
+    frame += cv2.resize(field, (width, height), interpolation=cv2.INTER_CUBIC)
+    frame += rng.normal(0, 3, size=(height, width, 3)).astype(np.float32)
     return np.clip(frame, 0, 255).astype(np.float32)
 
 
@@ -116,20 +119,22 @@ def composite(canvas, pixels, alpha, offset, matrix, roi=False):
     """`canvas` with the cut-out (`pixels`, `alpha`, its pixel (0, 0) at photo pixel `offset`)
     drawn through `matrix` (photo to frame). With `roi`, only the frame rectangle the cut-out
     can reach is warped and blended (the same picture up to warp rounding, much faster for
-    small faces); without it the whole frame is, as sample-s01e01 was built."""
+    small faces); without it the whole frame is, as sample-s01e01 was built. The frame size is
+    the canvas's."""
+    height, width = canvas.shape[:2]
     local_matrix = matrix.copy()
     local_matrix[:, 2] += matrix[:, :2] @ offset
     if not roi:
-        warped = cv2.warpAffine(pixels, local_matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR,
+        warped = cv2.warpAffine(pixels, local_matrix, (width, height), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        warped_alpha = cv2.warpAffine(alpha, local_matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR,
+        warped_alpha = cv2.warpAffine(alpha, local_matrix, (width, height), flags=cv2.INTER_LINEAR,
                                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
         return canvas * (1 - warped_alpha) + warped * warped_alpha
     h, w = pixels.shape[:2]
     corners = apply(local_matrix, [[-1, -1], [w, -1], [-1, h], [w, h]])
     x0, y0 = np.floor(corners.min(axis=0)).astype(int) - 1
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 2
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(WIDTH, x1), min(HEIGHT, y1)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     if x1 <= x0 or y1 <= y0:
         return canvas
     local_matrix[:, 2] -= (x0, y0)
@@ -145,16 +150,16 @@ def composite(canvas, pixels, alpha, offset, matrix, roi=False):
     return canvas
 
 
-def normalised_box(x1, y1, x2, y2):
+def normalised_box(x1, y1, x2, y2, width=WIDTH, height=HEIGHT):
     """A pixel box clamped to the frame and normalised to 0..1, with the visible fraction."""
     area = (x2 - x1) * (y2 - y1)
-    cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(WIDTH, x2), min(HEIGHT, y2)
+    cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
     visible = max(0.0, cx2 - cx1) * max(0.0, cy2 - cy1) / area if area > 0 else 0.0
-    bbox = [round(cx1 / WIDTH, 6), round(cy1 / HEIGHT, 6), round(cx2 / WIDTH, 6), round(cy2 / HEIGHT, 6)]
+    bbox = [round(cx1 / width, 6), round(cy1 / height, 6), round(cx2 / width, 6), round(cy2 / height, 6)]
     return bbox, visible
 
 
-def face_truth(still, matrix):
+def face_truth(still, matrix, width=WIDTH, height=HEIGHT):
     """The ground truth of a placed face: unclamped pixel box, clamped normalised box, five
     landmarks (pixels and normalised, clamped), visible fraction."""
     box = still["box"]
@@ -162,9 +167,9 @@ def face_truth(still, matrix):
     x1, y1 = corners.min(axis=0)
     x2, y2 = corners.max(axis=0)
     landmarks = apply(matrix, still["landmarks"])
-    bbox, visible = normalised_box(x1, y1, x2, y2)
+    bbox, visible = normalised_box(x1, y1, x2, y2, width, height)
     norm_landmarks = [
-        round(min(1.0, max(0.0, v / (WIDTH if i % 2 == 0 else HEIGHT))), 6)
+        round(min(1.0, max(0.0, v / (width if i % 2 == 0 else height))), 6)
         for i, v in enumerate(landmarks.reshape(-1))
     ]
     return {
@@ -238,21 +243,27 @@ def pretty(value):
     return json.dumps(value, indent=2, sort_keys=True) + "\n"
 
 
+# ffmpeg output options of every generated episode: H.264 (libx264, 3 B-frames, so decode order
+# differs from presentation order), yuv420p, single-threaded x264 and bit-exact muxing, so two
+# builds are byte-identical.
+X264_OUTPUT = ["-c:v", "libx264", "-preset", "fast", "-crf", "20", "-g", "50", "-bf", "3",
+               "-pix_fmt", "yuv420p", "-threads", "1", "-x264-params", "threads=1",
+               "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+               "-movflags", "+faststart"]
+
+
 class Encoder:
     """H.264 (libx264, B-frames), yuv420p, 25 fps, byte-identical across runs: single-threaded
     x264 and bit-exact muxing. Frames go in as float BGR; `close` moves the file into place."""
 
-    def __init__(self, video):
+    def __init__(self, video, width=WIDTH, height=HEIGHT):
         self.video = video
         os.makedirs(os.path.dirname(video), exist_ok=True)
         self.temporary = f"{video}.tmp-{os.getpid()}.mp4"
         self.process = subprocess.Popen(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-             "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS), "-i", "-",
-             "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-g", "50", "-bf", "3",
-             "-pix_fmt", "yuv420p", "-threads", "1", "-x264-params", "threads=1",
-             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-             "-movflags", "+faststart", self.temporary],
+             "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-",
+             *X264_OUTPUT, self.temporary],
             stdin=subprocess.PIPE)
 
     def write(self, canvas):
