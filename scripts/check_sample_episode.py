@@ -4,12 +4,15 @@
 Decodes data/videos/{ep}/episode.mp4 (ffmpeg), runs YuNet on every Nth frame exactly as the
 detect-track stage does (frame scaled into the top-left of a black 640x640 input, score
 threshold 0.5, NMS 0.3), and matches detections to ground_truth.jsonl faces at IoU >= 0.5.
-Prints recall per difficulty (when the ground truth has `difficulty`), per shot and per face
-height, the median landmark error (mean of the five points, in % of the face box's
-sqrt(width x height)), and every detection that matches no face: on a bait patch (bait.jsonl),
-centred on a face but placed too loosely (IoU < 0.5), or elsewhere. With --sheet, writes a PNG
-contact sheet of the first frame of each shot with ground truth (green), detections (red, with
-scores) and bait (blue).
+Works at any frame size (shots.json's width and height). Prints the share of face frames whose
+box reaches 64 px (the harvest's min_face_size gate measures the short side of the box clamped
+to the frame), recall of fully visible faces per difficulty (when the ground truth has
+`difficulty`), per shot, per face height and by the gate, recall of faces cut by the frame's edge
+but at least half visible (matched against the clamped box), the median landmark error (mean of
+the five points, in % of the face box's sqrt(width x height)), and every detection that matches
+no face: on a bait patch (bait.jsonl), centred on a face but placed too loosely (IoU < 0.5), or
+elsewhere. With --sheet, writes a PNG contact sheet of the first frame of each shot with ground
+truth (green), detections (red, with scores) and bait (blue).
 
 Usage: check_sample_episode.py --data-root DATA --ep-id ID --detector YUNET.onnx [--every 5]
                                [--json OUT.json] [--sheet OUT.png]
@@ -45,11 +48,18 @@ def frames(video, width, height):
 
 def height_bucket(height):
     """The face-box height range a face falls in, for recall by size."""
-    edges = (0, 30, 35, 40, 50, 60, 110)
+    edges = (0, 20, 25, 30, 35, 40, 50, 64, 110)
     for low, high in zip(edges, edges[1:]):
         if height < high:
             return f"{low:3d}-{high - 1:3d} px"
     return f"{edges[-1]:3d}+     px"
+
+
+def gate_side(face, width, height):
+    """The short side in px of the face's box clamped to the frame: what the harvest's
+    min_face_size (64) gate measures."""
+    x1, y1, x2, y2 = face["bbox"]
+    return min((x2 - x1) * width, (y2 - y1) * height)
 
 
 def main():
@@ -67,9 +77,20 @@ def main():
     truth_dir = os.path.join(args.data_root, "ground_truth", args.ep_id)
     with open(os.path.join(truth_dir, "shots.json")) as handle:
         shots = json.load(handle)
+    width, height = shots["width"], shots["height"]
     faces = collections.defaultdict(list)
     for row in read_jsonl(os.path.join(truth_dir, "ground_truth.jsonl")):
         faces[row["frame_idx"]].append(row)
+    face_rows = [row for frame in faces.values() for row in frame]
+    heights = np.array([r["bbox_px"][3] - r["bbox_px"][1] for r in face_rows])
+    short_sides = np.array([gate_side(r, width, height) for r in face_rows])
+    sizes = {
+        "face_frames": len(face_rows), "frames": shots.get("num_frames"),
+        "faces_per_frame": round(len(face_rows) / shots["num_frames"], 3) if shots.get("num_frames") else None,
+        "height_percentiles_px": {str(p): round(float(np.percentile(heights, p)), 1) for p in (5, 25, 50, 75, 95)},
+        "share_height_ge_64": round(float(np.mean(heights >= 64)), 4),
+        "share_gate_short_side_ge_64": round(float(np.mean(short_sides >= 64)), 4),
+    }
     baits = collections.defaultdict(list)
     bait_path = os.path.join(truth_dir, "bait.jsonl")
     for row in read_jsonl(bait_path) if os.path.exists(bait_path) else []:
@@ -86,7 +107,7 @@ def main():
     loose = 0
     tiles = []
     video = os.path.join(args.data_root, "videos", args.ep_id, "episode.mp4")
-    for index, frame in frames(video, shots["width"], shots["height"]):
+    for index, frame in frames(video, width, height):
         keep_tile = args.sheet and index in shot_starts
         if index % args.every and not keep_tile:
             continue
@@ -96,7 +117,8 @@ def main():
             used = set()
             for face in truth:
                 x1, y1, x2, y2 = face["bbox_px"]
-                keys = ["all", f"height {height_bucket(y2 - y1)}", f"shot {face['shot']:02d}",
+                gate = f"gate: short side {'>=' if gate_side(face, width, height) >= 64 else '<'} 64 px"
+                keys = ["all", f"height {height_bucket(y2 - y1)}", f"shot {face['shot']:02d}", gate,
                         f"track {face['track_id']} ({face['identity']}, {face.get('photo', '')})"]
                 if "difficulty" in face:
                     keys.append(f"difficulty {face['difficulty']}")
@@ -112,6 +134,18 @@ def main():
                     for key in keys:
                         found[key] += 1
                         landmark_errors[key].append(error)
+            # Faces cut by the frame's edge, at least half visible: against the clamped box.
+            for face in faces[index]:
+                if not 0.5 <= face["visible_fraction"] < 0.999:
+                    continue
+                clamped = [v * (width if i % 2 == 0 else height) for i, v in enumerate(face["bbox"])]
+                candidates = [(iou(clamped, d[0]), n) for n, d in enumerate(detections) if n not in used]
+                best = max(candidates, default=(0.0, -1))
+                key = "partly visible (>= 1/2)"
+                total[key] += 1
+                if best[0] >= 0.5:
+                    used.add(best[1])
+                    found[key] += 1
             for n, (box, score, _) in enumerate(detections):
                 if n in used:
                     continue
@@ -147,7 +181,7 @@ def main():
             tiles.append(tile)
 
     report = {
-        "ep_id": args.ep_id, "every": args.every, "threshold": args.threshold,
+        "ep_id": args.ep_id, "every": args.every, "threshold": args.threshold, "sizes": sizes,
         "recall": {k: {"found": found[k], "total": total[k], "recall": round(found[k] / total[k], 4),
                        "median_landmark_error_pct": round(100 * float(np.median(landmark_errors[k])), 2)
                        if landmark_errors[k] else None}
@@ -157,10 +191,13 @@ def main():
         "loose_face_detections": loose,
         "other_false_positives": others,
     }
-    print(f"{'faces (fully visible)':24s} found/total recall  median landmark error")
+    print(f"face frames {sizes['face_frames']} ({sizes['faces_per_frame']} per frame); box height percentiles "
+          f"{sizes['height_percentiles_px']}; height >= 64 px: {sizes['share_height_ge_64']:.1%}; "
+          f"clamped short side >= 64 px (the harvest's gate): {sizes['share_gate_short_side_ge_64']:.1%}")
+    print(f"{'faces (fully visible)':26s} found/total recall  median landmark error")
     for key in sorted(k for k in total if not k.startswith("track ") or found[k] < total[k]):
         error = report["recall"][key]["median_landmark_error_pct"]
-        print(f"{key:24s} {found[key]:4d}/{total[key]:<4d} {found[key] / total[key]:.3f}   "
+        print(f"{key:26s} {found[key]:4d}/{total[key]:<4d} {found[key] / total[key]:.3f}   "
               + (f"{error:.1f}%" if error is not None else "-"))
     for bait, row in report["bait"].items():
         print(f"{bait}: fired on {row['fired_frames']}/{row['frames']} sampled frames, max {row['max_score']}")
@@ -172,7 +209,8 @@ def main():
         with open(args.json, "w") as handle:
             json.dump(report, handle, indent=2, sort_keys=True)
     if args.sheet and tiles:
-        small = [cv2.resize(t, (640, 360), interpolation=cv2.INTER_AREA) for t in tiles]
+        size = (640, int(round(640 * height / width)))
+        small = [cv2.resize(t, size, interpolation=cv2.INTER_AREA) for t in tiles]
         while len(small) % 4:
             small.append(np.zeros_like(small[0]))
         rows = [np.hstack(small[i:i + 4]) for i in range(0, len(small), 4)]
