@@ -431,9 +431,17 @@ public final class IdentityClusterer {
   ) -> [[String]] {
     let clusters = Array(seeds.groups[..<seeds.clusterCount])
     let lone = seeds.groups[seeds.clusterCount...].flatMap { $0 }.filter(seeds.lone.contains)
-    let joined = assigner.join(
+    // A lone track must also be as close as `cluster_thresh` to one member: a clear face that
+    // is only moderately like a whole group is more likely somebody else (at 640×360 two bald
+    // actors' close-ups were 0.36 alike, over `probe_thresh`).
+    var joined = assigner.join(
       lone, groups: clusters + locked, closedFrom: clusters.count, evidence: evidence
     ).joined
+    for (cluster, tracks) in joined {
+      joined[cluster] = tracks.filter { track in
+        clusters[cluster].contains { evidence.similarity(track, $0) >= assigner.groupThreshold }
+      }
+    }
     var groups = clusters
     for (cluster, tracks) in joined { groups[cluster] += tracks }
     let moved = Set(joined.values.flatMap { $0 })

@@ -82,4 +82,37 @@ struct IdentityAccuracyTests {
     ])
     #expect(validate.status == 0, "\(validate.combined)")
   }
+
+  /// Low-resolution re-encodes of sample-s01e02 (docs/sample_episode.md): most faces under
+  /// 64 px, wide shots at 10–20 px. Tiny tracks join their person only with clear evidence,
+  /// else stay `too_small`; nobody is split, nothing of nobody is an identity.
+  @Test(
+    "sample-s01e02 at 720×400 and 640×360: precise, each person in one identity",
+    arguments: ["sample-s01e02-720x400", "sample-s01e02-640x360"])
+  func lowResolution(episode: String) throws {
+    let (score, root) = try Self.scoreFromBareVideo(episode)
+    defer { try? FileManager.default.removeItem(at: root) }
+    #expect(score.precision >= 0.95, "\(score)")
+    #expect(score.identitiesOfNobody == 0, "\(score)")
+    #expect(score.identitiesPerPerson.values.allSatisfy { $0 == 1 }, "\(score)")
+    #expect(score.fragmentation <= 1.05, "\(score)")
+  }
+
+  /// The walk-in episode (docs/sample_episode.md): five people walk in and across a 720×400
+  /// frame at 20–60 px, some cut by the frame edge, 3.4 faces a frame. At the default 8
+  /// frames/s every trajectory is one track (the motion association; docs/detect_track.md), and
+  /// screen time per person is within 5 % of the truth.
+  @Test("walk-in at 720×400: every trajectory one track, screen time within 5 % per person")
+  func walkIn() throws {
+    let (score, root) = try Self.scoreFromBareVideo("walkin-s01e01")
+    defer { try? FileManager.default.removeItem(at: root) }
+    #expect(score.trajectoriesFollowed == score.trajectories, "\(score)")
+    #expect(score.fragmentation == 1, "\(score)")
+    #expect(score.f1 >= 0.95 && score.precision >= 0.95, "\(score)")
+    #expect(score.identitiesOfNobody == 0, "\(score)")
+    #expect(score.identitiesPerPerson.count == 5)
+    #expect(score.identitiesPerPerson.values.allSatisfy { $0 == 1 }, "\(score)")
+    #expect(score.coverage.values.allSatisfy { $0 >= 0.9 }, "\(score)")
+    #expect(score.worstScreenTimeError <= 0.05, "\(score)")
+  }
 }

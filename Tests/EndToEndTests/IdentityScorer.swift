@@ -32,6 +32,9 @@ struct IdentityScore: CustomStringConvertible {
   /// Detected tracks per ground-truth trajectory (one person in one shot), over the
   /// trajectories that some track follows: 1 when no trajectory is broken.
   var fragmentation = 1.0
+  /// Ground-truth trajectories (at least half visible somewhere) and how many some track follows.
+  var trajectories = 0
+  var trajectoriesFollowed = 0
 
   /// Person → (reported − true) ÷ true screen time.
   var screenTimeError: [String: Double] {
@@ -51,7 +54,9 @@ struct IdentityScore: CustomStringConvertible {
         + "ground-truth face frames), %d identities of nobody; coverage/identities per person: ",
       f1, precision, recall, correctFrames, attributedFrames, groundTruthFrames, identitiesOfNobody)
       + people.joined(separator: ", ")
-      + String(format: "; fragmentation %.2f tracks per trajectory", fragmentation)
+      + String(
+        format: "; %d of %d trajectories followed, %.2f tracks per trajectory", trajectoriesFollowed,
+        trajectories, fragmentation)
       + "; screen time reported/true (error): "
       + screenTime.keys.sorted().map { person in
         let time = screenTime[person]!
@@ -106,6 +111,8 @@ enum IdentityScorer {
       truthFrames: Set(faces.map { "\($0.frame)|\($0.label)" }),
       people: Set(faces.map(\.label)))
     score.fragmentation = fragmentation(followed)
+    score.trajectories = Set(faces.map(\.trajectory)).count
+    score.trajectoriesFollowed = Set(followed.values.map(\.trajectory)).subtracting([""]).count
     score.screenTime = try screenTime(
       root: root, episode: episode, faces: faces, frameRate: frameRate,
       identityIDs: identityEntries.map {

@@ -184,6 +184,22 @@ struct ProbeAssignmentTests {
     #expect(outcome.unidentified.map(\.trackID) == ["q"])
   }
 
+  @Test("a lone defining track joins a cluster only when one member is as close as cluster_thresh")
+  func loneDefiningTrack() {
+    // Cluster A (a1, a2 at 0°); lone tracks: e at 50° (0.64 to both: an expression of A) and
+    // d at 57° (0.54 to both: over the join bar 0.5, under the group bar 0.6: somebody else).
+    var evidence = Self.evidence([:])
+    evidence.vectors["e"] = Self.vector(50)
+    evidence.vectors["d"] = Self.vector(57)
+    evidence.vectors["z"] = Self.vector(180)
+    let seeds = IdentityClusterer.DefiningGroups(
+      groups: [["a1", "a2"], ["e"], ["d"], ["z"]], clusterCount: 1, lone: ["e", "d", "z"],
+      cannotLinkPairs: 0)
+    let groups = IdentityClusterer.attachLoneTracks(
+      seeds, locked: [], assigner: Self.assigner, evidence: evidence)
+    #expect(groups == [["a1", "a2", "e"], ["d"], ["z"]])
+  }
+
   @Test("the shot-thread bonus lifts a same-place pair over the threshold; a cut-apart set-up not")
   func threads() throws {
     let histogram = [Double](repeating: 1.0 / 64, count: 64)
