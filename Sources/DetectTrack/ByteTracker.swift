@@ -27,6 +27,10 @@ public struct ByteTrackConfig: Sendable, Equatable {
   /// ... and their box heights differ by at most this factor.
   public var motionMaxScale = 1.5
 
+  /// Analysed frames a lost track stays open to the motion association: half a second (its
+  /// predicted place drifts the longer it is unseen; IoU keeps it for the whole buffer).
+  public var motionMaxLostFrames: Int { max(1, Int((frameRate / 2).rounded())) }
+
   /// The defaults.
   public init() {}
 
@@ -101,35 +105,44 @@ public final class ByteTracker {
       return (box[2] - box[0]) * (box[3] - box[1]) >= config.minBoxArea
     }
     var high = usable.filter { $0.score >= config.trackThresh }
-    var low = usable.filter { $0.score > config.lowThresh && $0.score < config.trackThresh }
+    let low = usable.filter { $0.score > config.lowThresh && $0.score < config.trackThresh }
     var assignments: [(Track, FaceDetection)] = []
 
     let unconfirmed = tracks.filter { $0.state == .tracked && $0.number == nil }
     let pool = tracks.filter { $0.number != nil && ($0.state == .tracked || $0.state == .lost) }
     for track in pool { track.filter.predict() }
 
-    // First association: confirmed and lost tracks with high detections; then, for what IoU
-    // left apart, the motion association.
-    var (matched, remainingTracks, remainingHigh) = associate(
-      pool, high, limit: config.matchThresh, fuseScore: true)
+    // First association: confirmed and lost tracks with high detections.
+    let first = associate(pool, high, limit: config.matchThresh, fuseScore: true)
+    var matched = first.matched
     for (track, detection) in matched { assign(track, detection, &assignments) }
-    (matched, remainingTracks, high) = associateByMotion(remainingTracks, remainingHigh)
-    for (track, detection) in matched { assign(track, detection, &assignments) }
+    high = first.detections
+    let remainingTracks = first.tracks
 
     // Second association: still-tracked tracks with low detections.
-    let stillTracked = remainingTracks.filter { $0.state == .tracked }
-    (matched, remainingTracks, low) = associate(
-      stillTracked, low, limit: config.lowMatchThresh, fuseScore: false)
+    let lost = remainingTracks.filter { $0.state != .tracked }
+    let unmatchedTracked: [Track]
+    (matched, unmatchedTracked, _) = associate(
+      remainingTracks.filter { $0.state == .tracked }, low, limit: config.lowMatchThresh,
+      fuseScore: false)
     for (track, detection) in matched { assign(track, detection, &assignments) }
-    for track in remainingTracks { track.state = .lost }
 
-    // Tentative tracks need a second high detection, by IoU or else by motion.
+    // Tentative tracks need a second high detection.
     var remainingTentative: [Track]
-    (matched, remainingTentative, high) = associate(
+    let confirmedByOverlap: [(Track, FaceDetection)]
+    (confirmedByOverlap, remainingTentative, high) = associate(
       unconfirmed, high, limit: config.unconfirmedMatchThresh, fuseScore: true)
-    let movedTentative: [(Track, FaceDetection)]
-    (movedTentative, remainingTentative, high) = associateByMotion(remainingTentative, high)
-    for (track, detection) in matched + movedTentative {
+
+    // Motion association, last: only what every IoU association left apart (docs/detect_track.md).
+    let recent = (unmatchedTracked + lost).filter {
+      frame - $0.lastFrame <= config.motionMaxLostFrames
+    }
+    (matched, _, high) = associateByMotion(recent, high)
+    for (track, detection) in matched { assign(track, detection, &assignments) }
+    for track in unmatchedTracked where track.lastFrame != frame { track.state = .lost }
+    let confirmedByMotion: [(Track, FaceDetection)]
+    (confirmedByMotion, remainingTentative, high) = associateByMotion(remainingTentative, high)
+    for (track, detection) in confirmedByOverlap + confirmedByMotion {
       track.number = nextNumber
       nextNumber += 1
       assign(track, detection, &assignments)

@@ -568,6 +568,8 @@ public final class FacesHarvester {
     guard let modelCrop = crops.model, let blurCrop = crops.blur else {
       return reject(.invalidLandmarks, nil)
     }
+    // An edge-cut face may place its track (a probe), never define an identity.
+    if !face.isProbe && crops.padding > config.maxPadding { return reject(.bboxOutOfBounds, nil) }
     let measures = CropMeasures(blurCrop, inFrame: crops.inFrame)
     if measures.lumaDeviation < blankLumaDeviation { return reject(.blankCrop, nil) }
     if measures.flatFraction > config.maxFlatFraction { return reject(.flatCrop, nil) }

@@ -43,6 +43,10 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// Faces whose aligned face region is more than this share exactly flat are `flat_crop`
   /// (docs/harvest.md): painted or printed surfaces, not skin. 1 turns the test off.
   public var maxFlatFraction = 0.4
+  /// A face that defines an identity has at most this share of its aligned crop outside the
+  /// frame (`bbox_out_of_bounds` otherwise; probes are exempt: docs/harvest.md, "Faces at the
+  /// frame edge").
+  public var maxPadding = 0.15
   /// Probe faces embedded per track that has no accepted face; 0 turns probes off
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5
@@ -75,6 +79,7 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
       .int("embed_batch_size", 1...4096, \.embedBatchSize), .string("embed_model", \.embedModel),
       .choice("embed_device", \.embedDevice), .bool("save_crops", \.saveCrops),
       .double("max_flat_fraction", 0...1, \.maxFlatFraction),
+      .double("max_padding", 0...1, \.maxPadding),
       .int("probe_faces_per_track", 0...1000, \.probeFacesPerTrack),
       .int("probe_min_face_size", 1...4096, \.probeMinFaceSize),
       .double("probe_min_confidence", 0...1, \.probeMinConfidence),

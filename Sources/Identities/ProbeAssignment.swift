@@ -2,13 +2,15 @@ import Artifacts
 
 /// Where the tracks seen only in probe faces go (docs/identities.md, "Coverage"): into an
 /// identity they clearly match, into a new identity with other probe-only tracks they match, or
-/// into `unidentified_tracks` with the reason. Identities are never seeded or reshaped by probes:
-/// a probe track is compared with the identity's defining tracks only.
+/// into `unidentified_tracks` with the reason. Clustering's identities are never seeded by
+/// probes: the first placement compares a probe track with an identity's defining tracks; only
+/// the second chance, for what is left, compares with every member.
 struct ProbeAssigner {
   /// A probe track joins an identity at or above this similarity (average over its members).
   var assignThreshold: Double
-  /// Probe-only tracks group with each other at or above this similarity: the defining
-  /// `cluster_thresh`, since two degraded views earn no relaxation (docs/identities.md).
+  /// Probe-only tracks form a new identity with each other at or above this similarity: the
+  /// defining `cluster_thresh`, since two degraded views earn no relaxation (docs/identities.md);
+  /// a leftover joins an identity, probe-built or not, at `assignThreshold`.
   var groupThreshold: Double
   /// ... and only when the runner-up identity is at least this much less similar.
   var margin: Double

@@ -58,6 +58,22 @@ struct ModelRoundTripTests {
     #expect(track.frameSpan == [30, 246])
   }
 
+  @Test("probe rows carry how the face was seen; rows without a view have none of its keys")
+  func probeView() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    var probe = Samples.face(2, track: 1, frame: 7)
+    probe.probeView = ProbeView(faceSize: 13.456, yaw: -4.321, sharpness: 7.891, padding: 0.23456)
+    let rows = [Samples.face(1, track: 1, frame: 5), probe]
+    let url = directory.file("probe_faces.jsonl")
+    try JSONLWriter.write(rows, to: url)
+    #expect(try JSONLReader<Face>.readAll(from: url) == rows)
+    let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+    for key in ["face_px", "yaw_deg", "sharpness", "padding"] { #expect(!lines[0].contains(key)) }
+    #expect(lines[1].contains(#""face_px":13.46"#) && lines[1].contains(#""padding":0.2346"#))
+    #expect(lines[1].contains(#""yaw_deg":-4.32"#) && lines[1].contains(#""sharpness":7.89"#))
+  }
+
   @Test("faces.jsonl rows keep float32 embeddings bit-exact; crop_path defaults to \"\"")
   func faces() throws {
     let directory = try TemporaryDirectory()

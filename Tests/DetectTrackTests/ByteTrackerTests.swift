@@ -147,21 +147,38 @@ struct ByteTrackerTests {
     #expect(Set(iouNumbers) == [1], "\(iouNumbers)")
   }
 
-  @Test("a lost walker is picked up where its motion predicts, not by a face far away")
+  @Test("a lost walker is picked up where its motion predicts, not by a new face at its old place")
   func motionFollowsPrediction() {
     var config = ByteTrackConfig()
     config.frameRate = 8
     let tracker = ByteTracker(config: config)
-    var numbers: [Int] = []
+    var walker: [Int] = []
+    var newcomer: [Int] = []
     for (index, detection) in Self.walkIn(frames: 12).enumerated() {
-      // Missed twice in the middle; a second, still face stands 200 px ahead of its path.
-      let still = Self.face(500, 200, size: 24)
-      let seen = (5...6).contains(index) ? [still] : [detection, still]
-      for assignment in tracker.update(seen) where assignment.detection == detection {
-        numbers.append(assignment.trackNumber)
+      // Missed twice; then a new face stands 10 px from its last box (inside the gate of that
+      // box, 65 px from where the walker's motion puts it) for the rest of the shot.
+      let other = Self.face(110, 200, size: 24)
+      let seen = (5...6).contains(index) ? [] : index >= 7 ? [detection, other] : [detection]
+      for assignment in tracker.update(seen) {
+        if assignment.detection == detection { walker.append(assignment.trackNumber) }
+        if assignment.detection == other { newcomer.append(assignment.trackNumber) }
       }
     }
-    #expect(Set(numbers).count == 1 && numbers.count == 10, "\(numbers)")
+    #expect(Set(walker).count == 1 && walker.count == 10, "\(walker)")
+    #expect(Set(newcomer).count == 1 && !Set(newcomer).contains(walker.first ?? 0), "\(newcomer)")
+  }
+
+  @Test("a tracked face with a low-score detection keeps it; a neighbour's new face is not taken")
+  func lowScoreBeforeMotion() {
+    var config = ByteTrackConfig()
+    config.frameRate = 8
+    let tracker = ByteTracker(config: config)
+    for _ in 0..<3 { _ = tracker.update([Self.face(100, 200, size: 24)]) }
+    // Its own detection drops to 0.3; a new face 28 px away (inside the motion gate) appears.
+    let own = Self.face(102, 200, size: 24, score: 0.3)
+    let neighbour = Self.face(130, 200, size: 24)
+    let assignments = tracker.update([own, neighbour])
+    #expect(assignments.map(\.detection) == [own], "\(assignments)")
   }
 
   @Test("motion never pairs boxes of very different size or beyond the gate")
