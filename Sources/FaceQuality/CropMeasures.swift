@@ -16,17 +16,10 @@ public struct CropMeasures: Sendable, Equatable {
   /// exactly those of the whole crop).
   public init(_ crop: BGRImage, inFrame: [Bool]?) {
     let gray = Sharpness.luma(crop)
-    if let inFrame {
-      lumaDeviation = Sharpness.lumaDeviation(gray, inFrame: inFrame)
-      flatFraction = Sharpness.flatFraction(
-        gray: gray, width: crop.width, height: crop.height, inFrame: inFrame)
-      laplacianVariance = Sharpness.laplacianVariance(
-        gray: gray, width: crop.width, height: crop.height, inFrame: inFrame)
-    } else {
-      lumaDeviation = Sharpness.lumaDeviation(gray)
-      flatFraction = Sharpness.flatFraction(gray: gray, width: crop.width, height: crop.height)
-      laplacianVariance = Sharpness.laplacianVariance(
-        gray: gray, width: crop.width, height: crop.height)
-    }
+    lumaDeviation = Sharpness.lumaDeviation(gray, inFrame: inFrame)
+    flatFraction = Sharpness.flatFraction(
+      gray: gray, width: crop.width, height: crop.height, inFrame: inFrame)
+    laplacianVariance = Sharpness.laplacianVariance(
+      gray: gray, width: crop.width, height: crop.height, inFrame: inFrame)
   }
 }

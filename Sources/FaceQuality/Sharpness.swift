@@ -24,14 +24,21 @@ public enum Sharpness {
   /// Variance of the 3×3 Laplacian `[0 1 0; 1 −4 1; 0 1 0]` over every pixel of a grayscale
   /// image, with reflect-101 borders (OpenCV's default), i.e.
   /// `cv2.Laplacian(gray, cv2.CV_64F).var()`. Zero for images smaller than 2×2.
-  public static func laplacianVariance(gray: [UInt8], width: Int, height: Int) -> Double {
-    precondition(gray.count == width * height)
+  ///
+  /// With `inFrame` (a crop that reaches past the frame edge: docs/harvest.md, "Faces at the
+  /// frame edge"), only pixels whose four neighbours are in the frame count: the step between
+  /// picture and padding is no detail of the face. Zero when no pixel counts.
+  public static func laplacianVariance(
+    gray: [UInt8], width: Int, height: Int, inFrame: [Bool]? = nil
+  ) -> Double {
+    precondition(gray.count == width * height && (inFrame?.count ?? gray.count) == gray.count)
     guard width >= 2, height >= 2 else { return 0 }
     func reflect(_ index: Int, _ size: Int) -> Int {
       index < 0 ? -index : (index >= size ? 2 * size - 2 - index : index)
     }
     var sum = 0.0
     var sumOfSquares = 0.0
+    var count = 0
     gray.withUnsafeBufferPointer { pixels in
       for y in 0..<height {
         let up = reflect(y - 1, height) * width
@@ -40,18 +47,25 @@ public enum Sharpness {
         for x in 0..<width {
           let left = reflect(x - 1, width)
           let right = reflect(x + 1, width)
+          if let inFrame,
+            !(inFrame[row + x] && inFrame[up + x] && inFrame[down + x] && inFrame[row + left]
+              && inFrame[row + right])
+          {
+            continue
+          }
           let laplacian =
             Int(pixels[up + x]) + Int(pixels[down + x]) + Int(pixels[row + left])
             + Int(pixels[row + right]) - 4 * Int(pixels[row + x])
           let value = Double(laplacian)
           sum += value
           sumOfSquares += value * value
+          count += 1
         }
       }
     }
-    let count = Double(width * height)
-    let mean = sum / count
-    return max(0, sumOfSquares / count - mean * mean)
+    guard count > 0 else { return 0 }
+    let mean = sum / Double(count)
+    return max(0, sumOfSquares / Double(count) - mean * mean)
   }
 
   /// Laplacian variance of a BGR image's luma.
@@ -65,27 +79,39 @@ public enum Sharpness {
   /// Skin has shading and texture everywhere, in the dark too; a painted or printed surface, a
   /// lamp shade, a cartoon or an on-screen graphic is smooth areas between sharp contours
   /// (docs/harvest.md).
-  public static func flatFraction(gray: [UInt8], width: Int, height: Int) -> Double {
-    precondition(gray.count == width * height)
+  ///
+  /// With `inFrame`, only region pixels that are in the frame with their right and lower
+  /// neighbours count (padding is not flat skin); zero when less than a quarter of the region
+  /// does (too little to judge).
+  public static func flatFraction(
+    gray: [UInt8], width: Int, height: Int, inFrame: [Bool]? = nil
+  ) -> Double {
+    precondition(gray.count == width * height && (inFrame?.count ?? gray.count) == gray.count)
     let rows = (height * 21 / 100)..<(height * 89 / 100)
     let columns = (width * 18 / 100)..<(width * 82 / 100)
     guard !rows.isEmpty, !columns.isEmpty, rows.upperBound < height, columns.upperBound < width
     else { return 0 }
+    func judged(_ index: Int) -> Bool {
+      guard let inFrame else { return true }
+      return inFrame[index] && inFrame[index + 1] && inFrame[index + width]
+    }
     var sum = 0.0
     var sumOfSquares = 0.0
+    var count = 0
     for y in rows {
-      for x in columns {
+      for x in columns where judged(y * width + x) {
         let value = Double(gray[y * width + x])
         sum += value
         sumOfSquares += value * value
+        count += 1
       }
     }
-    let count = Double(rows.count * columns.count)
-    let mean = sum / count
-    let tolerance = 0.05 * max(0, sumOfSquares / count - mean * mean).squareRoot()
+    guard count > 0, count * 4 >= rows.count * columns.count else { return 0 }
+    let mean = sum / Double(count)
+    let tolerance = 0.05 * max(0, sumOfSquares / Double(count) - mean * mean).squareRoot()
     var flat = 0
     for y in rows {
-      for x in columns {
+      for x in columns where judged(y * width + x) {
         let value = Int(gray[y * width + x])
         if Double(abs(value - Int(gray[y * width + x + 1]))) <= tolerance
           && Double(abs(value - Int(gray[(y + 1) * width + x]))) <= tolerance
@@ -94,103 +120,32 @@ public enum Sharpness {
         }
       }
     }
-    return Double(flat) / count
+    return Double(flat) / Double(count)
   }
 
   /// Grey-level standard deviation below which a crop counts as blank (never written).
   public static let blankDeviation = 2.0
 
-  /// Standard deviation of grey levels: near 0 for a blank (uniform) crop.
-  public static func lumaDeviation(_ gray: [UInt8]) -> Double {
-    guard !gray.isEmpty else { return 0 }
-    var sum = 0.0
-    var sumOfSquares = 0.0
-    for value in gray {
-      sum += Double(value)
-      sumOfSquares += Double(value) * Double(value)
-    }
-    let mean = sum / Double(gray.count)
-    return max(0, sumOfSquares / Double(gray.count) - mean * mean).squareRoot()
-  }
-
-  // MARK: - Crops that reach past the frame edge (docs/harvest.md, "Faces at the frame edge")
-
-  /// Share of `inFrame` that is false: how much of an aligned crop is padding.
-  public static func paddingFraction(_ inFrame: [Bool]) -> Double {
-    guard !inFrame.isEmpty else { return 0 }
-    return Double(inFrame.lazy.filter { !$0 }.count) / Double(inFrame.count)
-  }
-
-  /// `laplacianVariance` over the pixels whose four neighbours (reflected at the crop's
-  /// border, as there) are in the frame: the edge between picture and padding is no detail of
-  /// the face. Zero when no such pixel exists.
-  public static func laplacianVariance(gray: [UInt8], width: Int, height: Int, inFrame: [Bool])
-    -> Double
-  {
-    precondition(gray.count == width * height && inFrame.count == gray.count)
-    guard width >= 2, height >= 2 else { return 0 }
-    func reflect(_ index: Int, _ size: Int) -> Int {
-      index < 0 ? -index : (index >= size ? 2 * size - 2 - index : index)
-    }
+  /// Standard deviation of grey levels: near 0 for a blank (uniform) crop. With `inFrame`, of
+  /// the in-frame pixels only.
+  public static func lumaDeviation(_ gray: [UInt8], inFrame: [Bool]? = nil) -> Double {
     var sum = 0.0
     var sumOfSquares = 0.0
     var count = 0
-    for y in 0..<height {
-      let up = reflect(y - 1, height) * width
-      let row = y * width
-      let down = reflect(y + 1, height) * width
-      for x in 0..<width {
-        let left = reflect(x - 1, width)
-        let right = reflect(x + 1, width)
-        guard inFrame[row + x], inFrame[up + x], inFrame[down + x], inFrame[row + left],
-          inFrame[row + right]
-        else { continue }
-        let value = Double(
-          Int(gray[up + x]) + Int(gray[down + x]) + Int(gray[row + left]) + Int(gray[row + right])
-            - 4 * Int(gray[row + x]))
-        sum += value
-        sumOfSquares += value * value
-        count += 1
-      }
+    for (index, value) in gray.enumerated() where inFrame?[index] ?? true {
+      sum += Double(value)
+      sumOfSquares += Double(value) * Double(value)
+      count += 1
     }
     guard count > 0 else { return 0 }
     let mean = sum / Double(count)
-    return max(0, sumOfSquares / Double(count) - mean * mean)
+    return max(0, sumOfSquares / Double(count) - mean * mean).squareRoot()
   }
 
-  /// `flatFraction` over the part of the face region that is in the frame (a pixel counts when
-  /// it and its right and lower neighbours are): padding is not flat skin. Zero when less than a
-  /// quarter of the region is in the frame (too little to judge; the padding share says so).
-  public static func flatFraction(gray: [UInt8], width: Int, height: Int, inFrame: [Bool])
-    -> Double
-  {
-    precondition(gray.count == width * height && inFrame.count == gray.count)
-    let rows = (height * 21 / 100)..<(height * 89 / 100)
-    let columns = (width * 18 / 100)..<(width * 82 / 100)
-    guard !rows.isEmpty, !columns.isEmpty, rows.upperBound < height, columns.upperBound < width
-    else { return 0 }
-    var judged: [Int] = []
-    for y in rows {
-      for x in columns {
-        let index = y * width + x
-        if inFrame[index] && inFrame[index + 1] && inFrame[index + width] { judged.append(index) }
-      }
-    }
-    guard judged.count * 4 >= rows.count * columns.count else { return 0 }
-    let values = judged.map { Double(gray[$0]) }
-    let mean = values.reduce(0, +) / Double(values.count)
-    let variance = values.reduce(0) { $0 + $1 * $1 } / Double(values.count) - mean * mean
-    let tolerance = 0.05 * max(0, variance).squareRoot()
-    let flat = judged.filter { index in
-      let value = Int(gray[index])
-      return Double(abs(value - Int(gray[index + 1]))) <= tolerance
-        && Double(abs(value - Int(gray[index + width]))) <= tolerance
-    }.count
-    return Double(flat) / Double(judged.count)
-  }
-
-  /// `lumaDeviation` over the in-frame pixels.
-  public static func lumaDeviation(_ gray: [UInt8], inFrame: [Bool]) -> Double {
-    lumaDeviation(zip(gray, inFrame).compactMap { $1 ? $0 : nil })
+  /// Share of `inFrame` that is false: how much of an aligned crop is padding (docs/harvest.md,
+  /// "Faces at the frame edge").
+  public static func paddingFraction(_ inFrame: [Bool]) -> Double {
+    guard !inFrame.isEmpty else { return 0 }
+    return Double(inFrame.lazy.filter { !$0 }.count) / Double(inFrame.count)
   }
 }

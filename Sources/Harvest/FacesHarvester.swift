@@ -662,13 +662,13 @@ public final class FacesHarvester {
       CropDebugEntry(
         frameIndex: face.frameIndex, trackID: face.trackID, bbox: face.bbox,
         cropPath: face.cropPath, status: "success", qualityScore: face.qualityScore, reason: nil,
-        padding: (padding * 10_000).rounded() / 10_000)
+        padding: padding)
     }
     entries += rejected.map {
       CropDebugEntry(
         frameIndex: $0.frameIndex, trackID: $0.trackID, bbox: $0.bbox, cropPath: "",
         status: "rejected", qualityScore: $0.qualityScore, reason: $0.reason.rawValue,
-        padding: $0.padding.map { ($0 * 10_000).rounded() / 10_000 })
+        padding: $0.padding)
     }
     entries.sort {
       ($0.frameIndex, $0.trackID, $0.status) < ($1.frameIndex, $1.trackID, $1.status)

@@ -175,13 +175,15 @@ public final class IdentityClusterer {
       linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
       solo: ProbeAssigner.Solo(
         minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
-        maxSimilarity: config.probeSoloMaxSimilarity, minRecognisableFaces: config.probeSoloMinFaces,
+        maxSimilarity: config.probeSoloMaxSimilarity,
+        minRecognisableFaces: config.probeSoloMinFaces,
         minAgreement: config.probeSoloMinAgreement))
     let evidence = ProbeAssigner.Evidence(
       vectors: pooledByTrack.mapValues(\.vector),
       cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
       confidence: inputs.tracksByID.mapValues(\.stats.avgConf),
-      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds }, bonus: threads.bonus,
+      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds },
+      bonus: threads.bonus,
       views: RecognisableFace(config).views(inputs))
     // Locked identities are compared with, never joined (docs/identities.md, "Coverage").
     let lockedGroups = locked.map(\.trackIDs)

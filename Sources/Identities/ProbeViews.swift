@@ -46,7 +46,7 @@ struct RecognisableFace: Equatable {
     var pairs = 0
     for i in vectors.indices {
       for j in (i + 1)..<vectors.count {
-        total += Double(zip(vectors[i], vectors[j]).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        total += Double(dot(vectors[i], vectors[j]))
         pairs += 1
       }
     }

@@ -55,7 +55,8 @@ struct IdentityScore: CustomStringConvertible {
       f1, precision, recall, correctFrames, attributedFrames, groundTruthFrames, identitiesOfNobody)
       + people.joined(separator: ", ")
       + String(
-        format: "; %d of %d trajectories followed, %.2f tracks per trajectory", trajectoriesFollowed,
+        format: "; %d of %d trajectories followed, %.2f tracks per trajectory",
+        trajectoriesFollowed,
         trajectories, fragmentation)
       + "; screen time reported/true (error): "
       + screenTime.keys.sorted().map { person in

@@ -30,7 +30,8 @@ struct InFrameMaskTests {
     }
     #expect(cut.filter { !$0 }.count == 41 * 112)
     // Where the mask says "in frame", the warp took real pixels: a white frame gives white.
-    let white = BGRImage(width: 400, height: 300, pixels: [UInt8](repeating: 255, count: 400 * 300 * 3))
+    let white = BGRImage(
+      width: 400, height: 300, pixels: [UInt8](repeating: 255, count: 400 * 300 * 3))
     let crop = try #require(
       FaceAligner.align(
         white, landmarks: Self.landmarks(scale: 0.5, dx: -20.25, dy: 100), size: 112))

@@ -156,6 +156,7 @@ struct PaddedCropTests {
     let all = [Bool](repeating: true, count: Self.size * Self.size)
     let plain = CropMeasures(Self.image(skin), inFrame: nil)
     #expect(CropMeasures(Self.image(skin), inFrame: all) == plain)
-    #expect(plain.flatFraction == Sharpness.flatFraction(gray: skin, width: Self.size, height: Self.size))
+    #expect(
+      plain.flatFraction == Sharpness.flatFraction(gray: skin, width: Self.size, height: Self.size))
   }
 }

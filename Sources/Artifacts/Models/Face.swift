@@ -139,7 +139,7 @@ public struct CropDebugEntry: Codable, Hashable, Sendable {
   /// `reason`: why the crop was rejected (see DECISIONS.md, Quality); omitted while `nil`.
   public var reason: String?
   /// `padding`: share of the aligned crop outside the frame (docs/harvest.md, "Faces at the
-  /// frame edge"), when the crop was cut; omitted while `nil`.
+  /// frame edge"), when the crop was cut, rounded to 0.0001; omitted while `nil`.
   public var padding: Double?
 
   enum CodingKeys: String, CodingKey {
@@ -158,7 +158,7 @@ public struct CropDebugEntry: Codable, Hashable, Sendable {
     frameIndex: Int, trackID: String, bbox: [Double], cropPath: String, status: String,
     qualityScore: Double? = nil, reason: String? = nil, padding: Double? = nil
   ) {
-    self.padding = padding
+    self.padding = padding.map { ($0 * 10_000).rounded() / 10_000 }
     self.frameIndex = frameIndex
     self.trackID = trackID
     self.bbox = bbox
