@@ -41,6 +41,12 @@ struct RealClipSmokeTests {
       let tracks = Set(identity["track_ids"] as? [String] ?? [])
       #expect(!tracks.isSuperset(of: ["track-00001", "track-00003"]), "\(identities)")
     }
+    // The cyclist is seen only in two blurred 21 px probes: a degraded view never makes a
+    // person of its own (docs/identities.md, "Degraded-only tracks"); its time is unidentified.
+    let metadata = try #require(document["metadata"] as? [String: Any])
+    let unidentified = try #require(metadata["unidentified_tracks"] as? [[String: Any]])
+    let cyclist = unidentified.first { $0["track_id"] as? String == "track-00003" }
+    #expect(cyclist?["reason"] as? String == "degraded", "\(unidentified)")
   }
 
   @Test("bikes (a street) and bigbuckbunny (a cartoon) run clean from the bare video")
