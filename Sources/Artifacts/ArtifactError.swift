@@ -108,6 +108,6 @@ extension ArtifactError {
     {
       return .fileNotFound(path: path)
     }
-    return .io(path: path, underlying: error.localizedDescription)
+    return .io(path: path, underlying: FileSystemFailure.reason(error))
   }
 }

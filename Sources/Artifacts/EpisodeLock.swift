@@ -65,7 +65,7 @@ public final class EpisodeLock {
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     } catch {
-      throw ArtifactError.io(path: path, underlying: "\(error)")
+      throw FileSystemFailure.error("create the lock folder", path, error)
     }
     let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {

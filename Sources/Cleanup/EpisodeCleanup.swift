@@ -186,10 +186,14 @@ public final class EpisodeCleanup {
     let source = staged.appendingPathComponent(String(from.dropFirst(prefix.count)))
     guard manager.fileExists(atPath: source.path) else { return }
     let target = staged.appendingPathComponent(String(to.dropFirst(prefix.count)))
-    try manager.createDirectory(
-      at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try? manager.removeItem(at: target)
-    try manager.moveItem(at: source, to: target)
+    do {
+      try manager.createDirectory(
+        at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try? manager.removeItem(at: target)
+      try manager.moveItem(at: source, to: target)
+    } catch {
+      throw FileSystemFailure.error("move the crop \(from) to", to, error)
+    }
     let folder = source.deletingLastPathComponent()
     if (try? manager.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
       try? manager.removeItem(at: folder)

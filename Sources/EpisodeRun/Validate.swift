@@ -36,6 +36,9 @@ struct Validate: ParsableCommand {
       for violation in report.violations {
         print(violation.description)
       }
+      for note in report.notes {
+        print("note: \(note)")
+      }
       let checked = report.checked.sorted { $0.key < $1.key }
         .map { "\($0.key): \($0.value)" }.joined(separator: ", ")
       print(

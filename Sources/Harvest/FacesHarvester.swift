@@ -593,9 +593,7 @@ public final class FacesHarvester {
       let data = try encoder.encode(thumb, quality: config.jpegQuality)
       let relative = Self.cropPath(face)
       let url = staging.appendingPathComponent(String(relative.dropFirst("crops/".count)))
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try data.write(to: url)
+      try FileSystemFailure.write(data, to: url, displayPath: layout.relativePath(url))
       stagedCrop = url
     }
     return .success(

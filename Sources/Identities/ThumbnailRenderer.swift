@@ -31,15 +31,8 @@ struct ThumbnailRenderer {
     for (identityID, data) in rendered {
       let relative = DataLayout.identityThumbRelativePath(identityID: identityID)
       let url = staged.appendingPathComponent(String(relative.dropFirst("thumbs/".count)))
-      do {
-        try? FileManager.default.removeItem(at: url)  // the kept thumbnail, replaced
-        try FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
-      } catch {
-        throw ArtifactError.io(
-          path: layout.relativePath(url), underlying: error.localizedDescription)
-      }
+      try? FileManager.default.removeItem(at: url)  // the kept thumbnail, replaced
+      try FileSystemFailure.write(data, to: url, displayPath: layout.relativePath(url))
     }
   }
 

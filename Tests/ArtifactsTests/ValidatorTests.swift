@@ -336,12 +336,6 @@ struct ValidatorTests {
       $0.set(.identities, "identities[1].track_ids[0]", .string("track-00009"))
     },
     Breakage(
-      "identities: coverage recorded nowhere", .identities, nil, "metadata.unidentified_tracks",
-      "missing: every track must be in an identity or listed here with a reason"
-    ) {
-      $0.set(.identities, "metadata.unidentified_tracks", nil)
-    },
-    Breakage(
       "identities: a track both identified and unidentified", .identities, nil,
       "metadata.unidentified_tracks[0].track_id", "is in an identity"
     ) {
@@ -590,6 +584,24 @@ struct ValidatorTests {
       report.violations.count == breakage.expected.count,
       "exactly \(breakage.expected.count) violation(s) expected; got:\n\(listing)"
     )
+  }
+
+  @Test("a spec-schema identities.json (no metadata.unidentified_tracks) is clean, with a note")
+  func specSchemaIdentities() throws {
+    var fixture = try EpisodeFixture.valid()
+    let full = try fixture.validate()
+    #expect(full.notes == [])
+    fixture.set(.identities, "metadata.unidentified_tracks", nil)
+    let report = try fixture.validate()
+    #expect(report.violations.map(\.description) == [])
+    #expect(report.notes.count == 1)
+    #expect(report.notes.first?.contains("no metadata.unidentified_tracks") == true)
+    #expect(report.notes.first?.contains("0 of 3 track(s) are in no identity") == true)
+    // Track 3 in no identity: still no coverage violation, and the note counts it.
+    fixture.set(.identities, "identities[1].track_ids[0]", .string("track-00009"))
+    let partial = try fixture.validate()
+    #expect(partial.violations.map(\.field) == ["identities[1].track_ids[0]"])
+    #expect(partial.notes.first?.contains("1 of 3 track(s) are in no identity") == true)
   }
 
   @Test("a violation reads artifact:line: field = value: message")

@@ -263,7 +263,8 @@ public final class ArtifactTransaction {
         if link(from.path, to.path) != 0 { try manager.copyItem(at: from, to: to) }
       } catch {
         throw ArtifactError.io(
-          path: displayPath, underlying: "cannot keep \(relative): \(error.localizedDescription)")
+          path: displayPath,
+          underlying: "cannot keep \(relative): \(FileSystemFailure.reason(error))")
       }
     }
   }

@@ -59,7 +59,7 @@ public enum JournalStep: Equatable, Sendable, CustomStringConvertible {
         try FileManager.default.removeItem(at: url(path))
       } catch {
         throw ArtifactError.io(
-          path: path, underlying: "cannot remove: \(error.localizedDescription)")
+          path: path, underlying: "cannot remove: \(FileSystemFailure.reason(error))")
       }
     }
   }

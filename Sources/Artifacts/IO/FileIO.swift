@@ -98,7 +98,7 @@ enum FileIO {
     } catch {
       throw ArtifactError.io(
         path: displayPath,
-        underlying: "cannot create \(directory.path): \(error.localizedDescription)")
+        underlying: "cannot create \(directory.path): \(FileSystemFailure.reason(error))")
     }
   }
 

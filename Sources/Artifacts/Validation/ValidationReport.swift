@@ -75,20 +75,27 @@ public struct ValidationReport: Codable, Hashable, Sendable {
   public var checked: [String: Int]
   /// The artifacts that do not exist and were skipped, relative to the data root.
   public var absent: [String]
+  /// Information that is not a violation (for example how many tracks an `identities.json`
+  /// written to the spec's schema leaves in no identity), one line each.
+  public var notes: [String]
 
   /// Whether there is no violation.
   public var isClean: Bool { violations.isEmpty }
 
   enum CodingKeys: String, CodingKey {
-    case violations, checked, absent
+    case violations, checked, absent, notes
     case isClean = "is_clean"
   }
 
   /// A report.
-  public init(violations: [Violation] = [], checked: [String: Int] = [:], absent: [String] = []) {
+  public init(
+    violations: [Violation] = [], checked: [String: Int] = [:], absent: [String] = [],
+    notes: [String] = []
+  ) {
     self.violations = violations
     self.checked = checked
     self.absent = absent
+    self.notes = notes
   }
 
   /// Decodes a report (`is_clean` is recomputed, not read).
@@ -97,6 +104,7 @@ public struct ValidationReport: Codable, Hashable, Sendable {
     violations = try container.decode([Violation].self, forKey: .violations)
     checked = try container.decode([String: Int].self, forKey: .checked)
     absent = try container.decodeIfPresent([String].self, forKey: .absent) ?? []
+    notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
   }
 
   /// Encodes the report with an `is_clean` flag for machine readers.
@@ -105,6 +113,7 @@ public struct ValidationReport: Codable, Hashable, Sendable {
     try container.encode(violations, forKey: .violations)
     try container.encode(checked, forKey: .checked)
     try container.encode(absent, forKey: .absent)
+    try container.encode(notes, forKey: .notes)
     try container.encode(isClean, forKey: .isClean)
   }
 }
