@@ -41,7 +41,10 @@ let package = Package(
     ),
     .target(
       name: "Artifacts",
-      dependencies: [.product(name: "Logging", package: "swift-log")]
+      dependencies: [
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .target(
       name: "Media",

@@ -34,6 +34,30 @@ public enum EpisodeLeftovers {
     return done
   }
 
+  /// The hot-journal rule for readers (docs/artifacts.md, "Commits"): an episode with a commit
+  /// journal whose lock is free had its writer killed mid-commit, and its published files are a
+  /// mix of two runs until somebody finishes the commit. A reader (`validate`, `identities
+  /// show`, the server, …) that finds one takes the lock without waiting, finishes the commit
+  /// (`recover`) and releases the lock; when a writer holds the lock, the commit is its own,
+  /// under way, and the reader reads through the journal.
+  ///
+  /// - Throws: what `recover` throws (`ArtifactError.damagedJournal`: nothing is touched).
+  public static func completePendingCommit(
+    layout: DataLayout, episode: EpisodeID, reader: String
+  ) throws -> PendingCommit {
+    guard FileIO.exists(CommitJournal.url(layout: layout, episode: episode)) else { return .none }
+    let lock: EpisodeLock
+    do {
+      lock = try EpisodeLock.takeOnly(
+        layout: layout, episode: episode, purpose: "\(reader), finishing an interrupted commit")
+    } catch ArtifactError.episodeLocked(_, let holder, _) {
+      return .underWay(holder: holder)
+    }
+    defer { lock.release() }
+    let done = try recover(layout: layout, episode: episode)
+    return done.isEmpty ? .none : .completed(done)
+  }
+
   /// Names a staged leftover: `.x.tmp-…`, `.x-staging-…`, `.x-old-…`.
   static func isStaged(_ name: String) -> Bool {
     name.hasPrefix(".")
@@ -74,5 +98,26 @@ public enum EpisodeLeftovers {
       done.append("restored \(layout.relativePath(live)) from \(old)")
     }
     return done
+  }
+}
+
+/// What a reader found about a pending commit when it opened an episode
+/// (`EpisodeLeftovers.completePendingCommit`).
+public enum PendingCommit: Equatable, Sendable, CustomStringConvertible {
+  /// No commit journal: the published files are one complete set.
+  case none
+  /// A killed writer's commit, now finished (what was done, for the log).
+  case completed([String])
+  /// A writer holding the lock is committing: the reader reads through its journal.
+  case underWay(holder: String)
+
+  /// One line for a note or a log, empty for `.none`.
+  public var description: String {
+    switch self {
+    case .none: return ""
+    case .completed(let done): return done.joined(separator: "; ")
+    case .underWay(let holder):
+      return "a commit is under way (\(holder)); read through its journal"
+    }
   }
 }

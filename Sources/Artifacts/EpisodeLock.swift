@@ -46,6 +46,17 @@ public final class EpisodeLock {
     return lock
   }
 
+  /// Takes the episode's lock without dealing with leftovers (the hot-journal rule does that
+  /// itself: `EpisodeLeftovers.completePendingCommit`).
+  static func takeOnly(layout: DataLayout, episode: EpisodeID, purpose: String) throws
+    -> EpisodeLock
+  {
+    let url = url(layout: layout, episode: episode)
+    return try take(url, path: layout.relativePath(url), purpose: purpose) { holder, path in
+      ArtifactError.episodeLocked(episode: episode.rawValue, holder: holder, lockFile: path)
+    }
+  }
+
   /// Takes the lock of a file that is not an episode's (a show's people registry,
   /// docs/people.md): `locks/{name}.lock`, refused at once with `busy(holder, lock file)`.
   public static func acquire(

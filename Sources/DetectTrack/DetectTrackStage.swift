@@ -350,6 +350,11 @@ public final class DetectTrackStage {
     try tracksWriter.stage(in: transaction)
     try shotsWriter.stage(in: transaction)
     try transaction.stageJSON(metrics, at: layout.trackMetrics(episode))
+    transaction.provenance = .stage(
+      .detectTrack,
+      video: try ContentHash.videoIdentity(
+        of: videoURL, displayPath: layout.relativePath(videoURL))?
+        .with(frameCount: framesInVideo, durationSeconds: info.duration))
     try transaction.commit()
     if warnsAboutStaleFaces, FileManager.default.fileExists(atPath: layout.faces(episode).path) {
       logger.warning(

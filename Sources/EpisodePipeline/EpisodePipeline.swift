@@ -119,6 +119,7 @@ public final class EpisodePipeline {
     }
     for stage in remaining {
       if isCancelled() { throw PipelineCancelled(completed: summaries.flatMap(\.artifacts)) }
+      try InputCheck(layout: layout, episode: episode).verify(before: stage)
       let summary = try run(
         stage, harvestFollows: stages.contains(.facesEmbed), progress, isCancelled)
       summaries.append(summary)

@@ -81,7 +81,9 @@ struct ShowIdentities: ParsableCommand {
     let episodeID = try episode.episodeID()
     let url = layout.identities(episodeID)
     // A reader: no lock, so through the commit journal (docs/artifacts.md, "Commits").
-    let document = try CommittedArtifacts(layout: layout, episode: episodeID).read(url) {
+    let document = try CommittedArtifacts.open(
+      layout: layout, episode: episodeID, reader: "episode-run identities show"
+    ).read(url) {
       try AtomicFile.readJSON(
         IdentitiesDocument.self, from: $0, displayPath: layout.relativePath(url))
     }

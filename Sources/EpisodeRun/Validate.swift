@@ -2,6 +2,7 @@ import ArgumentParser
 import Artifacts
 import Foundation
 import Identities
+import Media
 
 /// `episode-run validate`: every check of the artifact spec's §10 on one episode.
 struct Validate: ParsableCommand {
@@ -24,8 +25,11 @@ struct Validate: ParsableCommand {
   func run() throws {
     let episodeID = try episode.episodeID()
     let layout = episode.layout()
+    let video = layout.video(episodeID)
     var report = ArtifactValidator(layout: layout, episode: episodeID)
-      .validate(expectedEmbeddingWidth: embedWidth)
+      .validate(expectedEmbeddingWidth: embedWidth) {
+        try? VideoFrameCount.count(video).framesInVideo
+      }
     Self.checkPeopleRegistry(of: episodeID, layout: layout, into: &report)
     if json {
       let encoder = JSONEncoder()

@@ -648,6 +648,10 @@ public final class FacesHarvester {
       try stageCropDebug(
         faces: faces, paddings: accepted.map(\.padding), rejected: rejected, in: transaction)
     }
+    let video = layout.video(episode)
+    transaction.provenance = .stage(
+      .facesEmbed,
+      video: try ContentHash.videoIdentity(of: video, displayPath: layout.relativePath(video)))
     try transaction.commit()
     return transaction.destinations.map(layout.relativePath)
   }

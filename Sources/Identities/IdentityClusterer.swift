@@ -320,6 +320,10 @@ public final class IdentityClusterer {
     try transaction.stageJSON(document, at: layout.identities(episode))
     try ScreenTimeWriter(layout: layout, episode: episode, config: config, logger: logger)
       .stage(document, in: transaction)
+    let video = layout.video(episode)
+    transaction.provenance = .stage(
+      .cluster,
+      video: try ContentHash.videoIdentity(of: video, displayPath: layout.relativePath(video)))
     try transaction.commit()
     return ClusterSummary(
       episode: episode.rawValue,

@@ -213,7 +213,9 @@ public struct PeopleRegistry {
     -> [(String, (name: String, samples: [PersonSample]))]
   {
     let identitiesURL = layout.identities(episode)
-    let document = try CommittedArtifacts(layout: layout, episode: episode).read(identitiesURL) {
+    let document = try CommittedArtifacts.open(
+      layout: layout, episode: episode, reader: "episode-run people"
+    ).read(identitiesURL) {
       try AtomicFile.readJSON(
         IdentitiesDocument.self, from: $0, displayPath: layout.relativePath(identitiesURL))
     }

@@ -31,7 +31,8 @@ struct EpisodeCatalog {
 
   /// One episode's entry.
   func entry(_ episode: EpisodeID) -> JSONValue {
-    let committed = CommittedArtifacts(layout: layout, episode: episode)
+    let committed = CommittedArtifacts.open(
+      layout: layout, episode: episode, reader: "faceharvest-server")
     var present: [String: JSONValue] = [:]
     var newest: Date?
     for artifact in Self.artifacts {

@@ -14,7 +14,8 @@ struct EpisodeReview {
 
   /// The model as JSON; `ProblemError` 404 when the episode has no `identities.json`.
   func json() throws -> JSONValue {
-    let committed = CommittedArtifacts(layout: layout, episode: episode)
+    let committed = CommittedArtifacts.open(
+      layout: layout, episode: episode, reader: "faceharvest-server")
     let identitiesURL = layout.identities(episode)
     guard exists(committed.resolve(identitiesURL)) else {
       throw ProblemError(

@@ -185,7 +185,8 @@ public enum FaceHarvestServer {
     // the last committed faces.jsonl, through the commit journal while a job commits
     // (docs/artifacts.md, "Commits").
     return try await NIOThreadPool.singleton.runIfActive {
-      let committed = CommittedArtifacts(layout: layout, episode: episode)
+      let committed = CommittedArtifacts.open(
+        layout: layout, episode: episode, reader: "faceharvest-server")
       guard FileManager.default.fileExists(atPath: committed.resolve(url).path) else {
         return problem(.notFound, "not found", "\(episode) has no faces.jsonl")
       }
@@ -240,7 +241,8 @@ public enum FaceHarvestServer {
     context: BasicRequestContext, missing: String
   ) async throws -> Response {
     let source = try await NIOThreadPool.singleton.runIfActive {
-      CommittedArtifacts(layout: layout, episode: episode).resolve(url)
+      CommittedArtifacts.open(layout: layout, episode: episode, reader: "faceharvest-server")
+        .resolve(url)
     }
     // A staged copy renamed in under us is read at its destination, which is then the new file.
     for path in source == url ? [url] : [source, url] {

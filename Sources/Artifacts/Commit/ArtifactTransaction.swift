@@ -46,6 +46,21 @@ public final class ArtifactTransaction {
   /// Called before every point of `commit()`; by default nil (debug builds: SIGKILL at the point
   /// `FACEHARVEST_TEST_KILL_AT_COMMIT_STEP` names).
   public var beforeStep: StepHook?
+  /// How the commit updates `provenance.json` (docs/artifacts.md, "What artifacts were made
+  /// from"): by default the hashes of the files it rewrites are carried forward (an edit keeps
+  /// the set consistent); a stage sets `.stage` to record what it was made from.
+  public var provenance = ProvenanceUpdate.carryForward
+
+  /// What a commit records in `provenance.json`.
+  public enum ProvenanceUpdate: Sendable {
+    /// Entries that matched a file this commit rewrites now hold its new hash; no document is
+    /// created.
+    case carryForward
+    /// The stage's record is replaced (its inputs hashed as published, its outputs the files
+    /// staged); other stages' outputs are carried forward, their inputs are not (so they
+    /// become stale when they read what this stage rewrote).
+    case stage(ProvenanceStage, video: VideoIdentity?)
+  }
 
   private enum State { case staging, committed, stopped, discarded }
   private struct Staged {
@@ -145,6 +160,12 @@ public final class ArtifactTransaction {
       state = .committed
       return
     }
+    do {
+      try stageProvenance()
+    } catch {
+      discard()
+      throw error
+    }
     let journal = CommitJournal(
       epID: episode.rawValue, purpose: purpose,
       createdAt: ArtifactTimestamp.string(from: Date()), steps: steps())
@@ -170,6 +191,44 @@ public final class ArtifactTransaction {
   }
 
   // MARK: Internals
+
+  /// Stages the new `provenance.json` for `provenance` (nothing when it does not change).
+  private func stageProvenance() throws {
+    let url = layout.provenance(episode)
+    var newHashes: [String: String] = [:]
+    var oldHashes: [String: String] = [:]
+    for item in staged where !item.isFolder && item.destination != url {
+      let path = display(item.destination)
+      newHashes[path] = try ContentHash.sha256(of: item.source, displayPath: path)
+      oldHashes[path] = try ContentHash.sha256(of: item.destination, displayPath: path)
+    }
+    let existing = try? ProvenanceCheck(layout: layout, episode: episode).document()
+    var document: ProvenanceDocument
+    switch provenance {
+    case .carryForward:
+      guard let existing else { return }
+      document = existing.carryingForward(newHashes, from: oldHashes, inputs: true)
+      guard document != existing else { return }
+    case .stage(let stage, let video):
+      document = (existing ?? ProvenanceDocument(epID: episode.rawValue))
+        .carryingForward(newHashes, from: oldHashes, inputs: false)
+      var video = video
+      if let seen = document.stages[ProvenanceStage.detectTrack.rawValue]?.video,
+        let current = video, current.frameCount == nil, current.isSameVideo(as: seen)
+      {
+        video = current.with(frameCount: seen.frameCount, durationSeconds: seen.durationSeconds)
+      }
+      var inputs: [String: String] = [:]
+      for input in stage.inputs(layout, episode) {
+        let path = display(input)
+        inputs[path] = try newHashes[path] ?? ContentHash.sha256(of: input, displayPath: path)
+      }
+      document.stages[stage.rawValue] = StageProvenance(
+        madeAt: ArtifactTimestamp.string(from: Date()), video: video, inputs: inputs,
+        outputs: newHashes)
+    }
+    try stageJSON(document, at: url)
+  }
 
   /// Makes everything staged durable, then publishes `journal`: the commit point. On a failure
   /// (not a hook's stop) the staging and the unpublished journal are removed.

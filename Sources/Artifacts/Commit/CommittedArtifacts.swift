@@ -20,6 +20,27 @@ public struct CommittedArtifacts: Sendable {
   public let journalProblem: String?
   private let redirects: [Redirect]
 
+  /// What opening the episode did about a pending commit (`open(layout:episode:reader:)`);
+  /// `.none` for a view made with `init`.
+  public private(set) var pending = PendingCommit.none
+
+  /// The episode as a reader opens it, under the hot-journal rule (docs/artifacts.md, "Commits",
+  /// as SQLite does with a hot journal): a pending commit is completed first when the episode's
+  /// lock is free (`EpisodeLeftovers.completePendingCommit`), else read through. A journal that
+  /// cannot be followed is left alone and shows in `journalProblem`.
+  public static func open(layout: DataLayout, episode: EpisodeID, reader: String) -> Self {
+    let pending: PendingCommit
+    do {
+      pending = try EpisodeLeftovers.completePendingCommit(
+        layout: layout, episode: episode, reader: reader)
+    } catch {
+      pending = .none
+    }
+    var view = CommittedArtifacts(layout: layout, episode: episode)
+    view.pending = pending
+    return view
+  }
+
   /// Reads the episode's journal, if it has one.
   public init(layout: DataLayout, episode: EpisodeID) {
     self.layout = layout

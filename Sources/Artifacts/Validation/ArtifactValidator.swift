@@ -12,9 +12,10 @@ import Logging
 /// frame inside the track's span), a track in at most one identity, and `faces.npy` row i equal
 /// to line i of `faces.jsonl`. Missing artifacts are listed as absent, except that
 /// `faces.jsonl` and `faces.npy` need each other, and tracks must exist when anything refers to
-/// them. Malformed lines become violations; `validate` never throws. It takes no lock: while a
-/// commit journal exists (a commit under way or interrupted) it reads the whole new set through
-/// it (`CommittedArtifacts`), and a journal that cannot be followed is a violation.
+/// them. Malformed lines become violations; `validate` never throws. A commit a killed writer
+/// left is finished first (the hot-journal rule, `CommittedArtifacts.open`); while a writer's
+/// commit is under way it reads the whole new set through the journal, and a journal that
+/// cannot be followed is a violation.
 public struct ArtifactValidator: Sendable {
   /// The tolerance on an embedding's Euclidean norm.
   public static let normTolerance = 0.01
@@ -41,10 +42,15 @@ public struct ArtifactValidator: Sendable {
   ///
   /// - Parameter expectedEmbeddingWidth: the model's output width; when given every embedding
   ///   (and `faces.npy`) must have it, otherwise all rows must merely agree.
-  public func validate(expectedEmbeddingWidth: Int? = nil) -> ValidationReport {
+  /// - Parameter framesNow: counts the video's frames, for the message when it changed since
+  ///   the artifacts were made (nil: the message gives sizes).
+  public func validate(
+    expectedEmbeddingWidth: Int? = nil, framesNow: (() -> Int?)? = nil
+  ) -> ValidationReport {
     var run = ValidationRun(
       layout: layout, episode: episode, expectedWidth: expectedEmbeddingWidth, logger: logger)
     run.validateAll()
+    run.validateProvenance(framesNow: framesNow ?? { nil })
     return ValidationReport(
       violations: run.checker.violations, checked: run.checked, absent: run.absent.sorted(),
       notes: run.notes)
@@ -78,7 +84,10 @@ struct ValidationRun {
     self.layout = layout
     self.episode = episode
     self.logger = logger
-    committed = CommittedArtifacts(layout: layout, episode: episode)
+    // The hot-journal rule (docs/artifacts.md, "Commits"): a killed writer's commit is finished
+    // first, so that a clean report means the published files are one complete set.
+    committed = CommittedArtifacts.open(layout: layout, episode: episode, reader: "validate")
+    if committed.pending != .none { notes.append(committed.pending.description) }
     checker = RuleChecker(episode: episode.rawValue)
     if let expectedWidth { embeddingWidth = (expectedWidth, "the expected width") }
   }
@@ -141,6 +150,28 @@ struct ValidationRun {
       metadata: [
         "violations": "\(checker.violations.count)", "absent": "\(absent.joined(separator: ", "))",
       ])
+  }
+
+  // MARK: provenance.json
+
+  /// Stale artifacts (docs/artifacts.md, "What artifacts were made from"): one violation per
+  /// stage whose video or upstream artifacts changed since it ran, on its first artifact.
+  mutating func validateProvenance(framesNow: () -> Int?) {
+    let url = layout.provenance(episode)
+    guard exists(url) else { return }
+    do {
+      var check = ProvenanceCheck(layout: layout, episode: episode)
+      let video = try ContentHash.videoIdentity(
+        of: layout.video(episode), displayPath: name(layout.video(episode)))
+      for finding in try check.findings(
+        of: ProvenanceStage.allCases, video: video, framesNow: framesNow)
+      {
+        checker.report(Location(artifact: finding.artifact), field: "", "stale: \(finding.message)")
+      }
+      checked[name(url)] = 1
+    } catch {
+      checker.report(Location(artifact: name(url)), field: "", Self.reason(error, name(url)))
+    }
   }
 
   // MARK: tracks.jsonl
