@@ -127,7 +127,7 @@ struct HarvestBadInputTests {
     try prepared.expectUntouched()
   }
 
-  @Test("a truncated video fails clearly or rejects the faces it lacks, never crashes")
+  @Test("a truncated video is refused as detect-track refuses it, even with no provenance.json")
   func truncatedVideo() throws {
     let prepared = try Self.prepared()
     defer { try? FileManager.default.removeItem(at: prepared.root) }
@@ -136,17 +136,13 @@ struct HarvestBadInputTests {
     try FileManager.default.removeItem(at: video)
     try bytes.prefix(bytes.count / 2).write(to: video)
     let outcome = try prepared.run(["--sample-interval", "20"], environment: ["DEBUG_THUMBS": "1"])
-    if outcome.status == 0 {
-      let debug = try JSONLReader<CropDebugEntry>.readAll(
-        from: prepared.root.appendingPathComponent("frames/\(Self.episode)/crops_debug.jsonl"))
-      #expect(debug.contains { $0.reason == "decode_failed" }, "\(outcome.combined)")
-      let faces = try JSONLReader<Face>.readAll(from: prepared.facesURL)
-      #expect(faces.allSatisfy { $0.frameIndex < 500 })
-    } else {
-      #expect(outcome.status == 1 || outcome.status == 64, "\(outcome.combined)")
-      #expect(outcome.standardError.contains("episode.mp4"))
-      try prepared.expectUntouched()
-    }
+    #expect(outcome.status == 1, "\(outcome.combined)")
+    #expect(
+      outcome.standardError.contains("episode.mp4 is truncated: it ends after "),
+      "\(outcome.standardError)")
+    #expect(outcome.standardError.contains("of the 500 frames its container declares"))
+    #expect(outcome.standardError.contains("no artifact was written"))
+    try prepared.expectUntouched()
   }
 
   @Test("a video cut to its first 8 KiB yields no frame the tracks need: an error, faces kept")
@@ -161,8 +157,7 @@ struct HarvestBadInputTests {
     #expect(outcome.status != 0, "\(outcome.combined)")
     #expect(outcome.standardError.contains("episode.mp4"), "\(outcome.standardError)")
     #expect(
-      outcome.standardError.contains("previous artifacts are untouched"), "\(outcome.standardError)"
-    )
+      outcome.standardError.contains("no artifact was written"), "\(outcome.standardError)")
     try prepared.expectUntouched()
   }
 

@@ -57,6 +57,42 @@ struct ValidateEndToEndTests {
     #expect(outcome.standardOutput.contains("detections.jsonl:5"))
   }
 
+  @Test("an identities.json written to the spec's schema (no unidentified_tracks) is clean")
+  func specSchemaIdentities() throws {
+    // sample-s01e02 has bait tracks (a lamp, a painting) that end in no identity.
+    let episode = "sample-s01e02"
+    let root = try EpisodeRunProcess.copyOfSample(episode: episode)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let run = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--faces-embed", "--cluster",
+    ])
+    try #require(run.status == 0, "\(run.combined)")
+    // As another implementation of the spec writes it: no metadata.unidentified_tracks, the
+    // tracks with no accepted face in no identity.
+    let url = root.appendingPathComponent("manifests/\(episode)/identities.json")
+    var document = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    var metadata = try #require(document["metadata"] as? [String: Any])
+    let unlisted = try #require(metadata.removeValue(forKey: "unidentified_tracks") as? [Any])
+    try #require(!unlisted.isEmpty)
+    document["metadata"] = metadata
+    try JSONSerialization.data(withJSONObject: document).write(to: url)
+    let tracks = try String(
+      contentsOf: root.appendingPathComponent("manifests/\(episode)/tracks.jsonl"), encoding: .utf8
+    ).split(separator: "\n").count
+    let outcome = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(outcome.status == 0, "\(outcome.combined)")
+    #expect(outcome.standardOutput.contains("0 violation"))
+    #expect(
+      outcome.standardOutput.contains("no metadata.unidentified_tracks (the spec's schema): "),
+      "\(outcome.standardOutput)")
+    #expect(
+      outcome.standardOutput.contains("\(unlisted.count) of \(tracks) track(s) are in no identity"),
+      "\(outcome.standardOutput)")
+  }
+
   @Test("an episode with no artifacts at all is not reported clean")
   func nothingToValidate() throws {
     let root = FileManager.default.temporaryDirectory
