@@ -77,8 +77,11 @@ struct ProvenanceTests {
     let document = try #require(
       try ProvenanceCheck(layout: scene.layout, episode: scene.episode).document())
     let harvest = try #require(document.stages["faces_embed"])
-    #expect(harvest.inputs.keys.sorted() == ["manifests/ep-prov/detections.jsonl",
-      "manifests/ep-prov/tracks.jsonl"])
+    #expect(
+      harvest.inputs.keys.sorted() == [
+        "manifests/ep-prov/detections.jsonl",
+        "manifests/ep-prov/tracks.jsonl",
+      ])
     // detect-track's record follows the tracks.jsonl the harvest rewrote; the frame count
     // detect-track counted is carried to the harvest's record of the same video.
     #expect(
@@ -97,7 +100,8 @@ struct ProvenanceTests {
     let findings = try scene.findings()
     #expect(findings.count == 1)
     #expect(findings.first?.hasPrefix("faces_embed: manifests/ep-prov/") == true)
-    #expect(findings.first?.contains("changed since faces-embed: detect-track wrote it again") == true)
+    #expect(
+      findings.first?.contains("changed since faces-embed: detect-track wrote it again") == true)
     #expect(findings.first?.hasSuffix("run --faces-embed again") == true)
     try scene.harvest("2")
     #expect(try scene.findings() == [])
@@ -194,9 +198,11 @@ struct PendingCommitTests {
     }
   }
 
-  @Test("lock free: the commit is finished and a direct reader sees one whole set", arguments: [
-    1, 2, 3,
-  ])
+  @Test(
+    "lock free: the commit is finished and a direct reader sees one whole set",
+    arguments: [
+      1, 2, 3,
+    ])
   func finished(point: Int) throws {
     let (directory, layout, episode) = try Self.killed(at: point)
     defer { directory.cleanUp() }
@@ -225,6 +231,7 @@ struct PendingCommitTests {
     }
     #expect(holder.hasPrefix("a live writer"))
     #expect(try Self.published(layout, episode) == ["new\n", "old\n"])
-    #expect(try String(contentsOf: view.resolve(layout.tracks(episode)), encoding: .utf8) == "new\n")
+    #expect(
+      try String(contentsOf: view.resolve(layout.tracks(episode)), encoding: .utf8) == "new\n")
   }
 }

@@ -256,6 +256,34 @@ struct ReviewAPITests {
     }
   }
 
+  @Test("a commit a killed writer left is finished by the server's first read of the episode")
+  func finishesKilledCommit() async throws {
+    struct Killed: Error {}
+    let fixture = try await ClusteredSample.copy()
+    defer { fixture.remove() }
+    let episode = try EpisodeID(ServerFixture.episode)
+    var edited = try fixture.identities()
+    edited.identities[0].labels = ["name": "after the kill"]
+    // A writer killed right after its commit point: the journal is published, nothing renamed.
+    let transaction = ArtifactTransaction(
+      layout: fixture.layout, episode: episode, purpose: "an identities edit")
+    try transaction.stageJSON(edited, at: fixture.layout.identities(episode))
+    transaction.beforeStep = { if $0.index == 1 { throw Killed() } }
+    #expect(throws: Killed.self) { try transaction.commit() }
+    let journal = fixture.manifests.appendingPathComponent(".commit-journal.json")
+    try #require(FileManager.default.fileExists(atPath: journal.path))
+    #expect(try fixture.identities().identities[0].labels["name"] != "after the kill")
+
+    let (app, _) = try fixture.application()
+    try await app.test(.router) { client in
+      try await client.execute(uri: "\(episodePath)/review", method: .get) {
+        #expect($0.status == .ok)
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: journal.path))
+    #expect(try fixture.identities().identities[0].labels["name"] == "after the kill")
+  }
+
   @Test("thumbnails, crops and app files are served only by their own names")
   func onlyOwnFiles() async throws {
     let fixture = try ServerFixture(withTracks: false)
