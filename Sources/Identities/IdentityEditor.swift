@@ -33,7 +33,7 @@ public struct IdentityEditor {
   /// written.
   @discardableResult
   public func label(_ identityID: String, _ labels: [String: String]) throws -> Identity {
-    try edit(returning: identityID) { document, changed in
+    try edit(returning: identityID, membership: false) { document, changed in
       let index = try unlockedPosition(of: identityID, in: document)
       // A person's edit makes a suggested label theirs (docs/people.md).
       document.identities[index].labels[PeopleMatcher.Key.source] = nil
@@ -48,7 +48,7 @@ public struct IdentityEditor {
   /// Accepts an identity's suggested label (docs/people.md): it becomes a human label.
   @discardableResult
   public func acceptSuggestion(_ identityID: String) throws -> Identity {
-    try edit(returning: identityID) { document, changed in
+    try edit(returning: identityID, membership: false) { document, changed in
       let index = try suggestionPosition(of: identityID, in: document)
       document.identities[index].labels[PeopleMatcher.Key.source] = nil
       document.identities[index].labels[PeopleMatcher.Key.similarity] = nil
@@ -60,7 +60,7 @@ public struct IdentityEditor {
   /// for this identity again (`rejected_person_ids`, carried with the labels on re-clustering).
   @discardableResult
   public func rejectSuggestion(_ identityID: String) throws -> Identity {
-    try edit(returning: identityID) { document, changed in
+    try edit(returning: identityID, membership: false) { document, changed in
       let index = try suggestionPosition(of: identityID, in: document)
       let labels = document.identities[index].labels
       var rejected = PeopleMatcher.rejected(labels)
@@ -75,7 +75,7 @@ public struct IdentityEditor {
   /// Locks or unlocks an identity; returns it as written.
   @discardableResult
   public func setLocked(_ identityID: String, _ locked: Bool) throws -> Identity {
-    try edit(returning: identityID) { document, changed in
+    try edit(returning: identityID, membership: false) { document, changed in
       let index = try position(of: identityID, in: document)
       document.identities[index].locked = locked
       changed.insert(identityID)
@@ -192,19 +192,22 @@ public struct IdentityEditor {
 
   /// `edit(_:)`, then `identityID` as written.
   private func edit(
-    returning identityID: String,
+    returning identityID: String, membership: Bool = true,
     _ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void
   ) throws -> Identity {
-    let document = try edit(change)
+    let document = try edit(membership: membership, change)
     return document.identities[try position(of: identityID, in: document)]
   }
 
   /// Loads and checks the file, applies `change`, refreshes what changed and writes it; returns
-  /// the document as written (as read when nothing changed).
+  /// the document as written (as read when nothing changed). An edit that changes no
+  /// `membership` (labels, lock) touches `identities.json` and the names in screen time only:
+  /// no statistics, no thumbnail, no decode (docs/review_app.md, "Edits").
   @discardableResult
-  private func edit(_ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void) throws
-    -> IdentitiesDocument
-  {
+  private func edit(
+    membership: Bool = true,
+    _ change: (inout IdentitiesDocument, inout Set<String>) throws -> Void
+  ) throws -> IdentitiesDocument {
     let url = layout.identities(episode)
     let path = layout.relativePath(url)
     guard FileManager.default.fileExists(atPath: url.path) else {
@@ -222,10 +225,27 @@ public struct IdentityEditor {
     var changed = Set<String>()
     try change(&document, &changed)
     guard !changed.isEmpty else { return document }
+    let timestamp = ArtifactTimestamp.string(from: now())
+    if membership {
+      try refreshMembers(of: changed, in: &document, inputs: inputs, timestamp: timestamp)
+    } else {
+      for index in document.identities.indices
+      where changed.contains(document.identities[index].identityID) {
+        document.identities[index].updatedAt = timestamp
+      }
+    }
+    try commit(document, rendering: membership ? changed : [], inputs: inputs)
+    return document
+  }
 
+  /// Checks and refreshes the identities whose members `changed`: no two tracks sharing a frame
+  /// (unless `force`), statistics, a cluster id for a group; then the order and metadata.
+  private func refreshMembers(
+    of changed: Set<String>, in document: inout IdentitiesDocument, inputs: EpisodeFaces,
+    timestamp: String
+  ) throws {
     let shared = Set(inputs.sharedFramePairs.map { [$0.0, $0.1] })
     let pooled = try Self.loadPooled(layout: layout, episode: episode)
-    let timestamp = ArtifactTimestamp.string(from: now())
     var nextClusterID = (document.identities.compactMap(\.clusterID).max() ?? 0) + 1
     for index in document.identities.indices
     where changed.contains(document.identities[index].identityID) {
@@ -260,21 +280,21 @@ public struct IdentityEditor {
     }
     document.metadata = IdentityClusterer.metadata(
       document.identities, previous: document.metadata)
-    try commit(document, changed: changed, inputs: inputs)
-    return document
   }
 
-  /// Commits `document` with the thumbnails of the `changed` identities and screen time, all at
-  /// once (docs/artifacts.md, "Commits").
-  private func commit(_ document: IdentitiesDocument, changed: Set<String>, inputs: EpisodeFaces)
-    throws
-  {
+  /// Commits `document` with new thumbnails of the identities in `rendering` (none: the
+  /// thumbnails stay as they are) and screen time, all at once (docs/artifacts.md, "Commits").
+  private func commit(
+    _ document: IdentitiesDocument, rendering: Set<String>, inputs: EpisodeFaces
+  ) throws {
     let transaction = ArtifactTransaction(
       layout: layout, episode: episode, purpose: "an identities edit")
-    try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).stage(
-      document.identities,
-      rendering: document.identities.filter { changed.contains($0.identityID) }, inputs: inputs,
-      in: transaction)
+    if !rendering.isEmpty {
+      try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).stage(
+        document.identities,
+        rendering: document.identities.filter { rendering.contains($0.identityID) },
+        inputs: inputs, in: transaction)
+    }
     try transaction.stageJSON(document, at: layout.identities(episode))
     try ScreenTimeWriter.refreshing(layout: layout, episode: episode, logger: logger)
       .stage(document, in: transaction)

@@ -81,6 +81,42 @@ struct IdentitiesEndToEndTests {
     try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
   }
 
+  @Test("label and lock edits touch identities.json and screen time only: no decode, no thumbnail")
+  func labelEditsNeedNoVideo() throws {
+    // The whole pipeline, as a user runs it (screen time is then timed by track_metrics.json).
+    let prepared = Prepared(root: try EpisodeRunProcess.freshSample())
+    defer { try? FileManager.default.removeItem(at: prepared.root) }
+    let run = try prepared.run([
+      "--ep-id", Self.episode, "--detect-track", "--faces-embed", "--cluster",
+    ])
+    try #require(run.status == 0, "\(run.combined)")
+    let thumbs = prepared.root.appendingPathComponent("frames/\(Self.episode)/thumbs")
+    func thumbBytes() throws -> [String: Data] {
+      var files: [String: Data] = [:]
+      let walk = FileManager.default.enumerator(atPath: thumbs.path)
+      while let relative = walk?.nextObject() as? String {
+        guard relative.hasSuffix(".jpg") else { continue }
+        files[relative] = try Data(contentsOf: thumbs.appendingPathComponent(relative))
+      }
+      return files
+    }
+    let before = try thumbBytes()
+    try #require(!before.isEmpty)
+    // Without the video, anything that decoded a frame would fail.
+    try FileManager.default.removeItem(
+      at: prepared.root.appendingPathComponent("videos/\(Self.episode)/episode.mp4"))
+    let id = try #require(try prepared.identities().first?["identity_id"] as? String)
+    for edit in [["label", id, "--name", "Offline Name"], ["lock", id], ["unlock", id]] {
+      let outcome = try prepared.edit(edit)
+      #expect(outcome.status == 0, "\(edit): \(outcome.combined)")
+    }
+    let labelled = try #require(
+      try prepared.identities().first { $0["identity_id"] as? String == id })
+    #expect((labelled["labels"] as? [String: String])?["name"] == "Offline Name")
+    #expect(try prepared.screenTime()[id]?["name"] as? String == "Offline Name")
+    #expect(try thumbBytes() == before)
+  }
+
   @Test("default model and threshold: BCubed F1 ≥ 0.90, purity ≥ 0.95, no cannot-link broken")
   func accuracy() throws {
     let prepared = try Self.prepared()
