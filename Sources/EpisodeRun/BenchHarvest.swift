@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import EpisodePipeline
 import Foundation
 import Harvest

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import Benchmarks
 import Cleanup
 import Foundation
 import Identities

@@ -268,7 +268,7 @@ public final class FacesHarvester {
   }
 
   /// The stage's inputs: tracks, each track's frame span and detections.
-  struct Inputs {
+  package struct Inputs {
     var tracks: [Track]
     var trackSpans: [String: ClosedRange<Int>]
     var detectionsByTrack: [String: [Detection]]
@@ -277,7 +277,7 @@ public final class FacesHarvester {
 
   /// Reads `tracks.jsonl` and `detections.jsonl`; a duplicate track or a detection of an unknown
   /// track is an error naming the file and line.
-  func loadInputs() throws -> Inputs {
+  package func loadInputs() throws -> Inputs {
     let tracksURL = layout.tracks(episode)
     let detectionsURL = layout.detections(episode)
     let tracks = try JSONLReader<Track>.readAll(
@@ -325,7 +325,8 @@ public final class FacesHarvester {
   }
 
   /// The plan for a video of the decoder's frame size.
-  func makePlan(_ inputs: Inputs, frameWidth: Int, frameHeight: Int) -> HarvestPlanner.Plan {
+  package func makePlan(_ inputs: Inputs, frameWidth: Int, frameHeight: Int) -> HarvestPlanner.Plan
+  {
     HarvestPlanner(config: config, frameWidth: frameWidth, frameHeight: frameHeight)
       .plan(detectionsByTrack: inputs.detectionsByTrack, frameSpans: inputs.trackSpans)
   }
@@ -340,10 +341,10 @@ public final class FacesHarvester {
   }
 
   /// A face whose crop passed the gates, waiting for (or done with) the embedder.
-  struct GatedFace: Sendable {
+  package struct GatedFace: Sendable {
     var face: PlannedFace
     var quality: Double
-    var modelCrop: BGRImage
+    package var modelCrop: BGRImage
     var stagedCrop: URL?
     /// Laplacian variance of the in-frame part of the 112×112 alignment.
     var sharpness: Double
@@ -540,7 +541,7 @@ public final class FacesHarvester {
   static let blankLumaDeviation = Sharpness.blankDeviation
 
   /// Aligns one face, measures blur, gates on blank/blur/quality, writes its JPEG to `staging`.
-  static func cropAndGate(
+  package static func cropAndGate(
     _ face: PlannedFace, in image: BGRImage, config: HarvestConfig,
     inputSize: (width: Int, height: Int), staging: URL?, encoder: JPEGEncoder, layout: DataLayout
   ) throws -> Result<GatedFace, RejectedFaceError> {

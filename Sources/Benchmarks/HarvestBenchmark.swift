@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Harvest
 import Inference
 import Logging
 import Media

@@ -1,4 +1,5 @@
 import Artifacts
+import DetectTrack
 import Foundation
 import Inference
 import Logging
