@@ -135,241 +135,164 @@ public final class DetectTrackStage {
     isCancelled: @escaping @Sendable () -> Bool = { false }
   ) throws -> DetectTrackSummary {
     let started = Date()
+    let pass = try startPass(isCancelled: isCancelled)
+    defer { pass.stop() }
+    var lastProgress = Date.distantPast
+    while let detected = try pass.detection.next() {
+      if isCancelled() { throw DetectTrackError.cancelled }
+      try pass.track(detected, observer: analysedFrameObserver)
+      if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
+        lastProgress = Date()
+        progress(pass.progress(started: started))
+      }
+    }
+    let counts = try pass.source.finish()
+    if isCancelled() { throw DetectTrackError.cancelled }
+    if let declared = pass.info.declaredFrameCount, counts.framesInVideo < declared {
+      throw DetectTrackError.truncated(
+        path: layout.video(episode).path, decoded: counts.framesInVideo, declared: declared)
+    }
+    return try commit(pass, counts: counts, started: started)
+  }
+
+  /// Loads the detector, opens the video and starts the decode and detection threads
+  /// (docs/detect_track.md, "Detector input" and "Threads").
+  private func startPass(isCancelled: @escaping @Sendable () -> Bool) throws -> DetectTrackPass {
     let videoURL = layout.video(episode)
     guard FileManager.default.fileExists(atPath: videoURL.path) else {
       throw DetectTrackError.missingVideo(path: videoURL.path)
     }
     try config.check(in: ConfigFile(values: [:], spellings: [:], source: "detect-track settings"))
-    let detector: any FaceDetector
-    do {
-      detector = try DetectorFamily.load(
-        named: config.detector, from: manifest,
-        intraOpThreads: ThreadBudget.poolThreads(inferenceThreads),
-        logger: logger)
-    } catch {
-      throw DetectTrackError.model("\(error)")
-    }
+    let detector = try loadDetector()
     let source = try FrameSource(
       url: videoURL, decoderThreads: ThreadBudget.poolThreads(decoderThreads),
-      queueCapacity: frameQueueCapacity,
-      logger: logger)
+      queueCapacity: frameQueueCapacity, logger: logger)
     let info = source.info
     let stride = config.effectiveStride(frameRate: info.frameRate)
-    let framesTotal =
-      info.declaredFrameCount ?? Int(((info.duration ?? 0) * info.frameRate).rounded())
     logger.info(
       "detect-track",
       metadata: [
         "episode": "\(episode)", "detector": "\(detector.entry.name)", "stride": "\(stride)",
         "video": "\(info.width)x\(info.height)@\(info.frameRate)",
       ])
-
     let detectionsWriter = try JSONLWriter<Detection>(
       destination: layout.detections(episode),
       displayPath: layout.relativePath(layout.detections(episode)))
-    defer { detectionsWriter.abort() }
-
-    let trackerConfig = config.byteTrack(frameRate: info.frameRate, stride: stride)
-    let tracker = ByteTracker(config: trackerConfig)
+    let scan = smallFaceScan(detector, info)
+    // Decode thread (FrameSource): every stride-th frame is converted straight to the
+    // detector's input size and queued; scans take the full frame from its picture. Detection
+    // thread: cuts and faces, ahead of this thread's tracking.
+    let detectorSize = detector.inputImageSize(frameWidth: info.width, frameHeight: info.height)
+    source.start(
+      .every(stride), size: .fixed(width: detectorSize.width, height: detectorSize.height),
+      keepsPictures: scan.isEnabled || analysedFrameObserver != nil, isCancelled: isCancelled)
     let cuts = SceneCutDetector(
       threshold: config.sceneCutThreshold,
       minimumShotLength: config.minimumShotAnalysedFrames(stride: stride))
-    let frameSeconds = info.frameRate > 0 ? 1 / info.frameRate : 0
-    var shotBuilder = ShotBuilder(episode: episode.rawValue, frameSeconds: frameSeconds)
-    var records: [Int: TrackRecord] = [:]
-    var shot = 0
-    var firstFrameOfShot = true
-    var analysed = 0
-    var lastAnalysedFrame = 0
-    var trackedDetections = 0
-    var sceneCuts = 0
-    var detectSeconds = 0.0
-    var trackSeconds = 0.0
-    var lastProgress = Date.distantPast
-    let modelID = detector.entry.name
-    let detectorThreshold = min(config.lowThresh, config.detThresh)
+    let detection = DetectionThread(
+      source: source,
+      settings: .init(
+        detector: detector, cuts: cuts, scan: scan,
+        scoreThreshold: min(config.lowThresh, config.detThresh), isCancelled: isCancelled))
+    return DetectTrackPass(
+      detector: detector, source: source, detection: detection, stride: stride,
+      trackerConfig: config.byteTrack(frameRate: info.frameRate, stride: stride),
+      detectionsWriter: detectionsWriter,
+      ledger: TrackingLedger(
+        episode: episode.rawValue, modelID: detector.entry.name, detThresh: config.detThresh))
+  }
 
-    let scan = SmallFaceScan(
-      enlargedScale: detector.acceptsLargerInput ? config.smallFaceScale : 1,
-      smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
-      inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
-        frameWidth: info.width, frameHeight: info.height),
-      detThresh: config.detThresh)
+  private func loadDetector() throws -> any FaceDetector {
+    do {
+      return try DetectorFamily.load(
+        named: config.detector, from: manifest,
+        intraOpThreads: ThreadBudget.poolThreads(inferenceThreads), logger: logger)
+    } catch {
+      throw DetectTrackError.model("\(error)")
+    }
+  }
+
+  /// The small-face scan for `detector` on a video of `info`'s size (docs/detect_track.md,
+  /// "Small faces").
+  private func smallFaceScan(_ detector: any FaceDetector, _ info: VideoInfo) -> SmallFaceScan {
     if config.smallFaceScale > 1 && !detector.acceptsLargerInput {
       logger.warning(
         "the detector's input size is fixed: small_face_scale is ignored",
         metadata: ["detector": "\(detector.entry.name)"])
     }
-    var enlargedFrames = 0
-    // Decode thread (FrameSource): every stride-th frame is converted straight to the
-    // detector's input size and queued; scans take the full frame from its picture
-    // (docs/detect_track.md, "Detector input"). Detection thread: cuts and faces, ahead of
-    // this thread's tracking (docs/detect_track.md, "Threads").
-    let detectorSize = detector.inputImageSize(frameWidth: info.width, frameHeight: info.height)
-    source.start(
-      .every(stride), size: .fixed(width: detectorSize.width, height: detectorSize.height),
-      keepsPictures: scan.isEnabled || analysedFrameObserver != nil, isCancelled: isCancelled)
-    defer { source.stop() }
-    let detection = DetectionThread(
-      source: source,
-      settings: .init(
-        detector: detector, cuts: cuts, scan: scan, scoreThreshold: detectorThreshold,
-        isCancelled: isCancelled))
-    defer { detection.stop() }
+    return SmallFaceScan(
+      enlargedScale: detector.acceptsLargerInput ? config.smallFaceScale : 1,
+      smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
+      inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
+        frameWidth: info.width, frameHeight: info.height),
+      detThresh: config.detThresh)
+  }
 
-    while let detected = try detection.next() {
-      if isCancelled() { throw DetectTrackError.cancelled }
-      let batch = detected.frames
-      for (frame, (histogram, isCut)) in zip(batch, zip(detected.histograms, detected.cutBefore)) {
-        shotBuilder.add(
-          FrameTime(index: frame.index, timestamp: frame.timestamp), histogram: histogram,
-          cut: isCut, previous: frame.previous)
-      }
-      enlargedFrames += detected.enlarged
-      detectSeconds += detected.detectSeconds
-      trackSeconds += detected.cutSeconds
-      let tracking = Date()
-      for ((frame, detections), isCut) in zip(zip(batch, detected.faces), detected.cutBefore) {
-        if isCut {
-          tracker.reset()
-          shot += 1
-          sceneCuts += 1
-          firstFrameOfShot = true
-        }
-        var rows: [Detection] = []
-        var trackOf: [Int: Int] = [:]
-        var taken = Set<Int>()
-        for assignment in tracker.update(detections) {
-          if let index = detections.indices.first(where: {
-            !taken.contains($0) && detections[$0] == assignment.detection
-          }) {
-            taken.insert(index)
-            trackOf[index] = assignment.trackNumber
-          }
-        }
-        let width = Double(frame.frameWidth)
-        let height = Double(frame.frameHeight)
-        for (index, detection) in detections.enumerated() {
-          let number = trackOf[index]
-          guard detection.score >= config.detThresh || number != nil else { continue }
-          let box = detection.box
-          let row = Detection(
-            epID: episode.rawValue, frameIndex: frame.index, timestamp: frame.timestamp,
-            bbox: [box[0] / width, box[1] / height, box[2] / width, box[3] / height].map(
-              Self.unit),
-            landmarks: detection.landmarks.flatMap {
-              [Self.unit($0.x / width), Self.unit($0.y / height)]
-            },
-            conf: Self.unit(detection.score), modelID: modelID,
-            trackID: number.map(ArtifactID.track))
-          try detectionsWriter.write(row)
-          rows.append(row)
-          guard let number else { continue }
-          trackedDetections += 1
-          if var record = records[number] {
-            record.lastFrame = frame.index
-            record.endSeconds = frame.timestamp
-            record.detections += 1
-            record.confidenceSum += Self.unit(detection.score)
-            record.lastBox = box
-            records[number] = record
-          } else {
-            records[number] = TrackRecord(
-              number: number, shot: shot, firstFrame: frame.index, lastFrame: frame.index,
-              startSeconds: frame.timestamp, endSeconds: frame.timestamp, detections: 1,
-              confidenceSum: Self.unit(detection.score), firstBox: box, lastBox: box,
-              bornAtShotStart: firstFrameOfShot)
-          }
-        }
-        firstFrameOfShot = false
-        try analysedFrameObserver?.observe(
-          frame, rows: rows, liveTracks: Set(tracker.liveTrackNumbers.map(ArtifactID.track)))
-        analysed += 1
-        lastAnalysedFrame = frame.index
-      }
-      trackSeconds += Date().timeIntervalSince(tracking)
-      if let progress, Date().timeIntervalSince(lastProgress) >= 0.2 {
-        lastProgress = Date()
-        let seen = source.counts.framesPassed
-        progress(
-          DetectTrackProgress(
-            framesDone: seen, framesTotal: max(framesTotal, seen),
-            framesAnalysed: analysed, tracks: records.count,
-            detections: detectionsWriter.rowsWritten, elapsed: Date().timeIntervalSince(started)))
-      }
-    }
-    let counts = try source.finish()
-    if isCancelled() { throw DetectTrackError.cancelled }
+  /// Writes tracks, shots and metrics beside the detections and commits the four at once, with
+  /// the stage's provenance record: a kill leaves the old four or the new four
+  /// (docs/artifacts.md, "Commits").
+  private func commit(_ pass: DetectTrackPass, counts: FrameSourceCounts, started: Date) throws
+    -> DetectTrackSummary
+  {
     let framesInVideo = counts.framesInVideo
-    if let declared = info.declaredFrameCount, framesInVideo < declared {
-      throw DetectTrackError.truncated(
-        path: videoURL.path, decoded: framesInVideo, declared: declared)
-    }
-
-    // Write: tracks, shots and metrics to temporary files, then all four committed together.
     // A trailing frame the decoder skipped is dated from the last one it delivered.
     let lastFrameSeconds = (counts.lastFrame ?? FrameTime(index: -1, timestamp: 0))
-      .time(of: framesInVideo - 1, frameSeconds: frameSeconds)
-    let tracks = records.values.sorted { $0.number < $1.number }
-    let shots = shotBuilder.finish(
+      .time(of: framesInVideo - 1, frameSeconds: pass.frameSeconds)
+    let shots = pass.shotBuilder.finish(
       last: FrameTime(index: framesInVideo - 1, timestamp: lastFrameSeconds),
-      keyframes: stride > 1 ? counts.keyframes : [])
-    let rows = tracks.map { record in
-      let span = Self.heldSpan(
-        of: record, stride: stride, shots: shots, frameSeconds: frameSeconds)
-      return Track(
-        trackID: record.trackID, epID: episode.rawValue, startSeconds: span.startSeconds,
-        endSeconds: span.endSeconds, frameSpan: [span.first, span.last],
-        stats: TrackStats(
-          detections: record.detections,
-          avgConf: record.confidenceSum / Double(record.detections)))
-    }
-    let tracksWriter = try JSONLWriter<Track>(
-      destination: layout.tracks(episode), displayPath: layout.relativePath(layout.tracks(episode)))
-    defer { tracksWriter.abort() }
-    try tracksWriter.write(contentsOf: rows)
-    let shotsWriter = try JSONLWriter<Shot>(
-      destination: layout.shots(episode), displayPath: layout.relativePath(layout.shots(episode)))
-    defer { shotsWriter.abort() }
-    try shotsWriter.write(contentsOf: shots)
-    let elapsed = Date().timeIntervalSince(started)
-    let builder = TrackMetricsBuilder(
-      episode: episode.rawValue, analysedFrames: analysed,
-      durationSeconds: framesInVideo > 0 ? lastFrameSeconds + frameSeconds : 0,
-      frameRate: info.frameRate, stride: stride, trackedDetections: trackedDetections,
-      lastAnalysedFrame: lastAnalysedFrame,
-      lostFramesKept: trackerConfig.lostFramesKept,
-      shortTrackSeconds: config.shortTrackSeconds, sceneCuts: sceneCuts, elapsedSeconds: elapsed,
-      detector: modelID, device: "cpu")
-    let metrics = builder.metrics(tracks)
-    let detectionRows = detectionsWriter.rowsWritten
-    // One commit: a kill leaves the old four files or the new four (docs/artifacts.md,
-    // "Commits").
+      keyframes: pass.stride > 1 ? counts.keyframes : [])
+    let rows = pass.ledger.trackRows(
+      stride: pass.stride, shots: shots, frameSeconds: pass.frameSeconds)
     let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "detect-track")
-    try detectionsWriter.stage(in: transaction)
-    try tracksWriter.stage(in: transaction)
-    try shotsWriter.stage(in: transaction)
+    try pass.detectionsWriter.stage(in: transaction)
+    try JSONLWriter<Track>.stage(rows, at: layout.tracks(episode), layout: layout, in: transaction)
+    try JSONLWriter<Shot>.stage(shots, at: layout.shots(episode), layout: layout, in: transaction)
+    let metrics = metricsBuilder(
+      pass, durationSeconds: framesInVideo > 0 ? lastFrameSeconds + pass.frameSeconds : 0,
+      elapsed: Date().timeIntervalSince(started)
+    ).metrics(pass.ledger.tracks)
     try transaction.stageJSON(metrics, at: layout.trackMetrics(episode))
+    let videoURL = layout.video(episode)
     transaction.provenance = .stage(
       .detectTrack,
       video: try ContentHash.videoIdentity(
         of: videoURL, displayPath: layout.relativePath(videoURL))?
-        .with(frameCount: framesInVideo, durationSeconds: info.duration))
+        .with(frameCount: framesInVideo, durationSeconds: pass.info.duration))
     try transaction.commit()
     if warnsAboutStaleFaces, FileManager.default.fileExists(atPath: layout.faces(episode).path) {
       logger.warning(
         "faces.jsonl was made from the previous tracks: run --faces-embed again",
         metadata: ["episode": "\(episode)"])
     }
-    return DetectTrackSummary(
-      episode: episode.rawValue, detector: modelID, framesDecoded: framesInVideo,
-      framesAnalysed: analysed, framesSkipped: counts.framesSkipped, framesEnlarged: enlargedFrames,
-      stride: stride,
-      detections: detectionRows,
-      trackedDetections: trackedDetections, tracks: rows.count, sceneCuts: sceneCuts,
-      idSwitches: metrics.idSwitches,
+    return summary(pass, counts: counts, tracks: rows.count, metrics: metrics, started: started)
+  }
+
+  private func metricsBuilder(_ pass: DetectTrackPass, durationSeconds: Double, elapsed: Double)
+    -> TrackMetricsBuilder
+  {
+    TrackMetricsBuilder(
+      episode: episode.rawValue, analysedFrames: pass.ledger.analysed,
+      durationSeconds: durationSeconds, frameRate: pass.info.frameRate, stride: pass.stride,
+      trackedDetections: pass.ledger.trackedDetections,
+      lastAnalysedFrame: pass.ledger.lastAnalysedFrame,
+      lostFramesKept: pass.trackerConfig.lostFramesKept,
+      shortTrackSeconds: config.shortTrackSeconds, sceneCuts: pass.ledger.sceneCuts,
+      elapsedSeconds: elapsed, detector: pass.detector.entry.name, device: "cpu")
+  }
+
+  private func summary(
+    _ pass: DetectTrackPass, counts: FrameSourceCounts, tracks: Int, metrics: TrackMetrics,
+    started: Date
+  ) -> DetectTrackSummary {
+    DetectTrackSummary(
+      episode: episode.rawValue, detector: pass.detector.entry.name,
+      framesDecoded: counts.framesInVideo, framesAnalysed: pass.ledger.analysed,
+      framesSkipped: counts.framesSkipped, framesEnlarged: pass.enlargedFrames,
+      stride: pass.stride, detections: pass.detectionsWriter.rowsWritten,
+      trackedDetections: pass.ledger.trackedDetections, tracks: tracks,
+      sceneCuts: pass.ledger.sceneCuts, idSwitches: metrics.idSwitches,
       seconds: [
-        "decode": counts.busySeconds, "detect": detectSeconds, "track": trackSeconds,
+        "decode": counts.busySeconds, "detect": pass.detectSeconds, "track": pass.trackSeconds,
         "total": Date().timeIntervalSince(started),
       ],
       artifacts: [
@@ -377,8 +300,6 @@ public final class DetectTrackStage {
         layout.trackMetrics(episode),
       ].map(layout.relativePath))
   }
-
-  private static func unit(_ value: Double) -> Double { min(1, max(0, value)) }
 
   /// The frames a track covers, and their times. An analysed frame stands for itself and the
   /// frames up to the next analysed one (`stride − 1` more), as a shot does, and the first

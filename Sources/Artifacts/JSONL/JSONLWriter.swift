@@ -94,6 +94,18 @@ public final class JSONLWriter<Row: Encodable> {
     buffer.removeAll()
   }
 
+  /// Writes `rows` to a temporary file beside `destination` and stages it in `transaction`
+  /// (errors name the file relative to `layout`'s root).
+  public static func stage<Rows: Sequence<Row>>(
+    _ rows: Rows, at destination: URL, layout: DataLayout, in transaction: ArtifactTransaction
+  ) throws {
+    let writer = try JSONLWriter(
+      destination: destination, displayPath: layout.relativePath(destination))
+    defer { writer.abort() }
+    try writer.write(contentsOf: rows)
+    try writer.stage(in: transaction)
+  }
+
   /// Writes `rows` to `destination` and commits, all or nothing.
   public static func write<Rows: Sequence<Row>>(
     _ rows: Rows, to destination: URL, displayPath: String? = nil
