@@ -144,142 +144,32 @@ public final class IdentityClusterer {
     config.showID.isEmpty ? ShowID.derived(from: episode) : try ShowID(config.showID)
   }
 
-  /// Runs the stage.
+  /// Runs the stage: pool, cluster the defining tracks, place the probe-only tracks, name the
+  /// groups (`IdentityPlan`), suggest people, and commit.
   public func run() throws -> ClusterSummary {
     let started = Date()
     let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
     let threshold = try clusterThreshold(width: inputs.embeddings.columns)
     let previous = try loadPrevious(knownTracks: Set(inputs.trackOrder))
-
-    // Pool: accepted faces for tracks that have them, probe faces for the rest.
-    let pooler = TrackPooler(trimDistance: config.trimDistance)
-    let pooled = Self.pool(inputs, pooler: pooler, probes: false)
-    let probePooled = Self.pool(inputs, pooler: pooler, probes: true)
-    let pooledByTrack = Dictionary(
-      uniqueKeysWithValues: (pooled + probePooled).map { ($0.trackID, $0) })
-
-    // Locked identities keep their tracks; the rest are clustered from their accepted faces,
-    // then the probe-only tracks are assigned (docs/identities.md, "Coverage").
-    let locked = previous?.identities.filter(\.locked) ?? []
-    let lockedTracks = Set(locked.flatMap(\.trackIDs))
-    let free = pooled.filter { !lockedTracks.contains($0.trackID) }
-    let threads = ShotThreads(
-      shots: inputs.shots, meanBoxes: inputs.meanBoxes,
-      trackFirstFrames: inputs.tracksByID.mapValues { $0.frameSpan.first ?? 0 },
-      bonus: config.threadBonus, maxHistogramDistance: config.threadMaxDistance,
-      minBoxIoU: config.threadMinIoU)
-    let seeds = clusterDefining(free, inputs: inputs, threshold: threshold, threads: threads)
-    let assigner = ProbeAssigner(
-      assignThreshold: config.probeThresh ?? threshold - 0.1, groupThreshold: threshold,
-      margin: config.probeMargin,
-      linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
-      solo: ProbeAssigner.Solo(
-        minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
-        maxSimilarity: config.probeSoloMaxSimilarity,
-        minRecognisableFaces: config.probeSoloMinFaces,
-        minAgreement: config.probeSoloMinAgreement))
-    let evidence = ProbeAssigner.Evidence(
-      vectors: pooledByTrack.mapValues(\.vector),
-      cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
-      confidence: inputs.tracksByID.mapValues(\.stats.avgConf),
-      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds },
-      bonus: threads.bonus,
-      views: RecognisableFace(config).views(inputs))
-    // Locked identities are compared with, never joined (docs/identities.md, "Coverage").
-    let lockedGroups = locked.map(\.trackIDs)
-    let seedGroups = Self.attachLoneTracks(
-      seeds, locked: lockedGroups, assigner: assigner, evidence: evidence)
-    let probes = assigner.assign(
-      probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
-      groups: seedGroups + lockedGroups, closedFrom: seedGroups.count, evidence: evidence)
-    var groupTracks = seedGroups
-    for (group, tracks) in probes.joined { groupTracks[group] += tracks }
-    groupTracks += probes.newGroups
-    let cannotLinkPairs = seeds.cannotLinkPairs
-
-    // Identities: stable ids, carried labels, timestamps.
+    let grouping = group(inputs, threshold: threshold, previous: previous)
     let timestamp = ArtifactTimestamp.string(from: now())
-    let unlockedPrevious = previous?.identities.filter { !$0.locked } ?? []
-    var nextNumber =
-      (previous?.identities.compactMap { ArtifactID.number(in: $0.identityID, prefix: "identity") }
-        .max() ?? 0) + 1
-    let lockedClusterIDs = locked.compactMap(\.clusterID)
-    var nextClusterID = (lockedClusterIDs.max() ?? 0) + 1
-    func faces(_ tracks: [String]) -> Int {
-      tracks.reduce(0) { $0 + inputs.definingRows($1).count }
-    }
-    // Which new group gets each previous identity's labels: the one holding most of its faces.
-    // min_cluster_size applied to the defining tracks; a group probes built or grew is a cluster.
-    let newGroups = groupTracks.map { tracks in (tracks: tracks, cluster: tracks.count > 1) }
-    var labelSource: [Int: Identity] = [:]
-    for old in unlockedPrevious where !old.labels.isEmpty {
-      let overlap = newGroups.indices.map { group in
-        faces(newGroups[group].tracks.filter(Set(old.trackIDs).contains))
-      }
-      guard let best = overlap.indices.max(by: { (overlap[$0], -$0) < (overlap[$1], -$1) }),
-        overlap[best] > 0
-      else { continue }
-      // A human label outranks a people-registry suggestion (docs/people.md), then faces.
-      if let current = labelSource[best],
-        (
-          PeopleMatcher.isHumanLabel(current.labels) ? 1 : 0,
-          faces(current.trackIDs.filter(Set(newGroups[best].tracks).contains))
-        ) >= (PeopleMatcher.isHumanLabel(old.labels) ? 1 : 0, overlap[best])
-      {
-        continue
-      }
-      labelSource[best] = old
-    }
-    var identities = locked
-    var labelsCarried = 0
-    var newGroupIDs: [String] = []
-    for (position, group) in newGroups.enumerated() {
-      let members = group.tracks.sorted()
-      let same = unlockedPrevious.first { Set($0.trackIDs) == Set(members) }
-      let identityID: String
-      if let same {
-        identityID = same.identityID
-      } else {
-        identityID = ArtifactID.identity(nextNumber)
-        nextNumber += 1
-      }
-      var carried = labelSource[position]?.labels ?? [:]
-      if carried.isEmpty, let same { carried = same.labels }
-      if !carried.isEmpty { labelsCarried += 1 }
-      let clusterID: Int?
-      if group.cluster {
-        clusterID = nextClusterID
-        nextClusterID += 1
-      } else {
-        clusterID = nil
-      }
-      var identity = Identity(
-        identityID: identityID, clusterID: clusterID, trackIDs: members,
-        canonicalFacePath: DataLayout.identityThumbRelativePath(identityID: identityID),
-        embeddingStats: Self.stats(members.compactMap { pooledByTrack[$0] }),
-        labels: carried, locked: false, createdAt: same?.createdAt ?? timestamp,
-        updatedAt: timestamp)
-      if let same, same.clusterID == clusterID || (same.clusterID != nil) == (clusterID != nil),
-        same.labels == carried, same.embeddingStats == identity.embeddingStats
-      {
-        identity = same
-        identity.clusterID = clusterID
-      }
-      identities.append(identity)
-      newGroupIDs.append(identity.identityID)
-    }
+    let planned = IdentityPlan(
+      previous: previous?.identities ?? [], timestamp: timestamp,
+      faces: { inputs.definingRows($0).count },
+      stats: { Self.stats($0.compactMap { grouping.pooledByTrack[$0] }) }
+    ).identities(for: grouping.groups)
     // `bestGroup` indexes the seed groups, the locked identities, then the new groups.
+    let ids = planned.identities.map(\.identityID)
     let unidentified = Self.unidentified(
-      probes.unidentified,
-      groupIDs: Array(newGroupIDs.prefix(seedGroups.count)) + locked.map(\.identityID)
-        + newGroupIDs.dropFirst(seedGroups.count),
-      inputs: inputs,
-      owned: Set(identities.flatMap(\.trackIDs)))
+      grouping.probes.unidentified,
+      groupIDs: Array(ids.prefix(grouping.seedCount)) + grouping.locked.map(\.identityID)
+        + ids.dropFirst(grouping.seedCount),
+      inputs: inputs, owned: Set((grouping.locked + planned.identities).flatMap(\.trackIDs)))
+    var identities = grouping.locked + planned.identities
     identities.sort { ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID) }
     identities = try suggestPeople(
-      identities, vectors: pooledByTrack.mapValues(\.vector), threshold: threshold,
+      identities, vectors: grouping.pooledByTrack.mapValues(\.vector), threshold: threshold,
       width: inputs.embeddings.columns, timestamp: timestamp)
-
     let document = IdentitiesDocument(
       identities: identities,
       metadata: Self.metadata(
@@ -290,33 +180,118 @@ public final class IdentityClusterer {
           clusterThresh: threshold, minClusterSize: config.minClusterSize,
           algorithm: "agglomerative", linkage: config.linkage.rawValue, createdAt: timestamp,
           unidentifiedTracks: unidentified)))
-    let clustered = document.metadata.numTracks
+    try commit(document, grouping: grouping, inputs: inputs)
+    return summary(
+      document, grouping: grouping, inputs: inputs, labelsCarried: planned.labelsCarried,
+      started: started)
+  }
 
-    // Thumbnails, embeddings, identities.json and screen time in one commit (docs/artifacts.md,
-    // "Commits"). Locked identities keep the thumbnail they have.
+  /// The groups of tracks of one run, before they are named.
+  struct Grouping {
+    /// Pooled vectors of every track, defining and probe.
+    var pooledByTrack: [String: PooledTrack]
+    /// The previous run's locked identities, kept as they are.
+    var locked: [Identity]
+    /// Groups: the clustered defining tracks (grown by the probe tracks that joined them), then
+    /// the new groups of probe tracks.
+    var groups: [[String]]
+    /// How many of `groups` came from clustering.
+    var seedCount: Int
+    /// Where the probe tracks went.
+    var probes: ProbeAssigner.Outcome
+    /// Cannot-link pairs the clustering saw.
+    var cannotLinkPairs: Int
+  }
+
+  /// Locked identities keep their tracks; the rest are clustered from their accepted faces,
+  /// then the probe-only tracks are placed (docs/identities.md, "Coverage"): compared with the
+  /// locked identities, never joined to them.
+  func group(_ inputs: EpisodeFaces, threshold: Double, previous: IdentitiesDocument?)
+    -> Grouping
+  {
+    let pooler = TrackPooler(trimDistance: config.trimDistance)
+    let pooled = Self.pool(inputs, pooler: pooler, probes: false)
+    let probePooled = Self.pool(inputs, pooler: pooler, probes: true)
+    let pooledByTrack = Dictionary(
+      uniqueKeysWithValues: (pooled + probePooled).map { ($0.trackID, $0) })
+    let locked = previous?.identities.filter(\.locked) ?? []
+    let lockedTracks = Set(locked.flatMap(\.trackIDs))
+    let threads = shotThreads(inputs)
+    let seeds = clusterDefining(
+      pooled.filter { !lockedTracks.contains($0.trackID) }, inputs: inputs, threshold: threshold,
+      threads: threads)
+    let assigner = probeAssigner(threshold: threshold)
+    let evidence = probeEvidence(inputs, pooledByTrack: pooledByTrack, threads: threads)
+    let lockedGroups = locked.map(\.trackIDs)
+    let seedGroups = Self.attachLoneTracks(
+      seeds, locked: lockedGroups, assigner: assigner, evidence: evidence)
+    let probes = assigner.assign(
+      probes: probePooled.map(\.trackID).filter { !lockedTracks.contains($0) },
+      groups: seedGroups + lockedGroups, closedFrom: seedGroups.count, evidence: evidence)
+    var groups = seedGroups
+    for (group, tracks) in probes.joined { groups[group] += tracks }
+    groups += probes.newGroups
+    return Grouping(
+      pooledByTrack: pooledByTrack, locked: locked, groups: groups, seedCount: seedGroups.count,
+      probes: probes, cannotLinkPairs: seeds.cannotLinkPairs)
+  }
+
+  private func shotThreads(_ inputs: EpisodeFaces) -> ShotThreads {
+    ShotThreads(
+      shots: inputs.shots, meanBoxes: inputs.meanBoxes,
+      trackFirstFrames: inputs.tracksByID.mapValues { $0.frameSpan.first ?? 0 },
+      bonus: config.threadBonus, maxHistogramDistance: config.threadMaxDistance,
+      minBoxIoU: config.threadMinIoU)
+  }
+
+  private func probeAssigner(threshold: Double) -> ProbeAssigner {
+    ProbeAssigner(
+      assignThreshold: config.probeThresh ?? threshold - 0.1, groupThreshold: threshold,
+      margin: config.probeMargin,
+      linkage: config.linkage, minTrackConfidence: config.probeMinTrackConf,
+      solo: ProbeAssigner.Solo(
+        minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
+        maxSimilarity: config.probeSoloMaxSimilarity,
+        minRecognisableFaces: config.probeSoloMinFaces,
+        minAgreement: config.probeSoloMinAgreement))
+  }
+
+  private func probeEvidence(
+    _ inputs: EpisodeFaces, pooledByTrack: [String: PooledTrack], threads: ShotThreads
+  ) -> ProbeAssigner.Evidence {
+    ProbeAssigner.Evidence(
+      vectors: pooledByTrack.mapValues(\.vector),
+      cannotLink: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() }),
+      confidence: inputs.tracksByID.mapValues(\.stats.avgConf),
+      seconds: inputs.tracksByID.mapValues { $0.endSeconds - $0.startSeconds },
+      bonus: threads.bonus,
+      views: RecognisableFace(config).views(inputs))
+  }
+
+  /// Thumbnails, embeddings, identities.json and screen time in one commit, with the stage's
+  /// provenance (docs/artifacts.md, "Commits"). Locked identities keep the thumbnail they have.
+  private func commit(_ document: IdentitiesDocument, grouping: Grouping, inputs: EpisodeFaces)
+    throws
+  {
     let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "clustering")
-    let lockedIDs = Set(locked.map(\.identityID))
+    let lockedIDs = Set(grouping.locked.map(\.identityID))
     try ThumbnailRenderer(layout: layout, episode: episode, logger: logger).stage(
-      identities,
-      rendering: identities.filter {
+      document.identities,
+      rendering: document.identities.filter {
         !lockedIDs.contains($0.identityID)
           || !FileManager.default.fileExists(
             atPath: layout.identityThumb(episode, identityID: $0.identityID).path)
       }, inputs: inputs, in: transaction)
-    let trackRows = inputs.trackOrder.compactMap { pooledByTrack[$0] }
+    let trackRows = inputs.trackOrder.compactMap { grouping.pooledByTrack[$0] }
     try transaction.stage(
       NPYMatrix(rowVectors: trackRows.map(\.vector), columns: inputs.embeddings.columns),
       at: layout.trackEmbeddingsNPY(episode))
-    let index = try JSONLWriter<TrackEmbeddingRow>(
-      destination: layout.trackEmbeddingsIndex(episode),
-      displayPath: layout.relativePath(layout.trackEmbeddingsIndex(episode)))
-    try index.write(
-      contentsOf: trackRows.map {
+    try JSONLWriter<TrackEmbeddingRow>.stage(
+      trackRows.map {
         TrackEmbeddingRow(
           trackID: $0.trackID, numFaces: $0.numFaces, facesUsed: $0.facesUsed, spread: $0.spread,
           probe: inputs.facesByTrack[$0.trackID] == nil ? true : nil)
-      })
-    try index.stage(in: transaction)
+      }, at: layout.trackEmbeddingsIndex(episode), layout: layout, in: transaction)
     try transaction.stageJSON(document, at: layout.identities(episode))
     try ScreenTimeWriter(layout: layout, episode: episode, config: config, logger: logger)
       .stage(document, in: transaction)
@@ -325,16 +300,25 @@ public final class IdentityClusterer {
       .cluster,
       video: try ContentHash.videoIdentity(of: video, displayPath: layout.relativePath(video)))
     try transaction.commit()
+  }
+
+  private func summary(
+    _ document: IdentitiesDocument, grouping: Grouping, inputs: EpisodeFaces, labelsCarried: Int,
+    started: Date
+  ) -> ClusterSummary {
+    let unidentified = document.metadata.unidentifiedTracks ?? []
     return ClusterSummary(
       episode: episode.rawValue,
-      identities: identities.map {
+      identities: document.identities.map {
         .init(
-          identityID: $0.identityID, tracks: $0.trackIDs.count, faces: faces($0.trackIDs),
+          identityID: $0.identityID, tracks: $0.trackIDs.count,
+          faces: $0.trackIDs.reduce(0) { $0 + inputs.definingRows($1).count },
           name: $0.labels["name"], locked: $0.locked,
           suggested: PeopleMatcher.isSuggestion($0.labels) ? true : nil)
       },
-      threshold: threshold, tracks: clustered, labelsCarried: labelsCarried,
-      lockedKept: locked.count, cannotLinkPairs: cannotLinkPairs,
+      threshold: document.metadata.clusterThresh, tracks: document.metadata.numTracks,
+      labelsCarried: labelsCarried, lockedKept: grouping.locked.count,
+      cannotLinkPairs: grouping.cannotLinkPairs,
       unidentified: Dictionary(grouping: unidentified, by: \.reason).mapValues(\.count),
       seconds: Date().timeIntervalSince(started),
       artifacts: [
@@ -608,154 +592,5 @@ public struct TrackEmbeddingRow: Codable, Hashable, Sendable {
     case facesUsed = "faces_used"
     case spread
     case probe
-  }
-}
-
-/// The faces of one episode with their embeddings, grouped by track, and the pairs of tracks
-/// that share a frame. `faces` and `embeddings` hold the accepted faces, then the probe faces
-/// (`probe_faces.jsonl`, when present).
-struct EpisodeFaces {
-  var trackOrder: [String]
-  var faces: [Face]
-  var embeddings: NPYMatrix
-  /// Rows of accepted faces by track.
-  var facesByTrack: [String: [Int]]
-  /// Rows of probe faces by track.
-  var probesByTrack: [String: [Int]] = [:]
-  var sharedFramePairs: [(String, String)]
-  /// The rows of `tracks.jsonl` by track id.
-  var tracksByID: [String: Track] = [:]
-  /// Tracks with at least one row in `detections.jsonl`; nil when that file is absent.
-  var tracksWithDetections: Set<String>?
-  /// Mean normalised box of each track's detections.
-  var meanBoxes: [String: [Double]] = [:]
-  /// `shots.jsonl`, when detect-track wrote it.
-  var shots: [Shot] = []
-
-  /// Accepted faces, then probe faces, of `trackID`'s rows: the accepted ones when it has any.
-  func definingRows(_ trackID: String) -> [Int] {
-    facesByTrack[trackID] ?? probesByTrack[trackID] ?? []
-  }
-
-  static func load(layout: DataLayout, episode: EpisodeID) throws -> EpisodeFaces {
-    let tracksURL = layout.tracks(episode)
-    let facesURL = layout.faces(episode)
-    let npyURL = layout.facesNPY(episode)
-    for (url, what) in [
-      (tracksURL, "tracks"), (facesURL, "faces (run --faces-embed)"), (npyURL, "faces.npy"),
-    ]
-    where !FileManager.default.fileExists(atPath: url.path) {
-      throw IdentitiesError.missingInput(path: url.path, what: what)
-    }
-    let tracks = try JSONLReader<Track>.readAll(
-      from: tracksURL, displayPath: layout.relativePath(tracksURL))
-    let faces = try JSONLReader<Face>.readAll(
-      from: facesURL, displayPath: layout.relativePath(facesURL))
-    var embeddings = try readAligned(layout, faces.count, facesURL, npyURL)
-    let known = Set(tracks.map(\.trackID))
-    let byTrack = try group(faces, from: 0, known: known, path: layout.relativePath(facesURL))
-    var probesByTrack: [String: [Int]] = [:]
-    var allFaces = faces
-    let probesURL = layout.probeFaces(episode)
-    if FileManager.default.fileExists(atPath: probesURL.path) {
-      let probes = try JSONLReader<Face>.readAll(
-        from: probesURL, displayPath: layout.relativePath(probesURL))
-      let probeMatrix = try readAligned(
-        layout, probes.count, probesURL, layout.probeFacesNPY(episode))
-      if probeMatrix.rows > 0 {
-        guard probeMatrix.columns == embeddings.columns || embeddings.rows == 0 else {
-          throw IdentitiesError.invalidInput(
-            path: layout.relativePath(layout.probeFacesNPY(episode)), line: nil,
-            message: "embedding width \(probeMatrix.columns), but faces.npy has "
-              + "\(embeddings.columns)")
-        }
-        embeddings = try NPYMatrix(
-          rows: embeddings.rows + probeMatrix.rows, columns: probeMatrix.columns,
-          values: embeddings.values + probeMatrix.values)
-      }
-      probesByTrack = try group(
-        probes, from: faces.count, known: known, path: layout.relativePath(probesURL))
-      allFaces += probes
-    }
-
-    // Tracks that share a frame: from detections.jsonl when present, else overlapping spans.
-    var pairs = Set<[String]>()
-    var withDetections: Set<String>?
-    var meanBoxes: [String: [Double]] = [:]
-    let detectionsURL = layout.detections(episode)
-    if FileManager.default.fileExists(atPath: detectionsURL.path) {
-      var frameTracks: [Int: [String]] = [:]
-      var seen = Set<String>()
-      var boxSums: [String: (sum: [Double], count: Int)] = [:]
-      try JSONLReader<Detection>(
-        url: detectionsURL, displayPath: layout.relativePath(detectionsURL)
-      )
-      .forEachRow { _, detection in
-        if let track = detection.trackID {
-          frameTracks[detection.frameIndex, default: []].append(track)
-          seen.insert(track)
-          var entry = boxSums[track] ?? ([0, 0, 0, 0], 0)
-          for k in 0..<min(4, detection.bbox.count) { entry.sum[k] += detection.bbox[k] }
-          entry.count += 1
-          boxSums[track] = entry
-        }
-      }
-      withDetections = seen
-      meanBoxes = boxSums.mapValues { entry in entry.sum.map { $0 / Double(entry.count) } }
-      for members in frameTracks.values where members.count > 1 {
-        let unique = Array(Set(members)).sorted()
-        for i in unique.indices {
-          for j in (i + 1)..<unique.count { pairs.insert([unique[i], unique[j]]) }
-        }
-      }
-    } else {
-      for i in tracks.indices {
-        for j in (i + 1)..<tracks.count
-        where tracks[i].frameSpan[0] <= tracks[j].frameSpan[1]
-          && tracks[j].frameSpan[0] <= tracks[i].frameSpan[1]
-        {
-          pairs.insert([tracks[i].trackID, tracks[j].trackID].sorted())
-        }
-      }
-    }
-    return EpisodeFaces(
-      trackOrder: tracks.map(\.trackID), faces: allFaces, embeddings: embeddings,
-      facesByTrack: byTrack, probesByTrack: probesByTrack,
-      sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
-      tracksByID: Dictionary(
-        tracks.map { ($0.trackID, $0) }, uniquingKeysWith: { first, _ in first }),
-      tracksWithDetections: withDetections, meanBoxes: meanBoxes,
-      shots: try layout.readShots(episode) ?? [])
-  }
-
-  /// The `.npy` that is row-aligned with a faces file of `lines` lines.
-  private static func readAligned(_ layout: DataLayout, _ lines: Int, _ jsonl: URL, _ npy: URL)
-    throws -> NPYMatrix
-  {
-    guard FileManager.default.fileExists(atPath: npy.path) else {
-      throw IdentitiesError.missingInput(path: npy.path, what: npy.lastPathComponent)
-    }
-    let matrix = try NPYMatrix.read(from: npy, displayPath: layout.relativePath(npy))
-    guard matrix.rows == lines else {
-      throw IdentitiesError.invalidInput(
-        path: layout.relativePath(npy), line: nil,
-        message: "\(matrix.rows) rows but \(jsonl.lastPathComponent) has \(lines) lines")
-    }
-    return matrix
-  }
-
-  /// Row numbers (from `first`) of `faces` by track; a face of an unknown track is an error.
-  private static func group(_ faces: [Face], from first: Int, known: Set<String>, path: String)
-    throws -> [String: [Int]]
-  {
-    var byTrack: [String: [Int]] = [:]
-    for (index, face) in faces.enumerated() {
-      guard known.contains(face.trackID) else {
-        throw IdentitiesError.invalidInput(
-          path: path, line: index + 1, message: "track_id \(face.trackID) is not in tracks.jsonl")
-      }
-      byTrack[face.trackID, default: []].append(first + index)
-    }
-    return byTrack
   }
 }
