@@ -234,29 +234,54 @@ public final class EpisodeCleanup {
   }
 
   private func splitTracks() throws -> SplitTracksSummary {
-    let tracksURL = layout.tracks(episode)
-    let detectionsURL = layout.detections(episode)
-    let facesURL = layout.faces(episode)
     let tracks = try JSONLReader<Track>.readAll(
-      from: tracksURL, displayPath: layout.relativePath(tracksURL))
-    var faces = try JSONLReader<Face>.readAll(
-      from: facesURL, displayPath: layout.relativePath(facesURL))
+      from: layout.tracks(episode), displayPath: layout.relativePath(layout.tracks(episode)))
+    let faces = try JSONLReader<Face>.readAll(
+      from: layout.faces(episode), displayPath: layout.relativePath(layout.faces(episode)))
+    let identities = try readIdentities()
+    let switchFrames = try decideSplits(tracks, faces: faces, identities: identities)
+    guard !switchFrames.isEmpty else {
+      return SplitTracksSummary(tracksSplit: 0, newTracksCreated: 0)
+    }
+    let split = TrackSplit(switchFrames: switchFrames, tracks: tracks)
+    let detections = split.relabel(
+      try JSONLReader<Detection>.readAll(
+        from: layout.detections(episode),
+        displayPath: layout.relativePath(layout.detections(episode))))
+    let newTracks = split.tracks(tracks, spans: detections.spans)
+    let relabelled = split.relabel(faces)
+    try commitSplit(
+      detections: detections.detections, tracks: newTracks, faces: relabelled.faces,
+      identities: identities.map {
+        split.relabel(
+          $0, spans: detections.spans, timestamp: ArtifactTimestamp.string(from: now()))
+      },
+      cropMoves: relabelled.moves)
+    logger.info(
+      "split tracks",
+      metadata: ["tracks": "\(switchFrames.keys.sorted().joined(separator: ","))"])
+    return SplitTracksSummary(
+      tracksSplit: switchFrames.count, newTracksCreated: split.newTracks(in: newTracks))
+  }
+
+  /// `identities.json`, when there is one.
+  private func readIdentities() throws -> IdentitiesDocument? {
+    let url = layout.identities(episode)
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    return try AtomicFile.readJSON(
+      IdentitiesDocument.self, from: url, displayPath: layout.relativePath(url))
+  }
+
+  /// Where each track switches identity (`switchFrame`), for the tracks of no locked identity:
+  /// those are protected from automatic splits.
+  private func decideSplits(_ tracks: [Track], faces: [Face], identities: IdentitiesDocument?)
+    throws -> [String: Int]
+  {
     let embeddings = try NPYMatrix.read(from: layout.facesNPY(episode))
     let threshold = try IdentityClusterer(
       layout: layout, episode: episode, config: clusterConfig, manifest: manifest, logger: logger
     ).clusterThreshold(width: embeddings.columns)
-
-    // Tracks of locked identities are protected from automatic splits.
-    let identitiesURL = layout.identities(episode)
-    var identities: IdentitiesDocument?
-    if FileManager.default.fileExists(atPath: identitiesURL.path) {
-      identities = try AtomicFile.readJSON(
-        IdentitiesDocument.self, from: identitiesURL,
-        displayPath: layout.relativePath(identitiesURL))
-    }
     let protected = Set(identities?.identities.filter(\.locked).flatMap(\.trackIDs) ?? [])
-
-    // Decide the splits.
     var splits: [String: Int] = [:]
     let facesByTrack = Dictionary(grouping: faces.indices, by: { faces[$0].trackID })
     for track in tracks where !protected.contains(track.trackID) {
@@ -268,97 +293,7 @@ public final class EpisodeCleanup {
         splits[track.trackID] = frame
       }
     }
-    guard !splits.isEmpty else { return SplitTracksSummary(tracksSplit: 0, newTracksCreated: 0) }
-
-    // New ids after the highest in use; the split track is replaced by two new tracks.
-    var next =
-      (tracks.compactMap { ArtifactID.number(in: $0.trackID, prefix: "track") }.max() ?? 0) + 1
-    var newIDs: [String: (before: String, after: String)] = [:]
-    for track in tracks where splits[track.trackID] != nil {
-      newIDs[track.trackID] = (ArtifactID.track(next), ArtifactID.track(next + 1))
-      next += 2
-    }
-    func renamed(_ trackID: String, frame: Int) -> String {
-      guard let ids = newIDs[trackID], let switchAt = splits[trackID] else { return trackID }
-      return frame < switchAt ? ids.before : ids.after
-    }
-
-    // Detections: relabelled; per-track statistics for the new rows.
-    var detections = try JSONLReader<Detection>.readAll(
-      from: detectionsURL, displayPath: layout.relativePath(detectionsURL))
-    struct Span {
-      var first = Int.max, last = Int.min, start = 0.0, end = 0.0, count = 0, confidence = 0.0
-    }
-    var spans: [String: Span] = [:]
-    for index in detections.indices {
-      guard let trackID = detections[index].trackID, newIDs[trackID] != nil else { continue }
-      let id = renamed(trackID, frame: detections[index].frameIndex)
-      detections[index].trackID = id
-      var span = spans[id] ?? Span()
-      if detections[index].frameIndex < span.first {
-        span.first = detections[index].frameIndex
-        span.start = detections[index].timestamp
-      }
-      if detections[index].frameIndex > span.last {
-        span.last = detections[index].frameIndex
-        span.end = detections[index].timestamp
-      }
-      span.count += 1
-      span.confidence += detections[index].conf
-      spans[id] = span
-    }
-    var newTracks: [Track] = []
-    for track in tracks {
-      guard let ids = newIDs[track.trackID] else {
-        newTracks.append(track)
-        continue
-      }
-      for id in [ids.before, ids.after] {
-        guard let span = spans[id], span.count > 0 else { continue }
-        newTracks.append(
-          Track(
-            trackID: id, epID: track.epID, startSeconds: span.start, endSeconds: span.end,
-            frameSpan: [span.first, span.last],
-            stats: TrackStats(detections: span.count, avgConf: span.confidence / Double(span.count))
-          ))
-      }
-    }
-
-    // Faces: relabelled, crops moved to the new track's folder.
-    var moves: [(from: String, to: String)] = []
-    for index in faces.indices where newIDs[faces[index].trackID] != nil {
-      let id = renamed(faces[index].trackID, frame: faces[index].frameIndex)
-      if !faces[index].cropPath.isEmpty {
-        let path = DataLayout.cropRelativePath(trackID: id, frameIndex: faces[index].frameIndex)
-        moves.append((faces[index].cropPath, path))
-        faces[index].cropPath = path
-      }
-      faces[index].trackID = id
-    }
-    // identities.json: a split track's identity now holds both halves (recluster separates them).
-    if var document = identities {
-      let timestamp = ArtifactTimestamp.string(from: now())
-      for index in document.identities.indices {
-        let old = document.identities[index].trackIDs
-        guard old.contains(where: { newIDs[$0] != nil }) else { continue }
-        document.identities[index].trackIDs = old.flatMap { id -> [String] in
-          guard let ids = newIDs[id] else { return [id] }
-          return [ids.before, ids.after].filter { spans[$0] != nil }
-        }
-        document.identities[index].updatedAt = timestamp
-      }
-      identities = document
-    }
-    try commitSplit(
-      detections: detections, tracks: newTracks, faces: faces, identities: identities,
-      cropMoves: moves)
-    logger.info(
-      "split tracks", metadata: ["tracks": "\(splits.keys.sorted().joined(separator: ","))"])
-    return SplitTracksSummary(
-      tracksSplit: splits.count,
-      newTracksCreated: newTracks.filter { track in
-        newIDs.values.contains { $0.before == track.trackID || $0.after == track.trackID }
-      }.count)
+    return splits
   }
 }
 
