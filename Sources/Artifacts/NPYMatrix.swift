@@ -136,36 +136,7 @@ public struct NPYMatrix: Hashable, Sendable {
     guard let text = String(validating: bytes[headerStart..<dataStart], as: UTF8.self) else {
       throw fail("header is not text")
     }
-    let header: [String: NPYHeaderValue]
-    do {
-      var parser = NPYHeaderParser(text)
-      header = try parser.parseDictionary()
-    } catch let error as NPYHeaderParser.Failure {
-      throw fail(
-        "unreadable header (\(error.reason)): "
-          + text.trimmingCharacters(in: .whitespacesAndNewlines)
-      )
-    }
-
-    guard case .string(let descr)? = header["descr"] else {
-      throw fail("header has no 'descr' string")
-    }
-    guard descr == "<f4" else {
-      throw fail("dtype '\(descr)' is not supported; expected '<f4' (little-endian float32)")
-    }
-    guard case .bool(let fortranOrder)? = header["fortran_order"] else {
-      throw fail("header has no 'fortran_order' boolean")
-    }
-    guard !fortranOrder else { throw fail("fortran_order is True; expected C (row-major) order") }
-    guard case .tuple(let shape)? = header["shape"] else {
-      throw fail("header has no 'shape' tuple")
-    }
-    guard shape.count == 2 else {
-      let rendered =
-        "(" + shape.map(String.init).joined(separator: ", ")
-        + (shape.count == 1 ? ",)" : ")")
-      throw fail("shape \(rendered) is \(shape.count)-D; expected a 2-D (rows, columns) matrix")
-    }
+    let shape = try matrixShape(header: text, fail: fail)
     let (rows, columns) = (shape[0], shape[1])
     let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
     let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: 4)
@@ -187,6 +158,43 @@ public struct NPYMatrix: Hashable, Sendable {
       values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
     #endif
     return try NPYMatrix(rows: rows, columns: columns, values: values)
+  }
+}
+
+extension NPYMatrix {
+  /// The `(rows, columns)` of a header that describes a C-ordered little-endian float32 2-D
+  /// matrix; anything else is `fail`'s error.
+  static func matrixShape(header text: String, fail: (String) -> ArtifactError) throws -> [Int] {
+    let header: [String: NPYHeaderValue]
+    do {
+      var parser = NPYHeaderParser(text)
+      header = try parser.parseDictionary()
+    } catch let error as NPYHeaderParser.Failure {
+      throw fail(
+        "unreadable header (\(error.reason)): "
+          + text.trimmingCharacters(in: .whitespacesAndNewlines)
+      )
+    }
+    guard case .string(let descr)? = header["descr"] else {
+      throw fail("header has no 'descr' string")
+    }
+    guard descr == "<f4" else {
+      throw fail("dtype '\(descr)' is not supported; expected '<f4' (little-endian float32)")
+    }
+    guard case .bool(let fortranOrder)? = header["fortran_order"] else {
+      throw fail("header has no 'fortran_order' boolean")
+    }
+    guard !fortranOrder else { throw fail("fortran_order is True; expected C (row-major) order") }
+    guard case .tuple(let shape)? = header["shape"] else {
+      throw fail("header has no 'shape' tuple")
+    }
+    guard shape.count == 2 else {
+      let rendered =
+        "(" + shape.map(String.init).joined(separator: ", ")
+        + (shape.count == 1 ? ",)" : ")")
+      throw fail("shape \(rendered) is \(shape.count)-D; expected a 2-D (rows, columns) matrix")
+    }
+    return shape
   }
 }
 

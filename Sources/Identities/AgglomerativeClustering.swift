@@ -70,28 +70,7 @@ public enum AgglomerativeClustering {
   ) -> [Merge] {
     let count = vectors.count
     guard count > 1 else { return [] }
-    var distances = CondensedMatrix(count: count)
-    for i in 0..<count {
-      for j in (i + 1)..<count {
-        var dot: Float = 0
-        vectors[i].withUnsafeBufferPointer { a in
-          vectors[j].withUnsafeBufferPointer { b in
-            for k in 0..<min(a.count, b.count) { dot += a[k] * b[k] }
-          }
-        }
-        distances[i, j] = max(0, 1 - dot)
-      }
-    }
-    for pair in bonus
-    where pair.first != pair.second && min(pair.first, pair.second) >= 0
-      && max(pair.first, pair.second) < count
-    {
-      distances[pair.first, pair.second] = max(
-        0, distances[pair.first, pair.second] - Float(pair.similarity))
-    }
-    for (a, b) in cannotLink where a != b && min(a, b) >= 0 && max(a, b) < count {
-      distances[a, b] = .infinity
-    }
+    var distances = initialDistances(vectors, cannotLink: cannotLink, bonus: bonus)
 
     var size = [Int](repeating: 1, count: count)
     var active = [Bool](repeating: true, count: count)
@@ -128,22 +107,8 @@ public enum AgglomerativeClustering {
         let (kept, gone) = (min(current, previous), max(current, previous))
         merges.append(Merge(first: kept, second: gone, distance: Double(best)))
         for other in 0..<count where active[other] && other != kept && other != gone {
-          let toKept = distances[kept, other]
-          let toGone = distances[gone, other]
-          let merged: Float
-          if toKept == .infinity || toGone == .infinity {
-            merged = .infinity
-          } else {
-            switch linkage {
-            case .average:
-              merged =
-                (Float(size[kept]) * toKept + Float(size[gone]) * toGone)
-                / Float(size[kept] + size[gone])
-            case .complete: merged = max(toKept, toGone)
-            case .single: merged = min(toKept, toGone)
-            }
-          }
-          distances[kept, other] = merged
+          distances[kept, other] = linkage.merged(
+            distances[kept, other], size[kept], distances[gone, other], size[gone])
         }
         size[kept] += size[gone]
         active[gone] = false
@@ -153,6 +118,53 @@ public enum AgglomerativeClustering {
       }
     }
     return merges
+  }
+}
+
+extension AgglomerativeClustering {
+  /// Cosine distances (1 − dot of unit vectors, at least 0), less each pair's bonus; infinite
+  /// for cannot-linked pairs. Out-of-range or self pairs are ignored.
+  static func initialDistances(
+    _ vectors: [[Float]], cannotLink: [(Int, Int)], bonus: [PairBonus]
+  ) -> CondensedMatrix {
+    let count = vectors.count
+    var distances = CondensedMatrix(count: count)
+    for i in 0..<count {
+      for j in (i + 1)..<count {
+        var dot: Float = 0
+        vectors[i].withUnsafeBufferPointer { a in
+          vectors[j].withUnsafeBufferPointer { b in
+            for k in 0..<min(a.count, b.count) { dot += a[k] * b[k] }
+          }
+        }
+        distances[i, j] = max(0, 1 - dot)
+      }
+    }
+    for pair in bonus
+    where pair.first != pair.second && min(pair.first, pair.second) >= 0
+      && max(pair.first, pair.second) < count
+    {
+      distances[pair.first, pair.second] = max(
+        0, distances[pair.first, pair.second] - Float(pair.similarity))
+    }
+    for (a, b) in cannotLink where a != b && min(a, b) >= 0 && max(a, b) < count {
+      distances[a, b] = .infinity
+    }
+    return distances
+  }
+}
+
+extension Linkage {
+  /// The distance from the union of two clusters (of `keptSize` and `goneSize` items) to a
+  /// third, given each one's distance to it (Lance–Williams); a cannot-link stays infinite.
+  func merged(_ toKept: Float, _ keptSize: Int, _ toGone: Float, _ goneSize: Int) -> Float {
+    if toKept == .infinity || toGone == .infinity { return .infinity }
+    switch self {
+    case .average:
+      return (Float(keptSize) * toKept + Float(goneSize) * toGone) / Float(keptSize + goneSize)
+    case .complete: return max(toKept, toGone)
+    case .single: return min(toKept, toGone)
+    }
   }
 }
 

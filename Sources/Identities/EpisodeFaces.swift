@@ -41,56 +41,68 @@ struct EpisodeFaces {
       from: tracksURL, displayPath: layout.relativePath(tracksURL))
     let faces = try JSONLReader<Face>.readAll(
       from: facesURL, displayPath: layout.relativePath(facesURL))
-    var embeddings = try readAligned(layout, faces.count, facesURL, npyURL)
+    let embeddings = try readAligned(layout, faces.count, facesURL, npyURL)
     let known = Set(tracks.map(\.trackID))
-    let byTrack = try group(faces, from: 0, known: known, path: layout.relativePath(facesURL))
-    var probesByTrack: [String: [Int]] = [:]
-    var allFaces = faces
-    let probesURL = layout.probeFaces(episode)
-    if FileManager.default.fileExists(atPath: probesURL.path) {
-      let probes = try JSONLReader<Face>.readAll(
-        from: probesURL, displayPath: layout.relativePath(probesURL))
-      let probeMatrix = try readAligned(
-        layout, probes.count, probesURL, layout.probeFacesNPY(episode))
-      if probeMatrix.rows > 0 {
-        guard probeMatrix.columns == embeddings.columns || embeddings.rows == 0 else {
-          throw IdentitiesError.invalidInput(
-            path: layout.relativePath(layout.probeFacesNPY(episode)), line: nil,
-            message: "embedding width \(probeMatrix.columns), but faces.npy has "
-              + "\(embeddings.columns)")
-        }
-        embeddings = try NPYMatrix(
-          rows: embeddings.rows + probeMatrix.rows, columns: probeMatrix.columns,
-          values: embeddings.values + probeMatrix.values)
-      }
-      probesByTrack = try group(
-        probes, from: faces.count, known: known, path: layout.relativePath(probesURL))
-      allFaces += probes
-    }
+    var loaded = EpisodeFaces(
+      trackOrder: tracks.map(\.trackID), faces: faces, embeddings: embeddings,
+      facesByTrack: try group(faces, from: 0, known: known, path: layout.relativePath(facesURL)),
+      sharedFramePairs: [],
+      tracksByID: Dictionary(
+        tracks.map { ($0.trackID, $0) }, uniquingKeysWith: { first, _ in first }),
+      shots: try layout.readShots(episode) ?? [])
+    try loaded.appendProbes(layout: layout, episode: episode, known: known)
+    try loaded.readDetections(layout: layout, episode: episode, tracks: tracks)
+    return loaded
+  }
 
-    // Tracks that share a frame: from detections.jsonl when present, else overlapping spans.
+  /// Appends the probe faces (`probe_faces.jsonl`/`.npy`, when present) after the accepted ones.
+  private mutating func appendProbes(layout: DataLayout, episode: EpisodeID, known: Set<String>)
+    throws
+  {
+    let probesURL = layout.probeFaces(episode)
+    guard FileManager.default.fileExists(atPath: probesURL.path) else { return }
+    let probes = try JSONLReader<Face>.readAll(
+      from: probesURL, displayPath: layout.relativePath(probesURL))
+    let probeMatrix = try Self.readAligned(
+      layout, probes.count, probesURL, layout.probeFacesNPY(episode))
+    if probeMatrix.rows > 0 {
+      guard probeMatrix.columns == embeddings.columns || embeddings.rows == 0 else {
+        throw IdentitiesError.invalidInput(
+          path: layout.relativePath(layout.probeFacesNPY(episode)), line: nil,
+          message: "embedding width \(probeMatrix.columns), but faces.npy has "
+            + "\(embeddings.columns)")
+      }
+      embeddings = try NPYMatrix(
+        rows: embeddings.rows + probeMatrix.rows, columns: probeMatrix.columns,
+        values: embeddings.values + probeMatrix.values)
+    }
+    probesByTrack = try Self.group(
+      probes, from: faces.count, known: known, path: layout.relativePath(probesURL))
+    faces += probes
+  }
+
+  /// Tracks that share a frame, from `detections.jsonl` when present (with the tracks it has
+  /// rows for and their mean boxes), else from overlapping spans.
+  private mutating func readDetections(layout: DataLayout, episode: EpisodeID, tracks: [Track])
+    throws
+  {
     var pairs = Set<[String]>()
-    var withDetections: Set<String>?
-    var meanBoxes: [String: [Double]] = [:]
     let detectionsURL = layout.detections(episode)
     if FileManager.default.fileExists(atPath: detectionsURL.path) {
       var frameTracks: [Int: [String]] = [:]
-      var seen = Set<String>()
       var boxSums: [String: (sum: [Double], count: Int)] = [:]
       try JSONLReader<Detection>(
         url: detectionsURL, displayPath: layout.relativePath(detectionsURL)
       )
       .forEachRow { _, detection in
-        if let track = detection.trackID {
-          frameTracks[detection.frameIndex, default: []].append(track)
-          seen.insert(track)
-          var entry = boxSums[track] ?? ([0, 0, 0, 0], 0)
-          for k in 0..<min(4, detection.bbox.count) { entry.sum[k] += detection.bbox[k] }
-          entry.count += 1
-          boxSums[track] = entry
-        }
+        guard let track = detection.trackID else { return }
+        frameTracks[detection.frameIndex, default: []].append(track)
+        var entry = boxSums[track] ?? ([0, 0, 0, 0], 0)
+        for k in 0..<min(4, detection.bbox.count) { entry.sum[k] += detection.bbox[k] }
+        entry.count += 1
+        boxSums[track] = entry
       }
-      withDetections = seen
+      tracksWithDetections = Set(boxSums.keys)
       meanBoxes = boxSums.mapValues { entry in entry.sum.map { $0 / Double(entry.count) } }
       for members in frameTracks.values where members.count > 1 {
         let unique = Array(Set(members)).sorted()
@@ -108,14 +120,7 @@ struct EpisodeFaces {
         }
       }
     }
-    return EpisodeFaces(
-      trackOrder: tracks.map(\.trackID), faces: allFaces, embeddings: embeddings,
-      facesByTrack: byTrack, probesByTrack: probesByTrack,
-      sharedFramePairs: pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) },
-      tracksByID: Dictionary(
-        tracks.map { ($0.trackID, $0) }, uniquingKeysWith: { first, _ in first }),
-      tracksWithDetections: withDetections, meanBoxes: meanBoxes,
-      shots: try layout.readShots(episode) ?? [])
+    sharedFramePairs = pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) }
   }
 
   /// The `.npy` that is row-aligned with a faces file of `lines` lines.
