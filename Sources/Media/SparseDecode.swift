@@ -74,6 +74,26 @@ struct SparseDecode {
     return packets
   }
 
+  /// The decoding of one group: the wanted frames still to come, whether any error was seen,
+  /// and the frames decoded so far (with their presentation timestamps).
+  private final class Group {
+    let keyframe: PacketInfo
+    let numbering: FrameNumbering
+    let isPacket: [Int64: Int]
+    var remaining: Set<Int>
+    var damaged = false
+    var decoded: [(index: Int, pts: Int64, image: BGRImage)] = []
+    let frame = Frame()
+    let scaler = FrameScaler()
+
+    init(keyframe: PacketInfo, wanted: [Int], numbering: FrameNumbering, isPacket: [Int64: Int]) {
+      self.keyframe = keyframe
+      self.numbering = numbering
+      self.isPacket = isPacket
+      remaining = Set(wanted)
+    }
+  }
+
   /// Seeks to `keyframe`, decodes until every frame of `wanted` came out and hands them to
   /// `body`. False (nothing handed) when the seek does not land on the keyframe or a wanted
   /// frame never comes.
@@ -86,67 +106,55 @@ struct SparseDecode {
         decoder.format.pointer, decoder.streamIndex, keyframe.dts, AVSEEK_FLAG_BACKWARD) >= 0
     else { return false }
     avcodec_flush_buffers(context)
-    var remaining = Set(wanted)
-    var started = false
-    var damaged = false
-    let frame = Frame()
-    let scaler = FrameScaler()
-    let packet = Packet()
-    guard let pointer = packet.pointer, let decoded = frame.pointer else { return false }
-    var decodedFrames: [(Int, Int64, BGRImage)] = []
-    /// Receives what the decoder has ready; false at its end of stream.
-    func receive() throws -> Bool {
-      while true {
-        let status = avcodec_receive_frame(context, decoded)
-        if status == cffmpeg_averror_eagain() { return true }
-        if status == cffmpeg_averror_eof() { return false }
-        guard status >= 0 else {
-          damaged = true
-          continue
-        }
-        defer { av_frame_unref(decoded) }
-        let pts =
-          decoded.pointee.pts != cffmpeg_nopts_value()
-          ? decoded.pointee.pts : decoded.pointee.best_effort_timestamp
-        // Frames presented before the keyframe (an open GOP's leading frames) refer to what
-        // the seek skipped: their concealment is expected and says nothing of the rest.
-        guard pts >= keyframe.pts else { continue }
-        if decoded.pointee.decode_error_flags != 0 { damaged = true }
-        guard isPacket[pts] != nil, remaining.contains(numbering.number(ofPacket: pts)) else {
-          continue
-        }
-        let index = numbering.number(ofPacket: pts)
-        remaining.remove(index)
-        guard let image = scaler.convert(decoded) else {
-          throw VideoError.conversion(
-            path: decoder.path, frameIndex: index, message: "sws_scale could not convert the frame")
-        }
-        decodedFrames.append((index, pts, image))
-      }
+    let group = Group(keyframe: keyframe, wanted: wanted, numbering: numbering, isPacket: isPacket)
+    guard group.frame.pointer != nil, let drained = try feed(group), group.remaining.isEmpty
+    else { return false }
+    if !drained {
+      // The frames still in the decoder (a reference frame a wanted one was predicted from is
+      // output after it) may report the error that damaged a wanted frame: read them out.
+      _ = avcodec_send_packet(context, nil)
+      while try receive(group) {}
     }
-    var drained = false
-    while !remaining.isEmpty {
+    // Handed over once the group is decoded: an error anywhere in it marks every frame, since
+    // a frame presented before a damaged one can be decoded after it.
+    for frame in group.decoded.sorted(by: { $0.index < $1.index }) {
+      try body(
+        DecodedFrame(
+          index: frame.index, timestamp: max(0, decoder.seconds(frame.pts)), image: frame.image,
+          picture: nil, damaged: group.damaged))
+    }
+    return true
+  }
+
+  /// Reads packets from the keyframe on and decodes them until every wanted frame came out.
+  /// Returns whether the decoder was drained at the end of the file; nil when the group
+  /// cannot be decoded this way (a read error, or the seek landed past the keyframe).
+  private func feed(_ group: Group) throws -> Bool? {
+    let packet = Packet()
+    guard let pointer = packet.pointer else { return nil }
+    var started = false
+    while !group.remaining.isEmpty {
       let status = av_read_frame(decoder.format.pointer, pointer)
       if status == cffmpeg_averror_eof() {
         _ = avcodec_send_packet(context, nil)
-        while try receive() {}
-        drained = true
-        break
+        while try receive(group) {}
+        return true
       }
-      guard status >= 0 else { return false }
+      guard status >= 0 else { return nil }
       defer { av_packet_unref(pointer) }
       guard pointer.pointee.stream_index == decoder.streamIndex else { continue }
       if !started {
         // Packets before the keyframe (the demuxer seeks to an index entry at or before).
-        guard pointer.pointee.pts == keyframe.pts else {
-          if pointer.pointee.dts > keyframe.dts { return false }
+        guard pointer.pointee.pts == group.keyframe.pts else {
+          if pointer.pointee.dts > group.keyframe.dts { return nil }
           continue
         }
         started = true
       }
       // A non-reference frame that is not wanted: nothing needs it decoded (as in a pass).
       if isUnwantedDisposable(
-        pointer, remaining: remaining, numbering: numbering, isPacket: isPacket)
+        pointer, remaining: group.remaining, numbering: group.numbering,
+        isPacket: group.isPacket)
       {
         continue
       }
@@ -154,30 +162,45 @@ struct SparseDecode {
         let sent = avcodec_send_packet(context, pointer)
         // The decoder wants its output read first; then the same packet goes again.
         if sent == cffmpeg_averror_eagain() {
-          _ = try receive()
+          _ = try receive(group)
           continue
         }
-        if sent < 0 { damaged = true }
+        if sent < 0 { group.damaged = true }
         break
       }
-      _ = try receive()
+      _ = try receive(group)
     }
-    guard remaining.isEmpty else { return false }
-    if !drained {
-      // The frames still in the decoder (a reference frame a wanted one was predicted from is
-      // output after it) may report the error that damaged a wanted frame: read them out.
-      _ = avcodec_send_packet(context, nil)
-      while try receive() {}
+    return false
+  }
+
+  /// Receives what the decoder has ready into `group`; false at its end of stream.
+  private func receive(_ group: Group) throws -> Bool {
+    guard let decoded = group.frame.pointer else { return false }
+    while true {
+      let status = avcodec_receive_frame(context, decoded)
+      if status == cffmpeg_averror_eagain() { return true }
+      if status == cffmpeg_averror_eof() { return false }
+      guard status >= 0 else {
+        group.damaged = true
+        continue
+      }
+      defer { av_frame_unref(decoded) }
+      let pts =
+        decoded.pointee.pts != cffmpeg_nopts_value()
+        ? decoded.pointee.pts : decoded.pointee.best_effort_timestamp
+      // Frames presented before the keyframe (an open GOP's leading frames) refer to what
+      // the seek skipped: their concealment is expected and says nothing of the rest.
+      guard pts >= group.keyframe.pts else { continue }
+      if decoded.pointee.decode_error_flags != 0 { group.damaged = true }
+      let index = group.numbering.number(ofPacket: pts)
+      guard group.isPacket[pts] != nil, group.remaining.contains(index) else { continue }
+      group.remaining.remove(index)
+      guard let image = group.scaler.convert(decoded) else {
+        throw VideoError.conversion(
+          path: decoder.path, frameIndex: index, message: "sws_scale could not convert the frame")
+      }
+      group.decoded.append((index, pts, image))
     }
-    // Handed over once the group is decoded: an error anywhere in it marks every frame, since
-    // a frame presented before a damaged one can be decoded after it.
-    for (index, pts, image) in decodedFrames.sorted(by: { $0.0 < $1.0 }) {
-      try body(
-        DecodedFrame(
-          index: index, timestamp: max(0, decoder.seconds(pts)), image: image, picture: nil,
-          damaged: damaged))
-    }
-    return true
   }
 
   /// Whether `packet` is a non-reference frame of the stream that is not among `remaining`.
