@@ -161,66 +161,80 @@ public final class FacesHarvester {
     plan: HarvestPlanner.Plan, inputs: Inputs, outcome: PipelineOutcome, finished: HarvestRun,
     progress: (@Sendable (HarvestProgress) -> Void)?
   ) throws -> HarvestSummary {
-    let (entry, staging, transaction, started) = (
-      finished.entry, finished.staging, finished.transaction, finished.started
-    )
-    let videoURL = layout.video(episode)
-    let tracks = inputs.tracks
-    // Faces planned for frames the video does not have (or only damaged): none of them there
-    // (no needed frame decoded whole) is an error, since the faces would otherwise be replaced
-    // by nothing; some of them, a warning.
-    let needed = plan.faces + plan.probes
-    if let first = needed.map(\.frameIndex).min(), outcome.framesDelivered.isEmpty {
-      throw HarvestError.videoLacksTrackFrames(
-        path: layout.relativePath(videoURL), framesDecoded: outcome.framesDecoded,
-        firstNeeded: first)
-    }
-    var rejected = plan.rejected + outcome.rejected
-    // A planned frame past the end of the video, or one whose packet is corrupt, never arrives.
-    let missingFrames = plan.faces.filter { !outcome.framesDelivered.contains($0.frameIndex) }
-    if !missingFrames.isEmpty {
-      logger.warning(
-        "tracks ask for frames the video does not have or that could not be decoded",
-        metadata: [
-          "faces": "\(missingFrames.count)", "first_frame": "\(missingFrames[0].frameIndex)",
-          "frames_in_video": "\(outcome.framesDecoded)",
-        ])
-      rejected += missingFrames.map {
-        RejectedFace(
-          trackID: $0.trackID, frameIndex: $0.frameIndex, bbox: $0.bbox, reason: .decodeFailed,
-          qualityScore: nil)
-      }
-    }
-
-    // Episode cap: lowest quality dropped first (later frames first among equals).
-    var accepted = outcome.accepted.filter { !$0.face.isProbe }
-    if config.maxCropsPerEpisode > 0 && accepted.count > config.maxCropsPerEpisode {
-      accepted.sort { ($1.quality, $0.face.frameIndex) < ($0.quality, $1.face.frameIndex) }
-      let dropped = accepted[config.maxCropsPerEpisode...]
-      for face in dropped {
-        rejected.append(
-          RejectedFace(
-            trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
-            reason: .episodeCap, qualityScore: face.quality))
-        face.removeStagedCrop()
-      }
-      accepted.removeSubrange(config.maxCropsPerEpisode...)
-    }
+    var rejected = plan.rejected + outcome.rejected + (try undelivered(plan, outcome))
+    var accepted = capped(outcome.accepted.filter { !$0.face.isProbe }, rejected: &rejected)
     accepted.sort { ($0.face.frameIndex, $0.face.trackID) < ($1.face.frameIndex, $1.face.trackID) }
     let probes = Self.keptProbes(outcome.accepted.filter(\.face.isProbe), accepted: accepted)
-
     let writeStarted = Date()
     progress?(
       HarvestProgress(
         phase: "write", framesDone: outcome.framesDecoded, framesTotal: outcome.framesDecoded,
         facesDone: plan.faces.count, facesTotal: plan.faces.count,
-        elapsed: Date().timeIntervalSince(started)))
+        elapsed: Date().timeIntervalSince(finished.started)))
     let artifacts = try writeArtifacts(
-      accepted: accepted, probes: probes, rejected: rejected, tracks: tracks,
-      embeddingWidth: finished.embeddingWidth, staging: staging,
-      transaction: transaction)
-    let writeSeconds = Date().timeIntervalSince(writeStarted)
+      accepted: accepted, probes: probes, rejected: rejected, tracks: inputs.tracks,
+      embeddingWidth: finished.embeddingWidth, staging: finished.staging,
+      transaction: finished.transaction)
+    var summary = summary(
+      accepted: accepted, probes: probes, rejected: rejected, inputs: inputs, outcome: outcome,
+      finished: finished)
+    summary.artifacts = artifacts
+    summary.seconds["write"] = Date().timeIntervalSince(writeStarted)
+    summary.seconds["total"] = Date().timeIntervalSince(finished.started)
+    return summary
+  }
 
+  /// Faces planned for frames the video does not have (past its end, or a corrupt packet's):
+  /// `decode_failed`, with a warning. None of the needed frames arriving is an error, since the
+  /// faces would otherwise be replaced by nothing.
+  private func undelivered(_ plan: HarvestPlanner.Plan, _ outcome: PipelineOutcome) throws
+    -> [RejectedFace]
+  {
+    let needed = plan.faces + plan.probes
+    if let first = needed.map(\.frameIndex).min(), outcome.framesDelivered.isEmpty {
+      throw HarvestError.videoLacksTrackFrames(
+        path: layout.relativePath(layout.video(episode)), framesDecoded: outcome.framesDecoded,
+        firstNeeded: first)
+    }
+    let missingFrames = plan.faces.filter { !outcome.framesDelivered.contains($0.frameIndex) }
+    guard !missingFrames.isEmpty else { return [] }
+    logger.warning(
+      "tracks ask for frames the video does not have or that could not be decoded",
+      metadata: [
+        "faces": "\(missingFrames.count)", "first_frame": "\(missingFrames[0].frameIndex)",
+        "frames_in_video": "\(outcome.framesDecoded)",
+      ])
+    return missingFrames.map {
+      RejectedFace(
+        trackID: $0.trackID, frameIndex: $0.frameIndex, bbox: $0.bbox, reason: .decodeFailed,
+        qualityScore: nil)
+    }
+  }
+
+  /// The episode cap: the lowest quality dropped first (later frames first among equals), as
+  /// `episode_cap` rejections, their staged crops removed.
+  private func capped(_ faces: [GatedFace], rejected: inout [RejectedFace]) -> [GatedFace] {
+    guard config.maxCropsPerEpisode > 0 && faces.count > config.maxCropsPerEpisode else {
+      return faces
+    }
+    var accepted = faces
+    accepted.sort { ($1.quality, $0.face.frameIndex) < ($0.quality, $1.face.frameIndex) }
+    for face in accepted[config.maxCropsPerEpisode...] {
+      rejected.append(
+        RejectedFace(
+          trackID: face.face.trackID, frameIndex: face.face.frameIndex, bbox: face.face.bbox,
+          reason: .episodeCap, qualityScore: face.quality))
+      face.removeStagedCrop()
+    }
+    accepted.removeSubrange(config.maxCropsPerEpisode...)
+    return accepted
+  }
+
+  /// The stage's summary; `artifacts` and the write and total times are the caller's.
+  private func summary(
+    accepted: [GatedFace], probes: [GatedFace], rejected: [RejectedFace], inputs: Inputs,
+    outcome: PipelineOutcome, finished: HarvestRun
+  ) -> HarvestSummary {
     var rejections: [String: Int] = [:]
     for face in rejected { rejections[face.reason.rawValue, default: 0] += 1 }
     let perTrack = Dictionary(grouping: accepted, by: \.face.trackID).values.map(\.count).sorted()
@@ -228,20 +242,19 @@ public final class FacesHarvester {
       episode: episode.rawValue, facesKept: accepted.count,
       probeFaces: probes.count, probeTracks: Set(probes.map(\.face.trackID)).count,
       rejections: rejections,
-      tracks: tracks.count, tracksWithFaces: perTrack.count,
+      tracks: inputs.tracks.count, tracksWithFaces: perTrack.count,
       tracksWithoutDetections: inputs.tracksWithoutDetections.count,
       facesPerTrack: HarvestSummary.FacesPerTrack(
         min: perTrack.first ?? 0, median: perTrack.isEmpty ? 0 : perTrack[(perTrack.count - 1) / 2],
         max: perTrack.last ?? 0),
-      embeddingWidth: finished.embeddingWidth, model: entry.name,
+      embeddingWidth: finished.embeddingWidth, model: finished.entry.name,
       framesDecoded: outcome.framesDecoded, framesSkipped: outcome.framesSkipped,
       framesConverted: outcome.framesConverted, sharedDecode: outcome.sharedDecode,
       seconds: [
         "plan": finished.planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
-        "embed": outcome.embedSeconds, "write": writeSeconds,
-        "total": Date().timeIntervalSince(started),
+        "embed": outcome.embedSeconds,
       ],
-      cropsWritten: config.saveCrops ? accepted.count + probes.count : 0, artifacts: artifacts,
+      cropsWritten: config.saveCrops ? accepted.count + probes.count : 0, artifacts: [],
       peakMemoryMiB: peakResidentMemoryMiB())
   }
 
@@ -381,14 +394,65 @@ public final class FacesHarvester {
     isCancelled: @escaping @Sendable () -> Bool
   ) throws -> PipelineOutcome {
     let facesByFrame = Dictionary(grouping: plan.faces + plan.probes, by: \.frameIndex)
-    let faceQueue = BoundedQueue<GatedFace>(capacity: faceQueueCapacity)
-    let failure = FirstError()
-    let framesTotal = max(
-      source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
-      (plan.probes.last?.frameIndex ?? -1) + 1)
-    let facesTotal = plan.faces.count + plan.probes.count
+    let reporter = ProgressReporter(
+      progress: progress, started: started, facesTotal: plan.faces.count + plan.probes.count,
+      framesTotal: max(
+        source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
+        (plan.probes.last?.frameIndex ?? -1) + 1))
+    // Stage 1: the FrameSource's decode thread, converting only frames a face needs. (The
+    // callback must not hold the source: the source holds its thread.)
+    source.start(.only(Set(facesByFrame.keys)), isCancelled: isCancelled) { frames in
+      reporter.counters.withLock { $0.framesDone = frames.framesPassed }
+      reporter.report("harvest")
+    }
+    // Stage 2: align, measure, gate, save crops. Stage 3 (this thread): embed in batches.
+    let crops = CropStage(
+      source: source, facesByFrame: facesByFrame, config: config, layout: layout,
+      inputSize: (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight),
+      staging: staging, queueCapacity: faceQueueCapacity)
+    var embedded = EmbedOutcome()
+    do {
+      embedded = try embed(
+        crops.queue, plan: plan, embedder: embedder, reporter: reporter,
+        isCancelled: isCancelled)
+    } catch {
+      crops.failure.record(error)
+    }
+    if crops.failure.error != nil || isCancelled() {
+      source.stop()
+      crops.queue.abort()
+    }
+    crops.thread.join()
+    if let error = crops.failure.error { throw error }
+    if isCancelled() { throw HarvestError.cancelled }
+    let frames = try source.finish()
+    return PipelineOutcome(
+      accepted: embedded.accepted, rejected: crops.rejected.value + embedded.rejected,
+      framesDecoded: frames.framesPassed, framesConverted: frames.framesConverted,
+      framesSkipped: frames.framesSkipped, framesDelivered: crops.delivered.value,
+      decodeSeconds: frames.busySeconds, cropSeconds: crops.seconds.value,
+      embedSeconds: embedded.seconds)
+  }
+
+  /// Progress of the separate harvest pass, reported at most four times a second.
+  final class ProgressReporter: Sendable {
     let counters = Locked(HarvestCounters())
-    let report: @Sendable (String) -> Void = { phase in
+    let progress: (@Sendable (HarvestProgress) -> Void)?
+    let started: Date
+    let facesTotal: Int
+    let framesTotal: Int
+
+    init(
+      progress: (@Sendable (HarvestProgress) -> Void)?, started: Date, facesTotal: Int,
+      framesTotal: Int
+    ) {
+      self.progress = progress
+      self.started = started
+      self.facesTotal = facesTotal
+      self.framesTotal = framesTotal
+    }
+
+    func report(_ phase: String) {
       guard let progress else { return }
       let now = Date()
       let snapshot: HarvestCounters? = counters.withLock { counters in
@@ -403,114 +467,111 @@ public final class FacesHarvester {
           facesDone: snapshot.facesEmbedded, facesTotal: facesTotal,
           elapsed: now.timeIntervalSince(started)))
     }
+  }
 
-    // Stage 1: the FrameSource's decode thread, converting only frames a face needs. (The
-    // callback must not hold the source: the source holds its thread.)
-    source.start(.only(Set(facesByFrame.keys)), isCancelled: isCancelled) { frames in
-      counters.withLock { $0.framesDone = frames.framesPassed }
-      report("harvest")
-    }
+  /// The crop stage's thread and what it leaves: faces gated and queued for embedding,
+  /// rejections, the frames that arrived whole, its busy time, and the first error.
+  struct CropStage {
+    let queue: BoundedQueue<GatedFace>
+    let failure: FirstError
+    let rejected: Locked<[RejectedFace]>
+    let delivered: Locked<Set<Int>>
+    let seconds: Locked<Double>
+    let thread: StageThread
 
-    // Stage 2: align, measure, gate, save crops.
-    let cropSeconds = Locked(0.0)
-    let cropRejected = Locked([RejectedFace]())
-    let delivered = Locked(Set<Int>())
-    let config = self.config
-    let layout = self.layout
-    let inputSize = (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight)
-    let cropStage = StageThread(name: "harvest.crop") {
-      var busy = 0.0
-      do {
-        let jpeg = try JPEGEncoder()
-        // A damaged frame's pixels may differ from what detect-track saw: its faces are
-        // decode_failed (docs/harvest.md).
-        while let frame = try source.next() {
-          guard !frame.isDamaged else { continue }
-          delivered.withLock { _ = $0.insert(frame.index) }
-          for face in facesByFrame[frame.index] ?? [] {
-            let begin = Date()
-            let outcome = try Self.cropAndGate(
-              face, in: frame.image, config: config, inputSize: inputSize, staging: staging,
-              encoder: jpeg, layout: layout)
-            busy += Date().timeIntervalSince(begin)
-            switch outcome {
-            case .success(let gated):
-              guard faceQueue.push(gated) else { return }
-            case .failure(let rejection):
-              // A probe that fails is simply not a probe: it is no rejection of the harvest.
-              if !face.isProbe { cropRejected.withLock { $0.append(rejection.face) } }
+    init(
+      source: FrameSource, facesByFrame: [Int: [PlannedFace]], config: HarvestConfig,
+      layout: DataLayout, inputSize: (width: Int, height: Int), staging: URL?,
+      queueCapacity: Int
+    ) {
+      let queue = BoundedQueue<GatedFace>(capacity: queueCapacity)
+      let (failure, rejected, delivered, seconds) = (
+        FirstError(), Locked([RejectedFace]()),
+        Locked(Set<Int>()), Locked(0.0)
+      )
+      thread = StageThread(name: "harvest.crop") {
+        var busy = 0.0
+        do {
+          let jpeg = try JPEGEncoder()
+          // A damaged frame's pixels may differ from what detect-track saw: its faces are
+          // decode_failed (docs/harvest.md).
+          while let frame = try source.next() {
+            guard !frame.isDamaged else { continue }
+            delivered.withLock { _ = $0.insert(frame.index) }
+            for face in facesByFrame[frame.index] ?? [] {
+              let begin = Date()
+              let outcome = try FacesHarvester.cropAndGate(
+                face, in: frame.image, config: config, inputSize: inputSize, staging: staging,
+                encoder: jpeg, layout: layout)
+              busy += Date().timeIntervalSince(begin)
+              switch outcome {
+              case .success(let gated):
+                guard queue.push(gated) else { return }
+              case .failure(let rejection):
+                // A probe that fails is simply not a probe: it is no rejection of the harvest.
+                if !face.isProbe { rejected.withLock { $0.append(rejection.face) } }
+              }
             }
           }
+        } catch {
+          failure.record(error)
+          source.stop()
+          queue.abort()
         }
-      } catch {
-        failure.record(error)
-        source.stop()
-        faceQueue.abort()
+        queue.finish()
+        seconds.withLock { $0 = busy }
       }
-      faceQueue.finish()
-      cropSeconds.withLock { $0 = busy }
+      self.queue = queue
+      self.failure = failure
+      self.rejected = rejected
+      self.delivered = delivered
+      self.seconds = seconds
     }
+  }
 
-    // Stage 3 (this thread): embed in batches.
+  /// What the embedding loop produced.
+  struct EmbedOutcome {
     var accepted: [GatedFace] = []
-    var embedRejected: [RejectedFace] = []
-    var embedSeconds = 0.0
-    var batch: [GatedFace] = []
+    var rejected: [RejectedFace] = []
+    var seconds = 0.0
+  }
+
+  /// Embeds whatever the crop stage has ready (at most `embed_batch_size` faces): waiting for
+  /// a full batch would leave the embedder idle while the decoder works, and overlap is the
+  /// point of the pipeline. Probes wait in a `ProbeBuffer` until their track is complete
+  /// (docs/harvest.md).
+  private func embed(
+    _ queue: BoundedQueue<GatedFace>, plan: HarvestPlanner.Plan,
+    embedder: Deferred<FaceEmbedder>, reporter: ProgressReporter,
+    isCancelled: @Sendable () -> Bool
+  ) throws -> EmbedOutcome {
+    var outcome = EmbedOutcome()
     var probeBuffer = ProbeBuffer<GatedFace>(
       lastFrame: Dictionary(
         (plan.faces + plan.probes).map { ($0.trackID, $0.frameIndex) }, uniquingKeysWith: max),
       track: \.face.trackID, frame: \.face.frameIndex, isProbe: \.face.isProbe)
     probeBuffer.dropsProbesOfAcceptedTracks =
       config.maxCropsPerEpisode == 0 || plan.faces.count <= config.maxCropsPerEpisode
-    func discard(_ probes: [GatedFace]) {
-      Self.removeStagedCrops(of: probes)
-      counters.withLock { $0.facesEmbedded += probes.count }
-    }
-    func flush() throws {
-      guard !batch.isEmpty else { return }
-      let begin = Date()
-      let results = try embedder.value().embed(batch.map(\.modelCrop))
-      Self.file(batch, results: results, accepted: &accepted, rejected: &embedRejected)
-      embedSeconds += Date().timeIntervalSince(begin)
-      counters.withLock { $0.facesEmbedded += batch.count }
-      batch.removeAll(keepingCapacity: true)
-      report("harvest")
-    }
-    do {
-      // Embed whatever the crop stage has ready (at most embed_batch_size faces): waiting for a
-      // full batch would leave the embedder idle while the decoder works, and overlap is the
-      // point of the pipeline.
-      // Probes wait in `probeBuffer` until their track is complete (docs/harvest.md).
-      var ready: [GatedFace] = []
-      while !isCancelled() {
-        let popped = faceQueue.popAvailable(maximum: config.embedBatchSize)
-        let admitted = popped.isEmpty ? probeBuffer.drain() : probeBuffer.admit(popped)
-        discard(admitted.discarded)
-        ready += admitted.embed
-        while !ready.isEmpty {
-          batch = Array(ready.prefix(config.embedBatchSize))
-          ready.removeFirst(batch.count)
-          try flush()
-        }
-        if popped.isEmpty { break }
+    var ready: [GatedFace] = []
+    while !isCancelled() {
+      let popped = queue.popAvailable(maximum: config.embedBatchSize)
+      let admitted = popped.isEmpty ? probeBuffer.drain() : probeBuffer.admit(popped)
+      Self.removeStagedCrops(of: admitted.discarded)
+      reporter.counters.withLock { $0.facesEmbedded += admitted.discarded.count }
+      ready += admitted.embed
+      while !ready.isEmpty {
+        let batch = Array(ready.prefix(config.embedBatchSize))
+        ready.removeFirst(batch.count)
+        let begin = Date()
+        let results = try embedder.value().embed(batch.map(\.modelCrop))
+        Self.file(batch, results: results, accepted: &outcome.accepted, rejected: &outcome.rejected)
+        outcome.seconds += Date().timeIntervalSince(begin)
+        reporter.counters.withLock { $0.facesEmbedded += batch.count }
+        reporter.report("harvest")
       }
-    } catch {
-      failure.record(error)
+      if popped.isEmpty { break }
     }
-    if failure.error != nil || isCancelled() {
-      source.stop()
-      faceQueue.abort()
-    }
-    cropStage.join()
-    if let error = failure.error { throw error }
-    if isCancelled() { throw HarvestError.cancelled }
-    let frames = try source.finish()
-    return PipelineOutcome(
-      accepted: accepted, rejected: cropRejected.value + embedRejected,
-      framesDecoded: frames.framesPassed, framesConverted: frames.framesConverted,
-      framesSkipped: frames.framesSkipped, framesDelivered: delivered.value,
-      decodeSeconds: frames.busySeconds, cropSeconds: cropSeconds.value, embedSeconds: embedSeconds
-    )
+    return outcome
   }
 
   /// Files a batch's embeddings: a face with one is accepted (its crop pixels dropped); a face
