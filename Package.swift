@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "Inference", targets: ["Inference"]),
     .library(name: "FaceAlignment", targets: ["FaceAlignment"]),
     .library(name: "FaceQuality", targets: ["FaceQuality"]),
+    .library(name: "FaceHarvestCore", targets: ["FaceHarvestCore"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,8 @@ let package = Package(
       name: "COnnxRuntime",
       pkgConfig: "libonnxruntime"
     ),
+    // The value types every layer shares (pixels, points): no dependency, no C library.
+    .target(name: "FaceHarvestCore"),
     .target(
       name: "Artifacts",
       dependencies: [
@@ -49,7 +52,8 @@ let package = Package(
     .target(
       name: "Media",
       dependencies: [
-        "CFFmpeg", "CTurboJPEG", "StagePipeline", .product(name: "Logging", package: "swift-log"),
+        "CFFmpeg", "CTurboJPEG", "FaceHarvestCore", "StagePipeline",
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(
@@ -62,11 +66,11 @@ let package = Package(
     ),
     .target(
       name: "FaceAlignment",
-      dependencies: ["Media"]
+      dependencies: ["FaceHarvestCore"]
     ),
     .target(
       name: "FaceQuality",
-      dependencies: ["FaceAlignment", "Media"]
+      dependencies: ["FaceAlignment", "FaceHarvestCore"]
     ),
     .target(
       name: "DetectTrack",

@@ -1,5 +1,6 @@
 import Artifacts
 import DetectTrack
+import FaceHarvestCore
 import Foundation
 import Inference
 import Logging

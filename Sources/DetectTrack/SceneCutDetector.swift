@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Media
 
 /// Finds hard cuts from colour-histogram changes between consecutive analysed frames.

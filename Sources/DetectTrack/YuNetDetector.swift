@@ -1,4 +1,5 @@
 import FaceAlignment
+import FaceHarvestCore
 import Foundation
 import Inference
 import Logging

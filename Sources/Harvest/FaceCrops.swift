@@ -1,4 +1,5 @@
 import FaceAlignment
+import FaceHarvestCore
 import FaceQuality
 import Media
 

@@ -1,5 +1,6 @@
 import Artifacts
 import FaceAlignment
+import FaceHarvestCore
 import FaceQuality
 import Foundation
 import Logging

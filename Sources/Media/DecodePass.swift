@@ -1,4 +1,5 @@
 import CFFmpeg
+import FaceHarvestCore
 import Logging
 
 /// One front-to-back pass of a `VideoDecoder`: reads the stream's packets, numbers frames

@@ -1,4 +1,5 @@
 import CFFmpeg
+import FaceHarvestCore
 
 func ffmpegErrorString(_ code: Int32) -> String {
   var buffer = [CChar](repeating: 0, count: 256)

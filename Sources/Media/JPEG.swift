@@ -1,4 +1,5 @@
 import CTurboJPEG
+import FaceHarvestCore
 import Foundation
 
 /// An error from JPEG encoding or decoding.

@@ -1,4 +1,5 @@
 import CFFmpeg
+import FaceHarvestCore
 import Foundation
 
 /// A few frames by number, each decoded from the keyframe before it after a seek, instead of

@@ -1,4 +1,5 @@
 import CFFmpeg
+import FaceHarvestCore
 import Foundation
 import Logging
 

@@ -1,4 +1,5 @@
 import CFFmpeg
+import FaceHarvestCore
 
 /// The size a `FrameSource` converts its selected frames to.
 public enum FrameSize: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import FaceAlignment
+import FaceHarvestCore
 import Testing
 
 @testable import DetectTrack
