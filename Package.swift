@@ -4,6 +4,13 @@ import PackageDescription
 // C libraries come from pkg-config: FFmpeg and libjpeg-turbo from Debian's -dev packages,
 // ONNX Runtime from `.deps/pkgconfig/libonnxruntime.pc`, which `make setup` writes.
 // The Makefile puts `.deps/pkgconfig` on PKG_CONFIG_PATH; Package.swift names no absolute path.
+// Every target: an import is internal unless written `public import`, and a member is visible
+// only through a module the file imports itself (docs/architecture.md), as Hummingbird builds.
+let strictImports: [SwiftSetting] = [
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
   name: "FaceHarvest",
   platforms: [.macOS(.v15)],
@@ -223,3 +230,7 @@ let package = Package(
       ]),
   ]
 )
+
+for target in package.targets where target.type != .system {
+  target.swiftSettings = (target.swiftSettings ?? []) + strictImports
+}

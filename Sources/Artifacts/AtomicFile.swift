@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Whole-file writes that never leave a partial or damaged file behind, and single-document
 /// JSON reads with errors that name the file and field. Several files that belong together are

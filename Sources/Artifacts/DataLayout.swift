@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where every artifact of an episode lives under one data root (see `DECISIONS.md`, Layout).
 ///

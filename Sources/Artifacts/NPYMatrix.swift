@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A 2-D little-endian float32 matrix in NumPy's `.npy` format (`faces.npy`,
 /// `track_embeddings.npy`), stored row-major.

@@ -1,5 +1,5 @@
 import Foundation
-import Identities
+public import Identities
 
 /// Times the clustering on synthetic tracks: `tracks` unit vectors of `width` dimensions around
 /// `tracks / 20` random identities, with one cannot-link pair per 10 tracks.

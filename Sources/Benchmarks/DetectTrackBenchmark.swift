@@ -1,9 +1,9 @@
-import Artifacts
-import DetectTrack
+public import Artifacts
+public import DetectTrack
 import FaceHarvestCore
 import Foundation
-import Inference
-import Logging
+public import Inference
+public import Logging
 import Media
 import StagePipeline
 

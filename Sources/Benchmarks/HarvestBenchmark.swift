@@ -1,9 +1,9 @@
-import Artifacts
+public import Artifacts
 import FaceHarvestCore
 import Foundation
-import Harvest
-import Inference
-import Logging
+public import Harvest
+public import Inference
+public import Logging
 import Media
 import StagePipeline
 

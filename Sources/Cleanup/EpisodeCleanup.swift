@@ -1,9 +1,9 @@
-import Artifacts
-import Foundation
-import Harvest
-import Identities
-import Inference
-import Logging
+public import Artifacts
+public import Foundation
+public import Harvest
+public import Identities
+public import Inference
+public import Logging
 
 /// A clean-up action, run in this order whatever order they are asked in.
 public enum CleanupAction: String, Sendable, CaseIterable, Codable {

@@ -1,10 +1,10 @@
-import Artifacts
+public import Artifacts
 import FaceAlignment
 import FaceHarvestCore
-import Foundation
-import Inference
-import Logging
-import Media
+public import Foundation
+public import Inference
+public import Logging
+public import Media
 import PipelineConfig
 import StagePipeline
 

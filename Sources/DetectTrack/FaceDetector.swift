@@ -1,9 +1,9 @@
 import Artifacts
 import FaceAlignment
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
-import Inference
-import Logging
+public import Inference
+public import Logging
 import Media
 
 /// One detected face in frame pixels.

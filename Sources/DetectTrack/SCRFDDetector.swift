@@ -1,8 +1,8 @@
 import FaceAlignment
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
-import Inference
-import Logging
+public import Inference
+public import Logging
 import Media
 
 /// The SCRFD / RetinaFace family in InsightFace's export layout: for each stride 8, 16 and 32 a

@@ -1,5 +1,5 @@
 import Artifacts
-import FaceHarvestCore
+public import FaceHarvestCore
 import Media
 
 /// Finds hard cuts from colour-histogram changes between consecutive analysed frames.

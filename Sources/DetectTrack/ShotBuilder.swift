@@ -1,5 +1,5 @@
-import Artifacts
-import Media
+public import Artifacts
+public import Media
 
 /// Gathers the rows of `shots.jsonl` while detect-track analyses frames: the shots tile the
 /// video without gaps, each from its first analysed frame (frame 0 for the first) to the frame

@@ -1,4 +1,4 @@
-import Artifacts
+public import Artifacts
 
 /// What the detect-track stage learned about one confirmed track.
 public struct TrackRecord: Sendable, Equatable {

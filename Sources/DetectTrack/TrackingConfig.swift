@@ -1,5 +1,5 @@
 import Foundation
-import PipelineConfig
+public import PipelineConfig
 
 /// Every setting of the detect-track stage. The ByteTrack keys carry the tracker's published
 /// defaults (Zhang et al. 2022: track_thresh 0.5, new track 0.6, buffer 30, match 0.8,

@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Media
 
 /// What detect-track learns frame by frame, apart from the frames themselves (docs/

@@ -1,8 +1,8 @@
 import FaceAlignment
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
-import Inference
-import Logging
+public import Inference
+public import Logging
 import Media
 
 /// The YuNet face detector (OpenCV Zoo, folded to float32 by set-up): one anchor per cell at

@@ -1,10 +1,10 @@
-import Artifacts
-import DetectTrack
+public import Artifacts
+public import DetectTrack
 import Foundation
-import Harvest
-import Identities
-import Inference
-import Logging
+public import Harvest
+public import Identities
+public import Inference
+public import Logging
 import Media
 
 /// What a running stage reports.

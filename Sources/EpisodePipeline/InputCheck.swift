@@ -1,4 +1,4 @@
-import Artifacts
+public import Artifacts
 import DetectTrack
 import Foundation
 import Media

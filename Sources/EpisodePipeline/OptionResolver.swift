@@ -1,10 +1,10 @@
-import Artifacts
-import DetectTrack
-import Foundation
-import Harvest
-import Identities
-import Inference
-import PipelineConfig
+public import Artifacts
+public import DetectTrack
+public import Foundation
+public import Harvest
+public import Identities
+public import Inference
+public import PipelineConfig
 
 /// The settings a run will use, per stage; nil for a stage not resolved.
 public struct ResolvedOptions: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Artifacts
+public import Artifacts
 import Foundation
 import PipelineConfig
 

@@ -1,6 +1,6 @@
-import Artifacts
+public import Artifacts
 import DetectTrack
-import Foundation
+public import Foundation
 import Harvest
 
 extension PipelineProgress {

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Artifacts
 import EpisodePipeline
 import Foundation

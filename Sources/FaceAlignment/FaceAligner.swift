@@ -1,4 +1,4 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 
 /// The ArcFace five-point template at 112×112: left eye, right eye, nose tip, left and right
 /// mouth corners ("left" is the image-left point).

@@ -1,4 +1,4 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
 
 /// A similarity transform (rotation, uniform scale, translation):

@@ -1,4 +1,4 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 
 /// What the harvest's gates measure on a face's 112×112 alignment: grey-level spread (blank),
 /// flat share of the face region (painted, printed), Laplacian variance (blur). When part of the

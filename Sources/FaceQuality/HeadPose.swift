@@ -1,5 +1,5 @@
 import FaceAlignment
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
 
 /// Head orientation in degrees.

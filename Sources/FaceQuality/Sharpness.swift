@@ -1,4 +1,4 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 
 /// Image sharpness by the variance of the Laplacian.
 public enum Sharpness {

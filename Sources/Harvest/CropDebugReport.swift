@@ -1,5 +1,5 @@
-import Artifacts
-import Foundation
+public import Artifacts
+public import Foundation
 
 /// The analysis of a `crops_debug.jsonl` (the spec's `tools/debug_thumbs.py`): counts by status
 /// and reason, a per-track table, a quality histogram and the worst tracks.

@@ -1,9 +1,9 @@
-import Artifacts
+public import Artifacts
 import FaceAlignment
 import FaceQuality
 import Foundation
-import Inference
-import Logging
+public import Inference
+public import Logging
 import Media
 import StagePipeline
 

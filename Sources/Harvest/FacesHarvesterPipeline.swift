@@ -1,11 +1,11 @@
-import Artifacts
+package import Artifacts
 import FaceAlignment
-import FaceHarvestCore
+package import FaceHarvestCore
 import FaceQuality
-import Foundation
+package import Foundation
 import Inference
 import Logging
-import Media
+package import Media
 import StagePipeline
 
 /// The separate harvest pass (docs/harvest.md, "Pipeline"): decode thread, crop thread,

@@ -1,6 +1,6 @@
 import Foundation
-import Inference
-import PipelineConfig
+public import Inference
+public import PipelineConfig
 
 /// Every setting of the faces-harvest stage, with the spec's defaults (§5.1) plus
 /// `max_pitch_angle` and `embed_batch_size`. Precedence: command-line flag > config file >

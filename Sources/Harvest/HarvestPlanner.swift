@@ -1,7 +1,7 @@
-import Artifacts
+public import Artifacts
 import FaceAlignment
-import FaceHarvestCore
-import FaceQuality
+public import FaceHarvestCore
+public import FaceQuality
 import Foundation
 
 /// A detection chosen for harvesting, with everything measured before its pixels are seen.

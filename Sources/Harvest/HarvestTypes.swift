@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why a considered face is not in `faces.jsonl` (DECISIONS.md's reasons, plus
 /// `invalid_embedding` for a zero or non-finite model output).

@@ -1,9 +1,9 @@
-import Artifacts
+public import Artifacts
 import FaceHarvestCore
 import Foundation
 import Inference
 import Logging
-import Media
+public import Media
 import StagePipeline
 
 /// The faces harvest run inside detect-track's decode pass, so that `--detect-track

@@ -1,5 +1,5 @@
 import Foundation
-import PipelineConfig
+public import PipelineConfig
 
 /// Settings of the clustering stage. Precedence: flag > `config/pipeline/clustering.yaml` >
 /// default.

@@ -1,6 +1,6 @@
-import Artifacts
-import Foundation
-import Logging
+public import Artifacts
+public import Foundation
+public import Logging
 
 /// Human edits of `identities.json`: label, lock, unlock, merge, move a track, split a track
 /// into its own identity. Every edit checks the file first (unknown tracks, a track in two

@@ -1,4 +1,4 @@
-import Artifacts
+public import Artifacts
 import Foundation
 
 /// Suggests registered people's labels for an episode's identities (docs/people.md,

@@ -1,6 +1,6 @@
-import Artifacts
-import Foundation
-import Inference
+public import Artifacts
+public import Foundation
+public import Inference
 
 /// `shows/{show_id}/people.json` (docs/people.md): the people a show's episodes were labelled
 /// with, each with a few representative track embeddings of the model that made them.

@@ -1,5 +1,5 @@
-import Artifacts
-import Foundation
+public import Artifacts
+public import Foundation
 import Logging
 import Media
 

@@ -1,6 +1,6 @@
-import Artifacts
+public import Artifacts
 import Foundation
-import Logging
+public import Logging
 
 /// Writes `analytics/{ep_id}/screentime.json` and `screentime.csv` from the episode's
 /// `identities.json`, `tracks.jsonl`, `shots.jsonl` (when present) and timing

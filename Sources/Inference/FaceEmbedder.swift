@@ -1,6 +1,6 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
-import Logging
+public import Logging
 import Media
 
 /// Why one face produced no embedding.

@@ -1,4 +1,4 @@
-import FaceHarvestCore
+public import FaceHarvestCore
 import Media
 
 extension ModelEntry {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// What a model is for.
 public enum ModelRole: String, Codable, Sendable {

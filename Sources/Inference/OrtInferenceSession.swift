@@ -1,6 +1,6 @@
 import COnnxRuntime
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 
 /// Where a model runs.
 public enum ExecutionDevice: String, Sendable, CaseIterable, Codable {

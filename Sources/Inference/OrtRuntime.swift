@@ -1,5 +1,5 @@
 import COnnxRuntime
-import Foundation
+public import Foundation
 
 /// An error raised by ONNX Runtime or by FaceHarvest's use of it.
 public enum InferenceError: Error, CustomStringConvertible, LocalizedError {

@@ -1,7 +1,7 @@
-import Artifacts
-import EpisodePipeline
+public import Artifacts
+public import EpisodePipeline
 import Foundation
-import Logging
+public import Logging
 import PostgresNIO
 
 /// A new job for the queue: an episode, its stages and option overrides.

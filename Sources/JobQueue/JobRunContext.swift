@@ -1,5 +1,5 @@
-import Artifacts
-import Logging
+public import Artifacts
+public import Logging
 import StagePipeline
 
 /// Why a worker asked a running job to stop.

@@ -1,7 +1,7 @@
-import Artifacts
-import EpisodePipeline
-import Foundation
-import Inference
+public import Artifacts
+public import EpisodePipeline
+public import Foundation
+public import Inference
 import Logging
 
 /// Queued jobs that run the episode pipeline, through the same library as `episode-run` and

@@ -1,6 +1,6 @@
 import Artifacts
 import Foundation
-import Logging
+public import Logging
 import StagePipeline
 
 /// How a worker claims and holds jobs (docs/job_queue.md, "Workers").

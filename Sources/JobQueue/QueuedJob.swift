@@ -1,6 +1,6 @@
-import Artifacts
-import EpisodePipeline
-import Foundation
+public import Artifacts
+public import EpisodePipeline
+public import Foundation
 import PostgresNIO
 
 /// Where a job is in its life (docs/job_queue.md, "States"); the job server's in-process jobs

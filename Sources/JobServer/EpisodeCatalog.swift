@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import JobQueue
 
 /// The episodes under the data root and how far each has come, `GET /episodes`
 /// (docs/review_app.md, "Episode list"): which artifacts exist, their counts, when the last

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import HTTPTypes
 
 /// What the review page shows of one episode, `GET /episodes/{ep_id}/review` (docs/review_app.md,
 /// "The review model"): every identity with its labels, lock, counts, screen time and tracks

@@ -1,11 +1,11 @@
-import Artifacts
+public import Artifacts
 import EpisodePipeline
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import Inference
-import JobQueue
-import Logging
+public import JobQueue
+public import Logging
 import NIOCore
 import NIOPosix
 

@@ -1,12 +1,12 @@
-import Artifacts
+public import Artifacts
 import DetectTrack
-import EpisodePipeline
-import Foundation
+public import EpisodePipeline
+public import Foundation
 import Harvest
 import Identities
-import Inference
-import JobQueue
-import Logging
+public import Inference
+public import JobQueue
+public import Logging
 import PipelineConfig
 
 /// Turns a job request body into the work of a job: checks `ep_id`, the episode and its inputs,

@@ -1,7 +1,8 @@
-import Artifacts
+public import Artifacts
 import Foundation
-import Logging
-import ServiceLifecycle
+import JobQueue
+public import Logging
+public import ServiceLifecycle
 import StagePipeline
 
 /// An error a job request gets before it is queued.

@@ -1,6 +1,6 @@
-import Artifacts
-import Foundation
-import JobQueue
+public import Artifacts
+public import Foundation
+public import JobQueue
 import StagePipeline
 
 /// What a job runs.

@@ -1,6 +1,6 @@
-import FaceHarvestCore
-import Foundation
-import Logging
+public import FaceHarvestCore
+public import Foundation
+public import Logging
 import StagePipeline
 import Synchronization
 

@@ -1,5 +1,5 @@
 import CFFmpeg
-import FaceHarvestCore
+public import FaceHarvestCore
 
 extension BGRImage {
   /// The image scaled to `width`×`height` by FFmpeg's swscale; nil when swscale refuses the

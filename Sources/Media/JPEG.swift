@@ -1,6 +1,6 @@
 import CTurboJPEG
-import FaceHarvestCore
-import Foundation
+public import FaceHarvestCore
+public import Foundation
 
 /// An error from JPEG encoding or decoding.
 public enum JPEGError: Error, CustomStringConvertible, LocalizedError {

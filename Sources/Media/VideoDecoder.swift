@@ -1,6 +1,6 @@
 import CFFmpeg
 import FaceHarvestCore
-import Foundation
+public import Foundation
 import Logging
 
 /// An error from opening or decoding a video.

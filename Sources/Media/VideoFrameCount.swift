@@ -1,5 +1,5 @@
 import CFFmpeg
-import Foundation
+public import Foundation
 
 /// The frames a video file really holds, counted from its packets without decoding: what
 /// detect-track finds at the end of its pass, found up front by a stage that may not decode to

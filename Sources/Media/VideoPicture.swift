@@ -1,5 +1,5 @@
 import CFFmpeg
-import FaceHarvestCore
+public import FaceHarvestCore
 
 /// The size a `FrameSource` converts its selected frames to.
 public enum FrameSize: Sendable, Equatable {

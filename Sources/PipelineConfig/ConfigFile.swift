@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Yams
 
 /// An error in a YAML config file: the file, the line and the key are always named.

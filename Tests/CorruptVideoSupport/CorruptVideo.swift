@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An error of the test-video helpers: a tool that failed, or a video without the packet asked
 /// for.

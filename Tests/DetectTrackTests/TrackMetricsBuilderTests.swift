@@ -1,3 +1,4 @@
+import Artifacts
 import Testing
 
 @testable import DetectTrack

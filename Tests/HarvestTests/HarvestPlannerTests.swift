@@ -1,5 +1,7 @@
 import Artifacts
 import FaceAlignment
+import FaceHarvestCore
+import FaceQuality
 import Testing
 
 @testable import Harvest

@@ -1,4 +1,5 @@
 import CorruptVideoSupport
+import FaceHarvestCore
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An episode's artifacts as a reader that takes no lock (`validate`, the job server) must see
 /// them (docs/artifacts.md, "Commits"): without a commit journal, the files at their paths (the

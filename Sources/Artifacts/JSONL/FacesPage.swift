@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One page of `faces.jsonl` rows without their embeddings (`faces.npy` holds them), read by
 /// streaming the file and skipping each row's `embedding` unparsed: what the server's

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Streams the rows of a JSON Lines file, one decoded `Row` per line, without loading the file.
 ///

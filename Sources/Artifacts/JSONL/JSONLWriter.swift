@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Writes a JSON Lines artifact atomically: rows go to a temporary file beside the destination,
 /// and only `commit()` (flush, fsync, rename, fsync the directory) makes them visible, or

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `identities.json`: the identities of one episode and how they were clustered.
 public struct IdentitiesDocument: Codable, Hashable, Sendable {

@@ -1,3 +1,5 @@
+import Foundation
+
 extension SchemaVersion {
   /// `analytics/{ep_id}/screentime.json`: `screentime_v1`.
   public static let screenTime = "screentime_v1"

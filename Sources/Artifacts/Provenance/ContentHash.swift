@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// SHA-256 of artifact files and of a video's ends (docs/artifacts.md, "What artifacts were made
 /// from"), read in 1 MiB chunks.

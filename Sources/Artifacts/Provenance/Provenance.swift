@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `manifests/{ep_id}/provenance.json` (docs/artifacts.md, "What artifacts were made from"):
 /// for each stage, the video and the upstream artifacts its artifacts were made from, and the

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// Validates every artifact of one episode against the spec (§10) and DECISIONS.md, reporting
 /// every violation rather than stopping at the first.
