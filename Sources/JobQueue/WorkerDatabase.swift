@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import StagePipeline
 
@@ -21,8 +20,10 @@ final class WorkerDatabase: Sendable {
   }
 
   private let state: Locked<State>
-  /// Where the tasks of the calls run (and the worker's other unstructured tasks).
-  let executor = CallExecutor()
+  /// Where the tasks of the calls run, and the worker's recording of outcomes: a queue of
+  /// their own, since a call's time-out must not count the time its task waits for a thread
+  /// of the cooperative pool, which blocking code elsewhere in the process may hold.
+  let executor = SerialQueueExecutor(label: "faceharvest.worker-database")
 
   /// Calls to the database at `url`, retried as `policy` says.
   init(url: DatabaseURL, policy: DatabaseRetry.Policy) {
@@ -112,7 +113,7 @@ final class WorkerDatabase: Sendable {
   /// the caller cancels the body and still waits for its answer (or the time-out): a claim
   /// the server already made must not be lost. The body and the timer run on `executor`.
   static func answer<T: Sendable>(
-    within limit: Duration, _ operation: String, on executor: CallExecutor,
+    within limit: Duration, _ operation: String, on executor: SerialQueueExecutor,
     _ body: @escaping @Sendable () async throws -> T
   ) async throws -> T {
     let race = FirstAnswer<T>()
@@ -139,19 +140,6 @@ final class WorkerDatabase: Sendable {
     } onCancel: {
       work.cancel()
     }
-  }
-}
-
-/// Runs the tasks of a worker's database calls (and the recording of its outcomes) on a
-/// dispatch queue of its own: the time-out of a call must not count the time its task waits
-/// for a thread of the cooperative pool, which blocking code elsewhere in the process may hold.
-final class CallExecutor: TaskExecutor {
-  private let queue = DispatchQueue(label: "faceharvest.worker-database")
-
-  func enqueue(_ job: consuming ExecutorJob) {
-    let job = UnownedJob(job)
-    let executor = asUnownedTaskExecutor()
-    queue.async { job.runSynchronously(on: executor) }
   }
 }
 
