@@ -125,6 +125,8 @@ let package = Package(
       dependencies: [
         "Artifacts", "EpisodePipeline", "Inference", "PipelineConfig", "StagePipeline",
         .product(name: "PostgresNIO", package: "postgres-nio"),
+        // ConnectionPoolError: PostgresClient's "cannot connect" (its circuit breaker).
+        .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -177,8 +179,10 @@ let package = Package(
     .testTarget(
       name: "JobQueueTests",
       dependencies: [
-        "JobQueue", "PostgresTestSupport", "Artifacts", "EpisodePipeline",
+        "JobQueue", "PostgresTestSupport", "Artifacts", "EpisodePipeline", "StagePipeline",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
       ]),
     .testTarget(
       name: "InferenceTests", dependencies: ["Inference", "FaceAlignment", "Media", "Artifacts"]),

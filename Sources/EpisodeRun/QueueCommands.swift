@@ -206,8 +206,11 @@ struct WorkerCommand: AsyncParsableCommand {
       Run one per machine (or several), all against one database and one shared data root. \
       SIGINT/SIGTERM: stop claiming, stop the running jobs at their next batch and give them \
       back to the queue (the attempt is not counted), then exit 0. A worker killed outright \
-      loses its lease, and another worker runs its job again. --decoder-threads and \
-      --inference-threads set the threads of each job (as for a stage run).
+      loses its lease, and another worker runs its job again. A database that goes away is \
+      retried with back-off (its jobs run on); after --database-timeout-seconds without an \
+      answer the worker exits 1 naming the database, and its jobs come back to the queue when \
+      their lease expires. --decoder-threads and --inference-threads set the threads of each \
+      job (as for a stage run).
       """)
 
   @OptionGroup var database: DatabaseOptions
@@ -239,6 +242,11 @@ struct WorkerCommand: AsyncParsableCommand {
     help: "Before a failed attempt's job may run again.")
   var retryDelaySeconds = 10.0
 
+  @Option(
+    name: .customLong("database-timeout-seconds"),
+    help: "How long the database may be away (retried with back-off) before the worker exits 1.")
+  var databaseTimeoutSeconds = 60.0
+
   func validate() throws {
     guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
     guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
@@ -247,6 +255,9 @@ struct WorkerCommand: AsyncParsableCommand {
     }
     guard pollSeconds > 0, retryDelaySeconds >= 0 else {
       throw ValidationError("--poll-seconds must be above 0, --retry-delay-seconds at least 0")
+    }
+    guard databaseTimeoutSeconds > 0 else {
+      throw ValidationError("--database-timeout-seconds must be above 0")
     }
   }
 
@@ -261,6 +272,7 @@ struct WorkerCommand: AsyncParsableCommand {
     options.pollSeconds = pollSeconds
     options.retryDelaySeconds = retryDelaySeconds
     options.exitWhenIdle = exitWhenIdle
+    options.databaseTimeoutSeconds = databaseTimeoutSeconds
     let logger = common.logger("faceharvest.worker")
     try await database.withQueue(logger: logger) { queue in
       let worker = QueueWorker(queue: queue, options: options, runner: jobs, logger: logger)

@@ -229,17 +229,19 @@ public final class JobQueue: Sendable {
   }
 
   /// Ends `lease`'s job as succeeded with `result`; false when the lease was lost (another
-  /// worker runs the job again: at-least-once, docs/job_queue.md).
+  /// worker runs the job again: at-least-once, docs/job_queue.md). Safe to repeat: a call
+  /// whose answer was lost with its connection, repeated, finds the job its own lease ended
+  /// `succeeded` and says true again.
   public func succeed(_ lease: JobLease, result: JSONValue, progress: JSONValue?) async throws
     -> Bool
   {
     try await update(
       lease,
       """
-      state = 'succeeded', finished_at = now(), lease_expires_at = NULL,
+      state = 'succeeded', finished_at = coalesce(finished_at, now()), lease_expires_at = NULL,
       result = \(try Self.text(result))::jsonb,
       progress = coalesce(\(try progress.map { try Self.text($0) })::jsonb, progress)
-      """, "finishing job \(lease.jobID)") != nil
+      """, "finishing job \(lease.jobID)", heldIn: [.running, .succeeded]) != nil
   }
 
   /// Records a failed attempt of `lease`'s job: back to `queued` after `retryDelaySeconds`
@@ -279,20 +281,23 @@ public final class JobQueue: Sendable {
       """, "releasing job \(lease.jobID)") != nil
   }
 
-  /// Applies `assignments` to the job `lease` holds; the new state, nil when not held.
-  private func update(_ lease: JobLease, _ assignments: PostgresQuery, _ operation: String)
-    async throws -> JobQueueState?
-  {
+  /// Applies `assignments` to the job `lease` holds (its state one of `states`: `running`
+  /// unless said); the new state, nil when not held.
+  private func update(
+    _ lease: JobLease, _ assignments: PostgresQuery, _ operation: String,
+    heldIn states: [JobQueueState] = [.running]
+  ) async throws -> JobQueueState? {
     var binds = assignments.binds
     let first = binds.count + 1
     binds.append(lease.jobID)
     binds.append(lease.worker)
     binds.append(lease.attempt)
+    binds.append(states.map(\.rawValue))
     let query = PostgresQuery(
       unsafeSQL: """
         UPDATE faceharvest.jobs SET \(assignments.sql)
         WHERE id = $\(first) AND worker = $\(first + 1) AND attempts = $\(first + 2)
-          AND state = 'running'
+          AND state = ANY($\(first + 3))
         RETURNING \(QueuedJob.columns)
         """, binds: binds)
     return try await jobs(query, operation).first?.state

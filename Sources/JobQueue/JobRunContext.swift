@@ -10,6 +10,9 @@ public enum StopReason: String, Sendable, Equatable {
   case leaseLost = "lease lost"
   /// The worker shuts down (SIGINT/SIGTERM): the job goes back to the queue.
   case shutdown = "worker shutting down"
+  /// The worker gave up on the database (away too long, or an error retrying cannot cure):
+  /// the job stays `running` until its lease expires.
+  case databaseFailed = "worker gave up on the database"
 }
 
 /// What a runner sees of the job it runs: the job, where to report progress, whether to stop

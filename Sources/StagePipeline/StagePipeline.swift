@@ -186,6 +186,22 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
   public var value: Value { withLock { $0 } }
 }
 
+/// A task executor running jobs one at a time on a private dispatch queue, whose thread is not
+/// one of the cooperative pool's: tasks that time what they wait for (a worker's database
+/// calls, tests watching leases) do not wait behind blocking code that holds the pool.
+public final class SerialQueueExecutor: TaskExecutor {
+  private let queue: DispatchQueue
+
+  /// An executor on a new queue named `label`.
+  public init(label: String) { queue = DispatchQueue(label: label) }
+
+  public func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    queue.async { job.runSynchronously(on: executor) }
+  }
+}
+
 /// Runs blocking `body` on a new thread and waits for it without holding a thread of Swift's
 /// cooperative pool or of NIO's blocking pool (the stages are blocking code).
 public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws

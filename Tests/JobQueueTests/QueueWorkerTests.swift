@@ -1,17 +1,27 @@
 import Artifacts
 import Foundation
 import PostgresTestSupport
+import StagePipeline
 import Testing
 
 @testable import JobQueue
 
-/// A stand-in for the pipeline: reports progress, then succeeds, throws, or runs until it is
-/// asked to stop (polling between "batches", as the stages do).
+/// A stand-in for the pipeline: reports progress, then succeeds, throws, runs until it is
+/// asked to stop (polling between "batches", as the stages do), or succeeds once a gate opens.
 struct FakeRunner: QueueJobRunner {
   enum Behaviour: Sendable {
     case succeed
     case fail(String)
     case runUntilStopped
+    case succeedWhenOpened(Gate)
+  }
+
+  /// A flag a test raises when a job may end.
+  final class Gate: Sendable {
+    private let state = Locked(false)
+    init() {}
+    func open() { state.withLock { $0 = true } }
+    var isOpen: Bool { state.withLock { $0 } }
   }
 
   let behaviour: Behaviour
@@ -26,6 +36,12 @@ struct FakeRunner: QueueJobRunner {
     case .runUntilStopped:
       while !context.isCancelled { usleep(5_000) }
       throw CancellationError()
+    case .succeedWhenOpened(let gate):
+      while !gate.isOpen {
+        if context.isCancelled { throw CancellationError() }
+        usleep(5_000)
+      }
+      return .object(["ep_id": .string(context.job.epID)])
     }
   }
 

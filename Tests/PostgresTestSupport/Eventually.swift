@@ -1,4 +1,5 @@
 import Foundation
+import StagePipeline
 
 /// A condition that did not come about in time.
 public struct TimedOut: Error, CustomStringConvertible {
@@ -31,17 +32,6 @@ public func eventually<T>(
 /// the other suites' synchronous tests hold them for seconds while they wait for processes: a
 /// test that watches leases, heartbeats or a worker's progress must not wait behind them.
 public func offThePool<T>(_ body: () async throws -> T) async throws -> T {
-  try await withTaskExecutorPreference(SerialQueueExecutor(), operation: body)
-}
-
-/// A task executor running jobs one at a time on a private dispatch queue (whose thread is
-/// not one of the cooperative pool's).
-final class SerialQueueExecutor: TaskExecutor {
-  private let queue = DispatchQueue(label: "faceharvest.tests.off-the-pool")
-
-  func enqueue(_ job: consuming ExecutorJob) {
-    let job = UnownedJob(job)
-    let executor = asUnownedTaskExecutor()
-    queue.async { job.runSynchronously(on: executor) }
-  }
+  try await withTaskExecutorPreference(
+    SerialQueueExecutor(label: "faceharvest.tests.off-the-pool"), operation: body)
 }

@@ -49,6 +49,13 @@ public enum TestPostgres {
     }
   }
 
+  /// A server of the caller's own, for a test that stops or restarts it (the shared server
+  /// serves every other test meanwhile). It stops, and its folder goes, when the last
+  /// reference to it does (or when the process exits).
+  public static func ownServer() async throws -> TestPostgresServer {
+    try await runOnOwnThread { TestPostgresServer(try Server.start()) }
+  }
+
   /// A URL on which nothing listens (a closed loopback port), for the "unreachable" tests.
   public static func unreachableURL() throws -> String {
     "postgres://faceharvest@127.0.0.1:\(try Server.freePort())/nothing"
@@ -59,6 +66,45 @@ public enum TestPostgres {
       server?.stop()
       server = nil
     }
+  }
+}
+
+/// A PostgreSQL server of one test's own (`TestPostgres.ownServer()`), which it may stop,
+/// start and restart: always on the same port with the same data folder, so URLs handed out
+/// before stay valid. Each program runs on a thread of its own (see `TestPostgres.database`).
+public final class TestPostgresServer: Sendable {
+  private let server: Server
+
+  init(_ server: Server) { self.server = server }
+
+  deinit { server.stop() }
+
+  /// A new, empty database: its URL.
+  public func database() async throws -> String {
+    let server = self.server
+    return try await runOnOwnThread {
+      let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+      try server.createDatabase(name)
+      return server.url(database: name)
+    }
+  }
+
+  /// `pg_ctl restart -m fast`: every session is ended, the server is back when this returns.
+  public func restart() async throws {
+    let server = self.server
+    try await runOnOwnThread { try server.control("restart") }
+  }
+
+  /// `pg_ctl stop -m fast`: every session is ended; the data stays.
+  public func stop() async throws {
+    let server = self.server
+    try await runOnOwnThread { try server.control("stop") }
+  }
+
+  /// `pg_ctl start` after `stop()`: the same port, the same data.
+  public func start() async throws {
+    let server = self.server
+    try await runOnOwnThread { try server.control("start") }
   }
 }
 
@@ -154,7 +200,11 @@ final class Server: Sendable {
     try handle.close()
   }
 
-  private func run() throws {
+  private func run() throws { try control("start") }
+
+  /// `pg_ctl action` (`start`, `stop`, `restart`; stopping in fast mode), waiting for it to
+  /// finish; the server's settings (port, socket folder) are given again each time.
+  func control(_ action: String) throws {
     let settings = [
       "-p \(port)", "-k \(socketFolder.path)", "-c listen_addresses=127.0.0.1",
       "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
@@ -164,7 +214,7 @@ final class Server: Sendable {
       "pg_ctl",
       [
         "-D", data.path, "-l", folder.appendingPathComponent("server.log").path, "-o", settings,
-        "-w", "-t", "60", "start",
+        "-m", "fast", "-w", "-t", "60", action,
       ])
   }
 
