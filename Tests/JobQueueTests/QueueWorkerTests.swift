@@ -108,7 +108,11 @@ struct QueueWorkerTests {
       let worker = QueueWorker(
         queue: queue, options: workerOptions(), runner: FakeRunner(behaviour: .runUntilStopped),
         logger: quiet)
-      let run = Task { try await worker.run() }
+      // Its own executor: an unstructured task would wait for the cooperative pool, which the
+      // suite's synchronous end-to-end tests can hold for minutes.
+      let run = Task(executorPreference: SerialQueueExecutor(label: "tests.worker")) {
+        try await worker.run()
+      }
       _ = try await eventually("the job to run with progress") {
         try await queue.job(id).flatMap { $0.progress != nil ? $0 : nil }
       }
@@ -127,7 +131,11 @@ struct QueueWorkerTests {
       let worker = QueueWorker(
         queue: queue, options: workerOptions(exitWhenIdle: false),
         runner: FakeRunner(behaviour: .runUntilStopped), logger: quiet)
-      let run = Task { try await worker.run() }
+      // Its own executor: an unstructured task would wait for the cooperative pool, which the
+      // suite's synchronous end-to-end tests can hold for minutes.
+      let run = Task(executorPreference: SerialQueueExecutor(label: "tests.worker")) {
+        try await worker.run()
+      }
       _ = try await eventually("the job to run") {
         try await queue.job(id).flatMap { $0.state == .running ? $0 : nil }
       }
@@ -150,7 +158,11 @@ struct QueueWorkerTests {
       let worker = QueueWorker(
         queue: queue, options: options, runner: FakeRunner(behaviour: .runUntilStopped),
         logger: quiet)
-      let run = Task { try await worker.run() }
+      // Its own executor: an unstructured task would wait for the cooperative pool, which the
+      // suite's synchronous end-to-end tests can hold for minutes.
+      let run = Task(executorPreference: SerialQueueExecutor(label: "tests.worker")) {
+        try await worker.run()
+      }
       _ = try await eventually("the worker to claim the job") {
         try await queue.job(id).flatMap { $0.state == .running ? $0 : nil }
       }

@@ -119,7 +119,9 @@ struct WorkerDatabaseTests {
       // A claim the server is making: its answer must not be dropped (the job would be lost
       // until its lease expires).
       let sent = Locked(false)
-      let claim = Task {
+      // Unstructured tasks do not inherit the executor preference: each gets its own executor,
+      // so that a cooperative pool busy with other suites cannot hold them back.
+      let claim = Task(executorPreference: SerialQueueExecutor(label: "tests.claim")) {
         try await database.call("claiming a job", logger: quiet) {
           await runOnOwnThread {
             sent.withLock { $0 = true }
@@ -132,7 +134,7 @@ struct WorkerDatabaseTests {
       claim.cancel()
       #expect(try await claim.value == 7)
       // A call waiting for a connection (cancellable) stops with the cancellation.
-      let waiting = Task {
+      let waiting = Task(executorPreference: SerialQueueExecutor(label: "tests.waiting")) {
         try await database.call("claiming a job", logger: quiet) {
           try await Task.sleep(for: .seconds(60))
         }
