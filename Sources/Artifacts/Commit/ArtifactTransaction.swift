@@ -195,6 +195,9 @@ public final class ArtifactTransaction {
   /// Stages the new `provenance.json` for `provenance` (nothing when it does not change).
   private func stageProvenance() throws {
     let url = layout.provenance(episode)
+    let existing = try? ProvenanceCheck(layout: layout, episode: episode).document()
+    // An edit of an episode with no record has nothing to carry: hash nothing.
+    if case .carryForward = provenance, existing == nil { return }
     var newHashes: [String: String] = [:]
     var oldHashes: [String: String] = [:]
     for item in staged where !item.isFolder && item.destination != url {
@@ -202,7 +205,6 @@ public final class ArtifactTransaction {
       newHashes[path] = try ContentHash.sha256(of: item.source, displayPath: path)
       oldHashes[path] = try ContentHash.sha256(of: item.destination, displayPath: path)
     }
-    let existing = try? ProvenanceCheck(layout: layout, episode: episode).document()
     var document: ProvenanceDocument
     switch provenance {
     case .carryForward:
