@@ -170,6 +170,7 @@ let package = Package(
     .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
     // Builds videos with a corrupt packet for MediaTests and EndToEndTests; no product uses it.
     .target(name: "CorruptVideoSupport", path: "Tests/CorruptVideoSupport"),
+    .target(name: "BuiltExecutableSupport", path: "Tests/BuiltExecutableSupport"),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CorruptVideoSupport"]),
     // A private PostgreSQL server for JobQueueTests and EndToEndTests (initdb, pg_ctl on a free
     // loopback port); no product uses it.
@@ -216,12 +217,7 @@ let package = Package(
     // `swift test --skip BrowserTests`.
     .testTarget(
       name: "BrowserTests",
-      dependencies: [
-        "JobServer", "Artifacts", "Inference", "StagePipeline",
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdTesting", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-      ]),
+      dependencies: ["Artifacts", "BuiltExecutableSupport"]),
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),
@@ -229,7 +225,7 @@ let package = Package(
       name: "EndToEndTests",
       dependencies: [
         "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline", "CorruptVideoSupport",
-        "JobQueue", "PostgresTestSupport", "StagePipeline",
+        "JobQueue", "PostgresTestSupport", "StagePipeline", "BuiltExecutableSupport",
         .product(name: "Logging", package: "swift-log"),
       ]),
   ]

@@ -1,56 +1,41 @@
 import Artifacts
+import BuiltExecutableSupport
 import Foundation
-import Hummingbird
-import HummingbirdTesting
-import Inference
-import Logging
-import StagePipeline
 import Testing
 
-@testable import JobServer
-
 /// The review app in headless Chromium (docs/review_app.md, "Tests"): one browser and one
-/// pipeline run, started from the episode list's own button, then the review page's edits
+/// pipeline run in the built `faceharvest-server`, started from the episode list's own button, then the review page's edits
 /// through its own controls, checked in `identities.json`. Screenshots go to
 /// `.build/review-app/`.
 @Suite("Review app in Chromium", .serialized)
 struct ReviewAppBrowserTests {
-  static let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let repositoryRoot = BuiltExecutable.repositoryRoot
   static let episode = "sample-s01e01"
   static let screenshots = repositoryRoot.appendingPathComponent(".build/review-app")
 
   @Test(
     "run the pipeline from /app/, then label (typed), lock, split, merge and move on the review page"
   )
-  func reviewEpisode() async throws {
+  func reviewEpisode() throws {
     let root = try Self.dataRoot()
     defer { try? FileManager.default.removeItem(at: root) }
-    let layout = DataLayout(root: root)
-    let app = try Self.application(layout: layout)
-    try await app.test(.live) { client in
-      let port = try #require(client.port)
-      let episode = try EpisodeID(Self.episode)
-      // The browser calls block while they wait for Chromium; they run on a thread of their own,
-      // so the server's handlers keep the cooperative pool even when other suites fill it.
-      let pageErrors = try await runOnOwnThread {
-        let browser = try Chromium()
-        defer { browser.quit() }
-        let session = BrowserSession(
-          browser: browser, base: "http://127.0.0.1:\(port)", layout: layout, episode: episode)
-        try session.runPipelineFromTheList()
-        try session.save("episodes.png")
-        try session.openReview()
-        try session.acceptAndRejectSuggestions()
-        try session.labelByTyping()
-        try session.lockFromTheCard()
-        try session.splitMergeAndMove()
-        try session.filterWithTheKeyboard()
-        try session.save("episode.png")
-        return browser.pageErrors
-      }
-      #expect(pageErrors.isEmpty, "\(pageErrors)")
-    }
+    let server = try ServerProcess(dataRoot: root)
+    defer { server.stop() }
+    let browser = try Chromium()
+    defer { browser.quit() }
+    let session = BrowserSession(
+      browser: browser, base: "http://127.0.0.1:\(server.port)", layout: DataLayout(root: root),
+      episode: try EpisodeID(Self.episode))
+    try session.runPipelineFromTheList()
+    try session.save("episodes.png")
+    try session.openReview()
+    try session.acceptAndRejectSuggestions()
+    try session.labelByTyping()
+    try session.lockFromTheCard()
+    try session.splitMergeAndMove()
+    try session.filterWithTheKeyboard()
+    try session.save("episode.png")
+    #expect(browser.pageErrors.isEmpty, "\(browser.pageErrors)")
   }
 
   /// A data root holding only the sample's video (a link): the pipeline makes the rest.
@@ -64,22 +49,6 @@ struct ReviewAppBrowserTests {
       withDestinationURL: repositoryRoot.appendingPathComponent(
         "data/videos/\(episode)/episode.mp4"))
     return root
-  }
-
-  static func application(layout: DataLayout) throws -> some ApplicationProtocol {
-    let deps =
-      ProcessInfo.processInfo.environment["FACEHARVEST_DEPS"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? repositoryRoot.appendingPathComponent(".deps").path
-    let manifest = try ModelManifest.load(
-      from: URL(fileURLWithPath: deps).appendingPathComponent("models/manifest.json"))
-    let logger = Logger(label: "test.browser")
-    let manager = JobManager(logger: logger)
-    let factory = JobFactory(
-      layout: layout, manifest: manifest,
-      configDirectory: repositoryRoot.appendingPathComponent("config/pipeline"), logger: logger)
-    return FaceHarvestServer.application(
-      host: "127.0.0.1", port: 0, manager: manager, factory: factory, layout: layout,
-      logger: logger)
   }
 }
 

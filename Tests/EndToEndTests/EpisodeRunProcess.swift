@@ -1,3 +1,4 @@
+import BuiltExecutableSupport
 import Foundation
 
 /// Runs the built `episode-run` executable the way a user does.
@@ -15,29 +16,9 @@ struct EpisodeRunProcess {
   static let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-  /// The binary next to the test bundle (SwiftPM builds both into one folder), or
-  /// `$FACEHARVEST_EPISODE_RUN`.
+  /// The built `episode-run`, or `$FACEHARVEST_EPISODE_RUN`.
   static func executable() throws -> URL {
-    let environment = ProcessInfo.processInfo.environment
-    if let explicit = environment["FACEHARVEST_EPISODE_RUN"], !explicit.isEmpty {
-      return URL(fileURLWithPath: explicit)
-    }
-    var candidates: [URL] = []
-    if let bundle = Bundle.main.executableURL {
-      candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("episode-run"))
-    }
-    for bundle in Bundle.allBundles {
-      candidates.append(
-        bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("episode-run"))
-    }
-    candidates.append(repositoryRoot.appendingPathComponent(".build/debug/episode-run"))
-    guard
-      let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
-    else {
-      throw CocoaError(
-        .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "episode-run (build it first)"])
-    }
-    return found
+    try BuiltExecutable.url(named: "episode-run", override: "FACEHARVEST_EPISODE_RUN")
   }
 
   /// `episode-run arguments`, not started: run from the repository root with
@@ -49,11 +30,7 @@ struct EpisodeRunProcess {
     process.executableURL = try executable()
     process.arguments = arguments
     process.currentDirectoryURL = repositoryRoot
-    var environment = ProcessInfo.processInfo.environment
-    environment["FACEHARVEST_DEPS"] =
-      environment["FACEHARVEST_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
-    for (key, value) in extra { environment[key] = value }
-    process.environment = environment
+    process.environment = BuiltExecutable.environment(extra)
     return process
   }
 
