@@ -66,7 +66,7 @@ let package = Package(
     .target(
       name: "Inference",
       dependencies: [
-        "COnnxRuntime", "Media",
+        "COnnxRuntime", "Media", "FaceHarvestCore",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -123,13 +123,20 @@ let package = Package(
     .target(
       name: "JobQueue",
       dependencies: [
-        "Artifacts", "EpisodePipeline", "Inference", "PipelineConfig", "StagePipeline",
+        "Artifacts", "FaceHarvestCore", "StagePipeline",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         // ConnectionPoolError: PostgresClient's "cannot connect" (its circuit breaker).
         .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The episode pipeline as jobs of the generic queue (docs/job_queue.md).
+    .target(
+      name: "QueuedPipeline",
+      dependencies: [
+        "JobQueue", "EpisodePipeline", "Artifacts", "FaceHarvestCore",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .target(
       name: "JobServer",
       dependencies: [
@@ -163,6 +170,7 @@ let package = Package(
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
         "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "StagePipeline", "JobQueue",
+        "QueuedPipeline",
         "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -175,7 +183,7 @@ let package = Package(
     // A private PostgreSQL server for JobQueueTests and EndToEndTests (initdb, pg_ctl on a free
     // loopback port); no product uses it.
     .target(
-      name: "PostgresTestSupport", dependencies: ["StagePipeline"],
+      name: "PostgresTestSupport", dependencies: ["StagePipeline", "BuiltExecutableSupport"],
       path: "Tests/PostgresTestSupport"),
     .testTarget(
       name: "JobQueueTests",

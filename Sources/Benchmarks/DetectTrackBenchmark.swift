@@ -1,6 +1,6 @@
 public import Artifacts
 public import DetectTrack
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
 public import Inference
 public import Logging

@@ -1,5 +1,5 @@
 public import Artifacts
-import FaceHarvestCore
+public import FaceHarvestCore
 import Foundation
 public import Harvest
 public import Inference

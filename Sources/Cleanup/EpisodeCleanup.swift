@@ -1,4 +1,5 @@
 public import Artifacts
+public import FaceHarvestCore
 public import Foundation
 public import Harvest
 public import Identities

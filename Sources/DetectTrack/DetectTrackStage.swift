@@ -1,6 +1,6 @@
 public import Artifacts
 import FaceAlignment
-import FaceHarvestCore
+public import FaceHarvestCore
 public import Foundation
 public import Inference
 public import Logging
@@ -260,6 +260,7 @@ public final class DetectTrackStage {
         of: videoURL, displayPath: layout.relativePath(videoURL))?
         .with(frameCount: framesInVideo, durationSeconds: pass.info.duration))
     try transaction.commit()
+    analysedFrameObserver?.committed(tracks: rows)
     if warnsAboutStaleFaces, FileManager.default.fileExists(atPath: layout.faces(episode).path) {
       logger.warning(
         "faces.jsonl was made from the previous tracks: run --faces-embed again",
@@ -419,6 +420,9 @@ public protocol AnalysedFrameObserver: AnyObject {
   /// order; `liveTracks` the ids of the tracks that may still continue (every other track seen
   /// so far has ended).
   func observe(_ frame: SourceFrame, rows: [Detection], liveTracks: Set<String>) throws
+
+  /// The pass's files are committed; `tracks` are the rows of its `tracks.jsonl`.
+  func committed(tracks: [Track])
 }
 
 /// The closing summary of a detect-track run, as the CLI prints it.

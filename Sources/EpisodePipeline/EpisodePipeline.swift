@@ -1,5 +1,6 @@
 public import Artifacts
 public import DetectTrack
+public import FaceHarvestCore
 import Foundation
 public import Harvest
 public import Identities
@@ -211,6 +212,10 @@ private final class HarvestTap: AnalysedFrameObserver {
 
   func observe(_ frame: SourceFrame, rows: [Detection], liveTracks: Set<String>) throws {
     try harvest.observe(frame, rows: rows, liveTracks: liveTracks)
+  }
+
+  func committed(tracks: [Track]) {
+    harvest.detectTrackCommitted(tracks: tracks)
   }
 }
 

@@ -1,5 +1,6 @@
 public import Artifacts
 import DetectTrack
+import FaceHarvestCore
 import Foundation
 import Media
 

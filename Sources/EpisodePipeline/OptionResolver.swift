@@ -1,5 +1,6 @@
 public import Artifacts
 public import DetectTrack
+public import FaceHarvestCore
 public import Foundation
 public import Harvest
 public import Identities

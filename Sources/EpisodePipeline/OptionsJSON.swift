@@ -1,4 +1,5 @@
 public import Artifacts
+import FaceHarvestCore
 import Foundation
 import PipelineConfig
 

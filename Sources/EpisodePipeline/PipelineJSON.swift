@@ -1,5 +1,6 @@
 public import Artifacts
 import DetectTrack
+public import FaceHarvestCore
 public import Foundation
 import Harvest
 

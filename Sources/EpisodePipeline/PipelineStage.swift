@@ -1,21 +1,10 @@
 import DetectTrack
+public import FaceHarvestCore
 import Harvest
 import Identities
 import PipelineConfig
 
-/// The stages of an episode run, in the order they run (docs/configuration.md).
-public enum PipelineStage: String, CaseIterable, Comparable, Sendable {
-  /// Detect & track: detections, tracks, shots.
-  case detectTrack = "detect_track"
-  /// Faces harvest: crops, quality gates, embeddings.
-  case facesEmbed = "faces_embed"
-  /// Identities: clustering, coverage, screen time.
-  case cluster
-
-  public static func < (lhs: Self, rhs: Self) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-  }
-
+extension PipelineStage {
   /// The stage's config keys.
   public var keys: Set<String> {
     switch self {

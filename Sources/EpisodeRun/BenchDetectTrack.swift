@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import DetectTrack
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Inference
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Harvest
 import Inference

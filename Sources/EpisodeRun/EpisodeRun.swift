@@ -3,6 +3,7 @@ import Artifacts
 import Cleanup
 import DetectTrack
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Harvest
 import Identities

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Artifacts
+import FaceHarvestCore
 import Foundation
 import Identities
 import Inference

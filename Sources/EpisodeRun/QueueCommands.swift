@@ -1,10 +1,12 @@
 public import ArgumentParser
 import Artifacts
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Inference
 import JobQueue
 import Logging
+import QueuedPipeline
 
 /// `--database-url` (else `$FACEHARVEST_DATABASE_URL`), for the queue commands.
 struct DatabaseOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DetectTrack
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Harvest
 import Identities

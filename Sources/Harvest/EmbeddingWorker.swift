@@ -3,18 +3,18 @@ import Inference
 import StagePipeline
 
 /// Embeds batches of gated faces on its own thread, in the order they are submitted, so that
-/// the model runs while the submitting thread goes on (the one-decode harvest: detect-track's
-/// tracking and the crops; docs/harvest.md, "Pipeline and threads").
+/// the model runs while the submitting thread goes on cutting crops (`HarvestSession`, for
+/// both feeds; docs/harvest.md, "Pipeline and threads").
 ///
-/// The thread runs nice levels below the others: embedding has slack (its queue), decoding
-/// has none.
+/// In the one-decode run the thread runs nice levels below the others: embedding has slack
+/// (its queue), decoding has none.
 final class EmbeddingWorker {
   /// A batch and the embedder's result for each of its faces.
   typealias Embedded = (
     batch: [FacesHarvester.GatedFace], results: [Result<[Float], EmbeddingRejectionError>]
   )
 
-  /// Nice levels below the pipeline's other threads.
+  /// Nice levels below the pipeline's other threads in the one-decode run.
   static let niceness: Int32 = 10
   /// Batches waiting (8 of 8 SFace crops are 2.4 MB). What is queued when the pass ends is
   /// embedded after it, on one core: 16 doubled that tail (1.8 s at 10 minutes) for no gain.
@@ -25,11 +25,12 @@ final class EmbeddingWorker {
   private let failure = FirstError()
   private let thread: StageThread
 
-  /// Starts the thread; it waits for `embedder` to load before the first batch.
-  init(embedder: Deferred<FaceEmbedder>) {
+  /// Starts the thread, `niceness` levels below the caller's (0: the same); it waits for
+  /// `embedder` to load before the first batch.
+  init(embedder: Deferred<FaceEmbedder>, niceness: Int32 = EmbeddingWorker.niceness) {
     let (queue, done, failure) = (queue, done, failure)
     thread = StageThread(name: "harvest.embed") {
-      lowerCurrentThreadPriority(by: Self.niceness)
+      if niceness > 0 { lowerCurrentThreadPriority(by: niceness) }
       while let batch = queue.pop() {
         let begin = Date()
         do {

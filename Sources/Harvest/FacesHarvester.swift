@@ -1,5 +1,6 @@
 public import Artifacts
 import FaceAlignment
+public import FaceHarvestCore
 import FaceQuality
 import Foundation
 public import Inference
@@ -11,8 +12,9 @@ import StagePipeline
 /// `episode.mp4`; gates, samples, aligns and embeds faces; writes `faces.jsonl`, `faces.npy`,
 /// optional crops and `crops_debug.jsonl`.
 ///
-/// Decoding, cropping and inference run as three concurrent stages joined by bounded queues, so
-/// memory does not grow with the episode and neither core idles. Nothing replaces an artifact
+/// Decoding, cropping and inference run on three threads joined by bounded queues (one engine,
+/// `HarvestSession`, fed by `PlannedFramesFeed`; docs/harvest.md), so memory does not grow
+/// with the episode and neither core idles. Nothing replaces an artifact
 /// until every face is processed; then one `ArtifactTransaction` commits every file and the
 /// crops folder together, so a failed, cancelled or killed run leaves the previous set or the
 /// new one, never a mix (docs/artifacts.md, "Commits").
@@ -30,8 +32,6 @@ public final class FacesHarvester {
   public var inferenceThreads = 0
   /// Frames in flight between the decoder and the crop stage.
   public var frameQueueCapacity = 6
-  /// Faces in flight between the crop stage and the embedder.
-  public var faceQueueCapacity = 256
 
   /// Prepares a harvest of `episode`. `debugThumbs` writes `crops_debug.jsonl` (the CLI sets it
   /// from `DEBUG_THUMBS=1`).
@@ -75,7 +75,6 @@ public final class FacesHarvester {
     progress: (@Sendable (HarvestProgress) -> Void)? = nil,
     isCancelled: @escaping @Sendable () -> Bool = { false }
   ) throws -> HarvestSummary {
-    let started = Date()
     let videoURL = layout.video(episode)
     let tracksURL = layout.tracks(episode)
     let detectionsURL = layout.detections(episode)
@@ -83,48 +82,29 @@ public final class FacesHarvester {
     where !FileManager.default.fileExists(atPath: url.path) {
       throw HarvestError.missingInput(path: url.path, what: what)
     }
-
     // The model loads (SHA-256 check, session set-up) while the inputs are read and decoding
-    // starts; the embed stage waits for it.
-    let entry = try Self.embedderEntry(named: config.embedModel, in: manifest)
-    let embedder = loadEmbedder(entry)
-    defer { _ = try? embedder.value() }
+    // starts; the embedding thread waits for it.
+    let session = try HarvestSession(harvester: self, embedderNiceness: 0)
     let source = try FrameSource(
       url: videoURL, decoderThreads: ThreadBudget.poolThreads(decoderThreads),
-      queueCapacity: frameQueueCapacity,
-      logger: logger)
-
+      queueCapacity: frameQueueCapacity, logger: logger)
     let inputs = try loadInputs()
-
-    // Plan.
     let plan = makePlan(inputs, frameWidth: source.info.width, frameHeight: source.info.height)
-    let planSeconds = Date().timeIntervalSince(started)
+    let planSeconds = Date().timeIntervalSince(session.started)
     logger.info(
       "planned harvest",
       metadata: [
         "episode": "\(episode)", "tracks": "\(inputs.tracks.count)",
         "faces": "\(plan.faces.count)",
-        "rejected_before_decoding": "\(plan.rejected.count)", "model": "\(entry.name)",
+        "rejected_before_decoding": "\(plan.rejected.count)", "model": "\(session.entry.name)",
       ])
-
-    // Everything the run writes, crops included, is staged in one transaction and committed at
-    // the end; a failed run's staging goes with the transaction (docs/artifacts.md, "Commits").
-    let transaction = ArtifactTransaction(
-      layout: layout, episode: episode, purpose: "faces harvest")
-    let staging =
-      config.saveCrops ? try transaction.stageFolder(replacing: layout.cropsDir(episode)) : nil
-
-    let outcome = try runPipeline(
-      plan: plan, source: source, embedder: embedder, embedderEntry: entry,
-      staging: staging, started: started, progress: progress, isCancelled: isCancelled)
+    session.planKnown(plannedFaces: plan.faces.count)
+    let pass = try PlannedFramesFeed(plan: plan, source: source, session: session)
+      .run(progress: progress, isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
-
-    return try complete(
-      plan: plan, inputs: inputs, outcome: outcome,
-      finished: HarvestRun(
-        entry: entry, embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
-        transaction: transaction, started: started, planSeconds: planSeconds),
-      progress: progress)
+    return try session.finish(
+      plan: plan, inputs: inputs, pass: pass, planSeconds: planSeconds, progress: progress,
+      isCancelled: isCancelled)
   }
 
   /// The embedder of `entry`, loading on a thread of its own (SHA-256 check, session set-up).
@@ -158,7 +138,7 @@ public final class FacesHarvester {
   /// `decode_failed`, the episode cap applies, the probes of tracks left without a face are
   /// kept, and every artifact is committed at once.
   func complete(
-    plan: HarvestPlanner.Plan, inputs: Inputs, outcome: PipelineOutcome, finished: HarvestRun,
+    plan: HarvestPlanner.Plan, inputs: Inputs, outcome: HarvestOutcome, finished: HarvestRun,
     progress: (@Sendable (HarvestProgress) -> Void)?
   ) throws -> HarvestSummary {
     var rejected = plan.rejected + outcome.rejected + (try undelivered(plan, outcome))
@@ -187,7 +167,7 @@ public final class FacesHarvester {
   /// Faces planned for frames the video does not have (past its end, or a corrupt packet's):
   /// `decode_failed`, with a warning. None of the needed frames arriving is an error, since the
   /// faces would otherwise be replaced by nothing.
-  private func undelivered(_ plan: HarvestPlanner.Plan, _ outcome: PipelineOutcome) throws
+  private func undelivered(_ plan: HarvestPlanner.Plan, _ outcome: HarvestOutcome) throws
     -> [RejectedFace]
   {
     let needed = plan.faces + plan.probes
@@ -233,7 +213,7 @@ public final class FacesHarvester {
   /// The stage's summary; `artifacts` and the write and total times are the caller's.
   private func summary(
     accepted: [GatedFace], probes: [GatedFace], rejected: [RejectedFace], inputs: Inputs,
-    outcome: PipelineOutcome, finished: HarvestRun
+    outcome: HarvestOutcome, finished: HarvestRun
   ) -> HarvestSummary {
     var rejections: [String: Int] = [:]
     for face in rejected { rejections[face.reason.rawValue, default: 0] += 1 }
@@ -295,16 +275,11 @@ public final class FacesHarvester {
     let detectionsURL = layout.detections(episode)
     let tracks = try JSONLReader<Track>.readAll(
       from: tracksURL, displayPath: layout.relativePath(tracksURL))
-    var trackSpans: [String: ClosedRange<Int>] = [:]
-    for track in tracks {
-      guard trackSpans[track.trackID] == nil else {
-        throw HarvestError.invalidInput(
-          path: layout.relativePath(tracksURL), line: nil,
-          message: "track_id \(track.trackID) appears twice")
-      }
-      let first = track.frameSpan.first ?? 0
-      let last = max(first, track.frameSpan.last ?? first)
-      trackSpans[track.trackID] = first...last
+    var known = Set<String>()
+    for track in tracks where !known.insert(track.trackID).inserted {
+      throw HarvestError.invalidInput(
+        path: layout.relativePath(tracksURL), line: nil,
+        message: "track_id \(track.trackID) appears twice")
     }
     var detectionsByTrack: [String: [Detection]] = [:]
     var untracked = 0
@@ -315,7 +290,7 @@ public final class FacesHarvester {
         untracked += 1
         return
       }
-      guard trackSpans[trackID] != nil else {
+      guard known.contains(trackID) else {
         throw HarvestError.invalidInput(
           path: layout.relativePath(detectionsURL), line: line,
           message: "track_id \(trackID) is not in tracks.jsonl")
@@ -325,13 +300,22 @@ public final class FacesHarvester {
     if untracked > 0 {
       logger.warning("detections without track_id are skipped", metadata: ["rows": "\(untracked)"])
     }
+    return inputs(tracks: tracks, detectionsByTrack: detectionsByTrack)
+  }
+
+  /// The inputs of `tracks` (each listed once) and their detections.
+  func inputs(tracks: [Track], detectionsByTrack: [String: [Detection]]) -> Inputs {
+    var trackSpans: [String: ClosedRange<Int>] = [:]
+    for track in tracks {
+      let first = track.frameSpan.first ?? 0
+      trackSpans[track.trackID] = first...max(first, track.frameSpan.last ?? first)
+    }
     let tracksWithoutDetections = trackSpans.keys.filter { detectionsByTrack[$0] == nil }.sorted()
     if !tracksWithoutDetections.isEmpty {
       logger.warning(
         "tracks with no detections have nothing to harvest",
         metadata: ["tracks": "\(tracksWithoutDetections.prefix(10).joined(separator: ", "))"])
     }
-
     return Inputs(
       tracks: tracks, trackSpans: trackSpans, detectionsByTrack: detectionsByTrack,
       tracksWithoutDetections: tracksWithoutDetections)

@@ -6,50 +6,41 @@ import Logging
 public import Media
 import StagePipeline
 
-/// The faces harvest run inside detect-track's decode pass, so that `--detect-track
-/// --faces-embed` decodes the episode once (docs/harvest.md, "One decode"). Its artifacts are
-/// the ones a separate `--faces-embed` on the same tracks writes, byte for byte.
+/// The harvest fed by detect-track's decode pass, so that `--detect-track --faces-embed`
+/// decodes the episode once (docs/harvest.md, "One decode"). It feeds the same
+/// `HarvestSession` as a separate `--faces-embed`, and its artifacts are that run's, byte for
+/// byte.
 ///
 /// Every analysed frame comes with its detection rows (`observe`). A row that passes the
 /// spec's gates or the probe floor before any pixel is seen has its aligned crops cut from the
 /// full-size frame at once (under `uniform` sampling, only a row at least `sample_interval`
 /// frames after the last one kept: the sampler's own spacing, which runs in time order). When
 /// a track ends (the tracker drops it, or a cut), it is planned with the harvest's own
-/// planner, its planned faces are gated on their crops and embedded, and its crops are freed:
-/// memory holds the crops of the tracks alive at once, not the episode's. `finish` plans the
-/// whole episode from the committed files again, checks that it planned the same faces, and
-/// ends the harvest with the separate stage's own code (`FacesHarvester.complete`).
+/// planner, its planned faces are gated and go to the session, and its crops are freed: memory
+/// holds the crops of the tracks alive at once, not the episode's. `finish` plans the whole
+/// episode from the rows it was shown and the tracks detect-track committed (nothing is read
+/// back from disk), checks that it planned the same faces, and ends the session.
 ///
 /// `stratified` sampling needs each track's final frame span, known only once the shots are
 /// final, so it is not supported here: the pipeline then decodes twice (`supports`).
 public final class SinglePassHarvest {
   private let harvester: FacesHarvester
-  private let config: HarvestConfig
-  private let entry: ModelEntry
-  private let embedder: Deferred<FaceEmbedder>
-  private let worker: EmbeddingWorker
-  private let transaction: ArtifactTransaction
-  private let staging: URL?
-  private let encoder: JPEGEncoder
+  private let session: HarvestSession
   private let scaler = PictureScaler()
-  private let started = Date()
   private let sampleInterval: Int
+  private var config: HarvestConfig { harvester.config }
   private var planner: HarvestPlanner?
-  private var tracks: [String: TrackCandidates] = [:]
-  private var framesDelivered = Set<Int>()
+  /// The tracks not yet ended.
+  private var openTracks: [String: OpenTrack] = [:]
+  /// Every tracked row shown so far, by track.
+  private var rowsByTrack: [String: [Detection]] = [:]
+  /// The tracks detect-track committed.
+  private var committedTracks: [Track]?
   private var framesConverted = 0
   private var planned = Set<PlannedKey>()
-  private var pending: [FacesHarvester.GatedFace] = []
-  private var accepted: [FacesHarvester.GatedFace] = []
-  private var rejected: [RejectedFace] = []
-  /// Probes of tracks with an accepted face, their crops on disk (`endTrack`).
-  private var heldProbes: [(face: FacesHarvester.GatedFace, slot: CropSpill.Slot)] = []
-  private lazy var spill = Result { try CropSpill() }
-  private var cropSeconds = 0.0
-  private var embedSeconds = 0.0
 
-  /// The rows of one live track, and the crops of those that may be harvested.
-  private struct TrackCandidates {
+  /// The rows of one open track, and the crops of those that may be harvested.
+  private struct OpenTrack {
     var rows: [Detection] = []
     var crops: [Int: FaceCrops] = [:]
     var lastSpaced: Int?
@@ -74,28 +65,19 @@ public final class SinglePassHarvest {
   }
 
   /// A harvest by `harvester`'s settings, during the detect-track pass about to start. The
-  /// embedding model starts loading now.
+  /// embedding model starts loading now; its thread runs below the pass's, which has no
+  /// slack (docs/harvest.md, "Pipeline and threads").
   public init(harvester: FacesHarvester) throws {
     precondition(Self.supports(harvester.config), "stratified sampling needs two passes")
     self.harvester = harvester
-    config = harvester.config
-    entry = try FacesHarvester.embedderEntry(named: config.embedModel, in: harvester.manifest)
-    embedder = harvester.loadEmbedder(entry)
-    worker = EmbeddingWorker(embedder: embedder)
-    transaction = ArtifactTransaction(
-      layout: harvester.layout, episode: harvester.episode, purpose: "faces harvest")
-    staging =
-      config.saveCrops
-      ? try transaction.stageFolder(replacing: harvester.layout.cropsDir(harvester.episode)) : nil
-    encoder = try JPEGEncoder()
+    session = try HarvestSession(
+      harvester: harvester, embedderNiceness: EmbeddingWorker.niceness)
     sampleInterval =
       TrackSampler(
-        mode: config.samplingMode, sampleInterval: config.sampleInterval,
-        maxPerTrack: config.maxCropsPerTrack
+        mode: harvester.config.samplingMode, sampleInterval: harvester.config.sampleInterval,
+        maxPerTrack: harvester.config.maxCropsPerTrack
       ).sampleInterval
   }
-
-  deinit { _ = try? embedder.value() }
 
   // MARK: - During the pass
 
@@ -110,23 +92,27 @@ public final class SinglePassHarvest {
     var image: BGRImage?
     for row in rows {
       guard let trackID = row.trackID else { continue }
-      tracks[trackID, default: TrackCandidates()].rows.append(row)
+      rowsByTrack[trackID, default: []].append(row)
+      openTracks[trackID, default: OpenTrack()].rows.append(row)
       // A damaged frame's faces are decode_failed, as in a separate harvest (docs/harvest.md).
       guard !frame.isDamaged, let face = candidate(row, trackID: trackID, planner: planner)
       else { continue }
       if image == nil { image = try fullImage(of: frame) }
-      tracks[trackID]?.crops[row.frameIndex] = FaceCrops(
-        landmarks: face.landmarkPoints, in: image!, inputSize: inputSize,
-        thumbSize: staging != nil ? config.thumbSize : nil)
+      openTracks[trackID]?.crops[row.frameIndex] = FaceCrops(
+        landmarks: face.landmarkPoints, in: image!, inputSize: session.inputSize,
+        thumbSize: session.staging != nil ? config.thumbSize : nil)
     }
-    if !frame.isDamaged { framesDelivered.insert(frame.index) }
-    cropSeconds += Date().timeIntervalSince(begin)
-    for trackID in tracks.keys.sorted() where !liveTracks.contains(trackID) {
+    if !frame.isDamaged { session.framesDelivered.insert(frame.index) }
+    session.cropSeconds += Date().timeIntervalSince(begin)
+    for trackID in openTracks.keys.sorted() where !liveTracks.contains(trackID) {
       try endTrack(trackID, planner: planner)
     }
   }
 
-  private var inputSize: (width: Int, height: Int) { (entry.inputWidth, entry.inputHeight) }
+  /// Detect-track committed `tracks`: the harvest's inputs are now complete.
+  public func detectTrackCommitted(tracks: [Track]) {
+    committedTracks = tracks
+  }
 
   /// The row as a face that may be harvested (or be a probe), or nil: it fails both floors, or
   /// the uniform sampler's spacing drops it.
@@ -138,10 +124,10 @@ public final class SinglePassHarvest {
       ? try? planner.gate(row, trackID: trackID, floor: .probe(config)).get() : nil
     guard let face = try? planner.gate(row, trackID: trackID).get() else { return probe }
     guard config.samplingMode == .uniform else { return face }
-    if let last = tracks[trackID]?.lastSpaced, row.frameIndex - last < sampleInterval {
+    if let last = openTracks[trackID]?.lastSpaced, row.frameIndex - last < sampleInterval {
       return probe
     }
-    tracks[trackID]?.lastSpaced = row.frameIndex
+    openTracks[trackID]?.lastSpaced = row.frameIndex
     return face
   }
 
@@ -155,10 +141,9 @@ public final class SinglePassHarvest {
     return image
   }
 
-  /// Plans an ended track, gates its planned faces on their crops and queues them for the
-  /// embedder; its probes go too when it has no accepted face (docs/harvest.md, "Probe faces").
+  /// Plans an ended track and hands its planned faces, gated on their crops, to the session.
   private func endTrack(_ trackID: String, planner: HarvestPlanner) throws {
-    guard let track = tracks.removeValue(forKey: trackID) else { return }
+    guard let track = openTracks.removeValue(forKey: trackID) else { return }
     let begin = Date()
     let plan = planner.plan(detectionsByTrack: [trackID: track.rows], frameSpans: [:])
     var faces: [FacesHarvester.GatedFace] = []
@@ -166,57 +151,20 @@ public final class SinglePassHarvest {
     for face in plan.faces + plan.probes {
       planned.insert(PlannedKey(face))
       // No crops: the frame was damaged; the face becomes decode_failed at the end.
-      guard let crops = track.crops[face.frameIndex] else { continue }
-      switch try FacesHarvester.gate(
-        face, crops: crops, config: config, staging: staging, encoder: encoder,
-        layout: harvester.layout)
-      {
-      case .success(let gated):
-        if face.isProbe { probes.append(gated) } else { faces.append(gated) }
-      case .failure(let rejection): if !face.isProbe { rejected.append(rejection.face) }
-      }
+      guard let crops = track.crops[face.frameIndex],
+        let gated = try session.gate(face, crops: crops)
+      else { continue }
+      if face.isProbe { probes.append(gated) } else { faces.append(gated) }
     }
-    cropSeconds += Date().timeIntervalSince(begin)
-    pending += faces
-    if faces.isEmpty {
-      pending += probes
-    } else if config.maxCropsPerEpisode > 0 {
-      // The episode cap may yet remove every accepted face of this track; then its probes
-      // count (FacesHarvester.keptProbes). Held on disk, unembedded, until the plan's size is
-      // known: memory stays flat.
-      for var probe in probes {
-        let slot = try spill.get().hold(probe.modelCrop)
-        probe.modelCrop = BGRImage(width: 0, height: 0)
-        heldProbes.append((probe, slot))
-      }
-    } else {
-      FacesHarvester.removeStagedCrops(of: probes)
-    }
-    while pending.count >= config.embedBatchSize { try embedPending() }
-  }
-
-  /// Hands the next batch of pending faces to the embedding thread and files the batches it
-  /// has embedded (their crops freed), in order.
-  private func embedPending() throws {
-    guard !pending.isEmpty else { return }
-    let batch = Array(pending.prefix(config.embedBatchSize))
-    pending.removeFirst(batch.count)
-    try worker.submit(batch)
-    fileEmbedded()
-  }
-
-  private func fileEmbedded() {
-    let done = worker.takeEmbedded()
-    for (batch, results) in done.embedded {
-      FacesHarvester.file(batch, results: results, accepted: &accepted, rejected: &rejected)
-    }
-    embedSeconds += done.seconds
+    session.cropSeconds += Date().timeIntervalSince(begin)
+    try session.submit(faces)
+    try session.endTrack(trackID, probes: probes)
   }
 
   // MARK: - After the pass
 
   /// Ends the harvest once detect-track has committed its files: ends the tracks still open,
-  /// plans the episode from `tracks.jsonl` and `detections.jsonl`, checks the plan against the
+  /// plans the episode from the rows and tracks the pass saw, checks the plan against the
   /// faces planned during the pass, and commits the harvest's artifacts. `framesInVideo` and
   /// `framesSkipped` are the pass's counts.
   public func finish(
@@ -224,40 +172,22 @@ public final class SinglePassHarvest {
     progress: (@Sendable (HarvestProgress) -> Void)? = nil,
     isCancelled: @Sendable () -> Bool = { false }
   ) throws -> HarvestSummary {
-    if let planner {
-      for trackID in tracks.keys.sorted() { try endTrack(trackID, planner: planner) }
+    guard let committedTracks else {
+      preconditionFailure("finish before detect-track committed its tracks")
     }
-    let inputs = try harvester.loadInputs()
+    if let planner {
+      for trackID in openTracks.keys.sorted() { try endTrack(trackID, planner: planner) }
+    }
+    let inputs = harvester.inputs(tracks: committedTracks, detectionsByTrack: rowsByTrack)
     let size = try frameSize()
     let plan = harvester.makePlan(inputs, frameWidth: size.width, frameHeight: size.height)
     try checkPlan(plan)
-    if config.maxCropsPerEpisode > 0 && plan.faces.count > config.maxCropsPerEpisode {
-      for (var probe, slot) in heldProbes {
-        probe.modelCrop = try spill.get().image(in: slot)
-        pending.append(probe)
-      }
-    } else {
-      FacesHarvester.removeStagedCrops(of: heldProbes.map(\.face))
-    }
-    heldProbes = []
-    while !pending.isEmpty {
-      if isCancelled() { throw HarvestError.cancelled }
-      try embedPending()
-    }
-    try worker.finish()
-    fileEmbedded()
-    if isCancelled() { throw HarvestError.cancelled }
-    let outcome = FacesHarvester.PipelineOutcome(
-      accepted: Self.replanned(accepted, by: plan), rejected: rejected,
-      framesDecoded: framesInVideo, framesConverted: framesConverted,
-      framesSkipped: framesSkipped, sharedDecode: true, framesDelivered: framesDelivered,
-      decodeSeconds: 0, cropSeconds: cropSeconds, embedSeconds: embedSeconds)
-    return try harvester.complete(
-      plan: plan, inputs: inputs, outcome: outcome,
-      finished: FacesHarvester.HarvestRun(
-        entry: entry, embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
-        transaction: transaction, started: started, planSeconds: 0),
-      progress: progress)
+    return try session.finish(
+      plan: plan, inputs: inputs,
+      pass: HarvestSession.PassCounts(
+        framesDecoded: framesInVideo, framesConverted: framesConverted,
+        framesSkipped: framesSkipped, decodeSeconds: 0, sharedDecode: true),
+      planSeconds: 0, progress: progress, isCancelled: isCancelled)
   }
 
   /// The frame size the pass planned with; a video whose frames never reached the pass has
@@ -282,19 +212,6 @@ public final class SinglePassHarvest {
         message: "the harvest planned during detect-track differs from the episode's plan in "
           + "\(differing.count) faces (first: \(first.trackID) frame \(first.frameIndex)); run "
           + "--faces-embed on its own")
-    }
-  }
-
-  /// `faces` with each planned face taken from the episode's plan (its position in it).
-  private static func replanned(_ faces: [FacesHarvester.GatedFace], by plan: HarvestPlanner.Plan)
-    -> [FacesHarvester.GatedFace]
-  {
-    var byKey: [PlannedKey: PlannedFace] = [:]
-    for face in plan.faces + plan.probes { byKey[PlannedKey(face)] = face }
-    return faces.map { gated in
-      var gated = gated
-      gated.face = byKey[PlannedKey(gated.face)] ?? gated.face
-      return gated
     }
   }
 }

@@ -1,5 +1,6 @@
 public import Artifacts
 import FaceAlignment
+public import FaceHarvestCore
 import FaceQuality
 public import Foundation
 public import Inference

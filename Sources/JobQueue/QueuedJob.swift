@@ -1,5 +1,5 @@
 public import Artifacts
-public import EpisodePipeline
+public import FaceHarvestCore
 public import Foundation
 import PostgresNIO
 

@@ -1,6 +1,7 @@
 public import Artifacts
 import DetectTrack
 public import EpisodePipeline
+public import FaceHarvestCore
 public import Foundation
 import Harvest
 import Identities

@@ -1,3 +1,4 @@
+import BuiltExecutableSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -339,6 +340,8 @@ final class Chromium {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, fd3, 3)
     posix_spawn_file_actions_adddup2(&actions, fd4, 4)
+    // Nothing else of this process goes with it.
+    SpawnedDescriptors.closeAll(from: 5, in: &actions)
     posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let argv = arguments.map { strdup($0) } + [nil]

@@ -1,3 +1,4 @@
+import FaceHarvestCore
 import Foundation
 import Inference
 import Media

@@ -1,5 +1,6 @@
 import Artifacts
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Inference
 import JobServer

@@ -56,11 +56,11 @@ struct QueueEndToEndTests {
   }
 
   /// A temporary data root holding `episodes`, each the sample's video (a link).
-  static func dataRoot(_ episodes: [String]) throws -> URL {
+  static func dataRoot(_ episodes: [String], video source: String = "sample-s01e01") throws -> URL {
     let root = FileManager.default.temporaryDirectory
       .appendingPathComponent("faceharvest-queue-\(UUID().uuidString)")
     let video = EpisodeRunProcess.repositoryRoot
-      .appendingPathComponent("data/videos/sample-s01e01/episode.mp4")
+      .appendingPathComponent("data/videos/\(source)/episode.mp4")
     for episode in episodes {
       let folder = root.appendingPathComponent("videos/\(episode)")
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import DetectTrack
 import EpisodePipeline
+import FaceHarvestCore
 import Foundation
 import Harvest
 import Identities

@@ -1,3 +1,4 @@
+import BuiltExecutableSupport
 import Foundation
 import StagePipeline
 
@@ -266,6 +267,8 @@ final class Server: Sendable {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else of this process goes with it: the server and the watchdog outlive tests.
+    SpawnedDescriptors.closeAll(from: 3, in: &actions)
     var argv = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0

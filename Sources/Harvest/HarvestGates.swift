@@ -8,11 +8,9 @@ import Logging
 package import Media
 import StagePipeline
 
-/// The separate harvest pass (docs/harvest.md, "Pipeline"): decode thread, crop thread,
-/// embedding on the caller's thread.
+/// The harvest's gates and the types its feeds and `HarvestSession` share (docs/harvest.md,
+/// "One engine").
 extension FacesHarvester {
-  // MARK: - Pipeline
-
   /// What the harvest has done so far, for progress reports.
   struct HarvestCounters: Sendable {
     var framesDone = 0
@@ -38,7 +36,8 @@ extension FacesHarvester {
     }
   }
 
-  struct PipelineOutcome {
+  /// What a `HarvestSession` produced over its feed's pass, for `complete`.
+  struct HarvestOutcome {
     var accepted: [GatedFace]
     var rejected: [RejectedFace]
     var framesDecoded: Int
@@ -51,54 +50,6 @@ extension FacesHarvester {
     var decodeSeconds: Double
     var cropSeconds: Double
     var embedSeconds: Double
-  }
-
-  /// Thread-confined objects handed to a stage thread.
-  func runPipeline(
-    plan: HarvestPlanner.Plan, source: FrameSource, embedder: Deferred<FaceEmbedder>,
-    embedderEntry: ModelEntry, staging: URL?, started: Date,
-    progress: (@Sendable (HarvestProgress) -> Void)?,
-    isCancelled: @escaping @Sendable () -> Bool
-  ) throws -> PipelineOutcome {
-    let facesByFrame = Dictionary(grouping: plan.faces + plan.probes, by: \.frameIndex)
-    let reporter = ProgressReporter(
-      progress: progress, started: started, facesTotal: plan.faces.count + plan.probes.count,
-      framesTotal: max(
-        source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
-        (plan.probes.last?.frameIndex ?? -1) + 1))
-    // Stage 1: the FrameSource's decode thread, converting only frames a face needs. (The
-    // callback must not hold the source: the source holds its thread.)
-    source.start(.only(Set(facesByFrame.keys)), isCancelled: isCancelled) { frames in
-      reporter.counters.withLock { $0.framesDone = frames.framesPassed }
-      reporter.report("harvest")
-    }
-    // Stage 2: align, measure, gate, save crops. Stage 3 (this thread): embed in batches.
-    let crops = CropStage(
-      source: source, facesByFrame: facesByFrame, config: config, layout: layout,
-      inputSize: (width: embedderEntry.inputWidth, height: embedderEntry.inputHeight),
-      staging: staging, queueCapacity: faceQueueCapacity)
-    var embedded = EmbedOutcome()
-    do {
-      embedded = try embed(
-        crops.queue, plan: plan, embedder: embedder, reporter: reporter,
-        isCancelled: isCancelled)
-    } catch {
-      crops.failure.record(error)
-    }
-    if crops.failure.error != nil || isCancelled() {
-      source.stop()
-      crops.queue.abort()
-    }
-    crops.thread.join()
-    if let error = crops.failure.error { throw error }
-    if isCancelled() { throw HarvestError.cancelled }
-    let frames = try source.finish()
-    return PipelineOutcome(
-      accepted: embedded.accepted, rejected: crops.rejected.value + embedded.rejected,
-      framesDecoded: frames.framesPassed, framesConverted: frames.framesConverted,
-      framesSkipped: frames.framesSkipped, framesDelivered: crops.delivered.value,
-      decodeSeconds: frames.busySeconds, cropSeconds: crops.seconds.value,
-      embedSeconds: embedded.seconds)
   }
 
   /// Progress of the separate harvest pass, reported at most four times a second.
@@ -134,111 +85,6 @@ extension FacesHarvester {
           facesDone: snapshot.facesEmbedded, facesTotal: facesTotal,
           elapsed: now.timeIntervalSince(started)))
     }
-  }
-
-  /// The crop stage's thread and what it leaves: faces gated and queued for embedding,
-  /// rejections, the frames that arrived whole, its busy time, and the first error.
-  struct CropStage {
-    let queue: BoundedQueue<GatedFace>
-    let failure: FirstError
-    let rejected: Locked<[RejectedFace]>
-    let delivered: Locked<Set<Int>>
-    let seconds: Locked<Double>
-    let thread: StageThread
-
-    init(
-      source: FrameSource, facesByFrame: [Int: [PlannedFace]], config: HarvestConfig,
-      layout: DataLayout, inputSize: (width: Int, height: Int), staging: URL?,
-      queueCapacity: Int
-    ) {
-      let queue = BoundedQueue<GatedFace>(capacity: queueCapacity)
-      let (failure, rejected, delivered, seconds) = (
-        FirstError(), Locked([RejectedFace]()),
-        Locked(Set<Int>()), Locked(0.0)
-      )
-      thread = StageThread(name: "harvest.crop") {
-        var busy = 0.0
-        do {
-          let jpeg = try JPEGEncoder()
-          // A damaged frame's pixels may differ from what detect-track saw: its faces are
-          // decode_failed (docs/harvest.md).
-          while let frame = try source.next() {
-            guard !frame.isDamaged else { continue }
-            delivered.withLock { _ = $0.insert(frame.index) }
-            for face in facesByFrame[frame.index] ?? [] {
-              let begin = Date()
-              let outcome = try FacesHarvester.cropAndGate(
-                face, in: frame.image, config: config, inputSize: inputSize, staging: staging,
-                encoder: jpeg, layout: layout)
-              busy += Date().timeIntervalSince(begin)
-              switch outcome {
-              case .success(let gated):
-                guard queue.push(gated) else { return }
-              case .failure(let rejection):
-                // A probe that fails is simply not a probe: it is no rejection of the harvest.
-                if !face.isProbe { rejected.withLock { $0.append(rejection.face) } }
-              }
-            }
-          }
-        } catch {
-          failure.record(error)
-          source.stop()
-          queue.abort()
-        }
-        queue.finish()
-        seconds.withLock { $0 = busy }
-      }
-      self.queue = queue
-      self.failure = failure
-      self.rejected = rejected
-      self.delivered = delivered
-      self.seconds = seconds
-    }
-  }
-
-  /// What the embedding loop produced.
-  struct EmbedOutcome {
-    var accepted: [GatedFace] = []
-    var rejected: [RejectedFace] = []
-    var seconds = 0.0
-  }
-
-  /// Embeds whatever the crop stage has ready (at most `embed_batch_size` faces): waiting for
-  /// a full batch would leave the embedder idle while the decoder works, and overlap is the
-  /// point of the pipeline. Probes wait in a `ProbeBuffer` until their track is complete
-  /// (docs/harvest.md).
-  func embed(
-    _ queue: BoundedQueue<GatedFace>, plan: HarvestPlanner.Plan,
-    embedder: Deferred<FaceEmbedder>, reporter: ProgressReporter,
-    isCancelled: @Sendable () -> Bool
-  ) throws -> EmbedOutcome {
-    var outcome = EmbedOutcome()
-    var probeBuffer = ProbeBuffer<GatedFace>(
-      lastFrame: Dictionary(
-        (plan.faces + plan.probes).map { ($0.trackID, $0.frameIndex) }, uniquingKeysWith: max),
-      track: \.face.trackID, frame: \.face.frameIndex, isProbe: \.face.isProbe)
-    probeBuffer.dropsProbesOfAcceptedTracks =
-      config.maxCropsPerEpisode == 0 || plan.faces.count <= config.maxCropsPerEpisode
-    var ready: [GatedFace] = []
-    while !isCancelled() {
-      let popped = queue.popAvailable(maximum: config.embedBatchSize)
-      let admitted = popped.isEmpty ? probeBuffer.drain() : probeBuffer.admit(popped)
-      Self.removeStagedCrops(of: admitted.discarded)
-      reporter.counters.withLock { $0.facesEmbedded += admitted.discarded.count }
-      ready += admitted.embed
-      while !ready.isEmpty {
-        let batch = Array(ready.prefix(config.embedBatchSize))
-        ready.removeFirst(batch.count)
-        let begin = Date()
-        let results = try embedder.value().embed(batch.map(\.modelCrop))
-        Self.file(batch, results: results, accepted: &outcome.accepted, rejected: &outcome.rejected)
-        outcome.seconds += Date().timeIntervalSince(begin)
-        reporter.counters.withLock { $0.facesEmbedded += batch.count }
-        reporter.report("harvest")
-      }
-      if popped.isEmpty { break }
-    }
-    return outcome
   }
 
   /// Files a batch's embeddings: a face with one is accepted (its crop pixels dropped); a face

@@ -1,7 +1,8 @@
 public import Artifacts
 public import EpisodePipeline
+public import FaceHarvestCore
 public import Foundation
-public import Inference
+public import JobQueue
 import Logging
 
 /// Queued jobs that run the episode pipeline, through the same library as `episode-run` and
