@@ -106,19 +106,74 @@ public enum DetectorFamily: String, Sendable, CaseIterable {
         path: manifest.fileURL(for: entry).path,
         reason: "manifest entry \(name) is a \(entry.role.rawValue), not a detector")
     }
-    switch DetectorFamily(rawValue: entry.family) {
-    case .yunet:
-      return try YuNetDetector(
-        manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
-    case .scrfd:
-      return try SCRFDDetector(
-        manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
-    case nil:
+    guard let family = DetectorFamily(rawValue: entry.family) else {
       throw InferenceError.unexpectedModelLayout(
         path: manifest.fileURL(for: entry).path,
         reason:
           "detector family \"\(entry.family)\" is not one of "
           + DetectorFamily.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return try SessionFaceDetector(
+      family: family, manifest: manifest, entry: entry, intraOpThreads: intraOpThreads,
+      logger: logger)
+  }
+
+  /// How the family's outputs become faces.
+  var layout: any DetectorOutputLayout.Type {
+    switch self {
+    case .yunet: YuNetLayout.self
+    case .scrfd: SCRFDLayout.self
+    }
+  }
+}
+
+/// How one detector family's outputs become faces (`YuNetLayout`, `SCRFDLayout`).
+protocol DetectorOutputLayout: Sendable {
+  /// The family's non-maximum suppression IoU.
+  static var nmsThreshold: Double { get }
+  /// Finds the family's outputs in `model`; a model without them is refused, naming them.
+  init(_ model: DetectorSession) throws
+  /// One frame's faces scoring at least `scoreThreshold`, in frame pixels, before
+  /// non-maximum suppression.
+  func faces(in outputs: DetectorSession.Outputs, scoreThreshold: Double) -> [FaceDetection]
+}
+
+/// The detector of every family: one `DetectorSession` (input sizing, batching) and the
+/// family's `DetectorOutputLayout`, then non-maximum suppression at the family's threshold.
+public final class SessionFaceDetector: FaceDetector, Sendable {
+  /// The manifest entry.
+  public let entry: ModelEntry
+  /// Non-maximum suppression IoU.
+  public let nmsThreshold: Double
+  private let model: DetectorSession
+  private let layout: any DetectorOutputLayout
+
+  /// Loads `entry` (SHA-256 checked) as a detector of `family`; a model without the family's
+  /// outputs is refused, naming the outputs it must have.
+  public init(
+    family: DetectorFamily, manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
+    logger: Logger = Logger(label: "faceharvest.detect")
+  ) throws {
+    model = try DetectorSession(
+      manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
+    layout = try family.layout.init(model)
+    nmsThreshold = family.layout.nmsThreshold
+    self.entry = entry
+  }
+
+  /// Frames per model run.
+  public var maximumBatch: Int { model.maximumBatch }
+
+  /// Whether `inputScale` can enlarge the input (see `FaceDetector`).
+  public var acceptsLargerInput: Bool { model.hasDynamicSize }
+
+  /// Faces in each image (see `FaceDetector`).
+  public func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
+    -> [[FaceDetection]]
+  {
+    try model.run(images, inputScale: inputScale).map { outputs in
+      nonMaximumSuppression(
+        layout.faces(in: outputs, scoreThreshold: scoreThreshold), threshold: nmsThreshold)
     }
   }
 }

@@ -128,7 +128,7 @@ struct FaceDetectorTests {
     var entry = try manifest.entry(named: "sface")
     entry.role = .detector
     #expect {
-      try YuNetDetector(manifest: manifest, entry: entry)
+      try SessionFaceDetector(family: .yunet, manifest: manifest, entry: entry)
     } throws: { error in
       "\(error)".contains("cls_8") && "\(error)".contains("sface.onnx")
     }
@@ -139,7 +139,7 @@ struct FaceDetectorTests {
     let manifest = try ModelManifest.load(from: DetectTestEnvironment.manifestURL)
     let entry = try manifest.entry(named: "yunet")
     #expect {
-      try SCRFDDetector(manifest: manifest, entry: entry)
+      try SessionFaceDetector(family: .scrfd, manifest: manifest, entry: entry)
     } throws: { error in
       "\(error)".contains("score_8") && "\(error)".contains("kps_32")
         && "\(error)".contains("yunet.onnx")

@@ -1,8 +1,7 @@
 import FaceAlignment
-public import FaceHarvestCore
+import FaceHarvestCore
 import Foundation
-public import Inference
-public import Logging
+import Inference
 import Media
 
 /// The SCRFD / RetinaFace family in InsightFace's export layout: for each stride 8, 16 and 32 a
@@ -11,24 +10,16 @@ import Media
 /// N = cells × anchors per cell (two for SCRFD). Outputs are found by the names `score_8`,
 /// `bbox_8`, `kps_8`, … or, in exports with numeric names, by InsightFace's order (three
 /// scores, three boxes, three landmark sets). RGB input, (x − 127.5) / 128 by the manifest.
-public final class SCRFDDetector: FaceDetector, Sendable {
-  /// The manifest entry.
-  public let entry: ModelEntry
-  private let model: DetectorSession
+struct SCRFDLayout: DetectorOutputLayout {
   /// Output index of (score, bbox, kps) for each stride.
   private let layout: [(stride: Int, score: Int, box: Int, landmarks: Int)]
   private static let strides = [8, 16, 32]
   /// Non-maximum suppression IoU (InsightFace's default).
-  public let nmsThreshold = 0.4
+  static let nmsThreshold = 0.4
 
-  /// Loads `entry` (SHA-256 checked); a model without the layout is refused, naming the
-  /// outputs it must have.
-  public init(
-    manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
-    logger: Logger = Logger(label: "faceharvest.detect")
-  ) throws {
-    let model = try DetectorSession(
-      manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
+  /// The outputs of `model`; a model without the layout is refused, naming the outputs it
+  /// must have.
+  init(_ model: DetectorSession) throws {
     let session = model.session
     let named = Self.strides.flatMap { stride in
       ["score", "bbox", "kps"].map { "\($0)_\(stride)" }
@@ -52,27 +43,10 @@ public final class SCRFDDetector: FaceDetector, Sendable {
           + "\(named.joined(separator: ", ")) (or nine outputs in that order) of widths 1, 4 "
           + "and 10; this model has \(session.outputs)")
     }
-    self.entry = entry
-    self.model = model
     self.layout = layout
   }
 
-  /// Frames per model run.
-  public var maximumBatch: Int { model.maximumBatch }
-
-  /// Faces in each image (see `FaceDetector`).
-  public func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
-    -> [[FaceDetection]]
-  {
-    try model.run(images, inputScale: inputScale).map { decode($0, scoreThreshold: scoreThreshold) }
-  }
-
-  /// Whether `inputScale` can enlarge the input (see `FaceDetector`).
-  public var acceptsLargerInput: Bool { model.hasDynamicSize }
-
-  private func decode(_ outputs: DetectorSession.Outputs, scoreThreshold: Double)
-    -> [FaceDetection]
-  {
+  func faces(in outputs: DetectorSession.Outputs, scoreThreshold: Double) -> [FaceDetection] {
     let (scaleX, scaleY) = (outputs.scaleX, outputs.scaleY)
     var detections: [FaceDetection] = []
     for (stride, scoreIndex, boxIndex, landmarkIndex) in layout {
@@ -109,6 +83,6 @@ public final class SCRFDDetector: FaceDetector, Sendable {
             landmarks: landmarks.imageOrdered(), score: min(1, max(0, score))))
       }
     }
-    return nonMaximumSuppression(detections, threshold: nmsThreshold)
+    return detections
   }
 }

@@ -1,62 +1,36 @@
 import FaceAlignment
-public import FaceHarvestCore
+import FaceHarvestCore
 import Foundation
-public import Inference
-public import Logging
+import Inference
 import Media
 
 /// The YuNet face detector (OpenCV Zoo, folded to float32 by set-up): one anchor per cell at
 /// strides 8, 16 and 32, outputs `cls_*`, `obj_*` (sigmoid), `bbox_*` (centre offsets in cells,
 /// log size) and `kps_*` (five points in cells). The frame is letterboxed into the model's
 /// square input, raw BGR 0–255.
-public final class YuNetDetector: FaceDetector, Sendable {
-  /// The manifest entry.
-  public let entry: ModelEntry
-  private let model: DetectorSession
+struct YuNetLayout: DetectorOutputLayout {
   private let indices: [String: Int]
   private static let strides = [8, 16, 32]
   /// Non-maximum suppression IoU (OpenCV's default for YuNet).
-  public let nmsThreshold = 0.3
+  static let nmsThreshold = 0.3
 
-  /// Loads `entry` (SHA-256 checked); a model without YuNet's outputs is refused with the list
-  /// of outputs it must have.
-  public init(
-    manifest: ModelManifest, entry: ModelEntry, intraOpThreads: Int = 0,
-    logger: Logger = Logger(label: "faceharvest.detect")
-  ) throws {
-    let model = try DetectorSession(
-      manifest: manifest, entry: entry, intraOpThreads: intraOpThreads, logger: logger)
+  /// The outputs of `model`; a model without YuNet's is refused with the list of outputs it
+  /// must have.
+  init(_ model: DetectorSession) throws {
     let session = model.session
     let expected = Self.strides.flatMap { stride in
       ["cls", "obj", "bbox", "kps"].map { "\($0)_\(stride)" }
     }
-    self.model = model
     guard let indices = model.outputIndices(expected), session.inputs.count == 1 else {
       throw InferenceError.unexpectedModelLayout(
         path: session.modelPath,
         reason: "a YuNet detector has one image input and the outputs "
           + "\(expected.joined(separator: ", ")); this model has \(session.outputs)")
     }
-    self.entry = entry
     self.indices = indices
   }
 
-  /// Frames per model run.
-  public var maximumBatch: Int { model.maximumBatch }
-
-  /// Faces in each image (see `FaceDetector`).
-  public func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
-    -> [[FaceDetection]]
-  {
-    try model.run(images, inputScale: inputScale).map { decode($0, scoreThreshold: scoreThreshold) }
-  }
-
-  /// Whether `inputScale` can enlarge the input (see `FaceDetector`).
-  public var acceptsLargerInput: Bool { model.hasDynamicSize }
-
-  private func decode(_ outputs: DetectorSession.Outputs, scoreThreshold: Double)
-    -> [FaceDetection]
-  {
+  func faces(in outputs: DetectorSession.Outputs, scoreThreshold: Double) -> [FaceDetection] {
     let (scaleX, scaleY) = (outputs.scaleX, outputs.scaleY)
     var detections: [FaceDetection] = []
     for stride in Self.strides {
@@ -96,6 +70,6 @@ public final class YuNetDetector: FaceDetector, Sendable {
             landmarks: points.imageOrdered(), score: score))
       }
     }
-    return nonMaximumSuppression(detections, threshold: nmsThreshold)
+    return detections
   }
 }
