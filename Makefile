@@ -35,7 +35,7 @@ test: setup
 	swift test -j $(SWIFT_JOBS) $(SWIFT_LINK) --skip-build
 
 # ThreadSanitizer: the suites that run threads (README, "Development"); a separate build folder.
-TSAN_SUITES ?= StagePipelineTests|MediaTests|JobServerTests|HarvestTests|DetectTrackTests|EpisodePipelineTests|InterruptEndToEnd|HarvestEndToEnd|OptionParity
+TSAN_SUITES ?= ThreadPrimitivesTests|MediaTests|HTTPAppTests|HarvestTests|DetectTrackTests|EpisodePipelineTests|InterruptEndToEnd|HarvestEndToEnd|OptionParity
 tsan: setup
 	swift build -j $(SWIFT_JOBS) $(SWIFT_LINK) --sanitize=thread --scratch-path .build-tsan --build-tests
 	set -o pipefail; TSAN_OPTIONS=suppressions=$(ROOT)/scripts/tsan-suppressions.txt \

@@ -59,7 +59,7 @@ let package = Package(
     .target(
       name: "Media",
       dependencies: [
-        "CFFmpeg", "CTurboJPEG", "FaceHarvestCore", "StagePipeline",
+        "CFFmpeg", "CTurboJPEG", "FaceHarvestCore", "ThreadPrimitives",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -82,11 +82,11 @@ let package = Package(
     .target(
       name: "DetectTrack",
       dependencies: [
-        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "StagePipeline",
+        "Artifacts", "Inference", "Media", "FaceAlignment", "PipelineConfig", "ThreadPrimitives",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .target(name: "StagePipeline"),
+    .target(name: "ThreadPrimitives"),
     .target(
       name: "PipelineConfig",
       dependencies: [.product(name: "Yams", package: "Yams")]
@@ -95,7 +95,7 @@ let package = Package(
       name: "Harvest",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "FaceQuality", "PipelineConfig",
-        "StagePipeline", .product(name: "Logging", package: "swift-log"),
+        "ThreadPrimitives", .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(
@@ -123,7 +123,7 @@ let package = Package(
     .target(
       name: "JobQueue",
       dependencies: [
-        "Artifacts", "FaceHarvestCore", "StagePipeline",
+        "Artifacts", "FaceHarvestCore", "ThreadPrimitives",
         .product(name: "PostgresNIO", package: "postgres-nio"),
         // ConnectionPoolError: PostgresClient's "cannot connect" (its circuit breaker).
         .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -138,10 +138,10 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(
-      name: "JobServer",
+      name: "HTTPApp",
       dependencies: [
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        "EpisodePipeline", "StagePipeline", "JobQueue",
+        "EpisodePipeline", "ThreadPrimitives", "JobQueue",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -151,7 +151,7 @@ let package = Package(
     .executableTarget(
       name: "FaceHarvestServer",
       dependencies: [
-        "JobServer", "JobQueue", "Artifacts", "Inference",
+        "HTTPApp", "JobQueue", "Artifacts", "Inference",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -161,7 +161,7 @@ let package = Package(
     .target(
       name: "Benchmarks",
       dependencies: [
-        "Artifacts", "Media", "Inference", "Harvest", "DetectTrack", "Identities", "StagePipeline",
+        "Artifacts", "Media", "Inference", "Harvest", "DetectTrack", "Identities", "ThreadPrimitives",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -169,7 +169,7 @@ let package = Package(
       name: "EpisodeRun",
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
-        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "StagePipeline", "JobQueue",
+        "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "ThreadPrimitives", "JobQueue",
         "QueuedPipeline",
         "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -183,12 +183,12 @@ let package = Package(
     // A private PostgreSQL server for JobQueueTests and EndToEndTests (initdb, pg_ctl on a free
     // loopback port); no product uses it.
     .target(
-      name: "PostgresTestSupport", dependencies: ["StagePipeline", "BuiltExecutableSupport"],
+      name: "PostgresTestSupport", dependencies: ["ThreadPrimitives", "BuiltExecutableSupport"],
       path: "Tests/PostgresTestSupport"),
     .testTarget(
       name: "JobQueueTests",
       dependencies: [
-        "JobQueue", "PostgresTestSupport", "Artifacts", "EpisodePipeline", "StagePipeline",
+        "JobQueue", "PostgresTestSupport", "Artifacts", "EpisodePipeline", "ThreadPrimitives",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -203,9 +203,9 @@ let package = Package(
       dependencies: ["DetectTrack", "Inference", "Media", "FaceAlignment", "Artifacts"]),
     .testTarget(
       name: "HarvestTests",
-      dependencies: ["Harvest", "Inference", "Media", "FaceQuality", "StagePipeline"]
+      dependencies: ["Harvest", "Inference", "Media", "FaceQuality", "ThreadPrimitives"]
     ),
-    .testTarget(name: "StagePipelineTests", dependencies: ["StagePipeline"]),
+    .testTarget(name: "ThreadPrimitivesTests", dependencies: ["ThreadPrimitives"]),
     .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
     .testTarget(
       name: "EpisodePipelineTests",
@@ -214,9 +214,9 @@ let package = Package(
         "Artifacts",
       ]),
     .testTarget(
-      name: "JobServerTests",
+      name: "HTTPAppTests",
       dependencies: [
-        "JobServer", "Artifacts", "Inference", "JobQueue", "PostgresTestSupport",
+        "HTTPApp", "Artifacts", "Inference", "JobQueue", "PostgresTestSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Yams", package: "Yams"),
@@ -232,8 +232,8 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "Artifacts", "Media", "Inference", "JobServer", "EpisodePipeline", "CorruptVideoSupport",
-        "JobQueue", "PostgresTestSupport", "StagePipeline", "BuiltExecutableSupport",
+        "Artifacts", "Media", "Inference", "HTTPApp", "EpisodePipeline", "CorruptVideoSupport",
+        "JobQueue", "PostgresTestSupport", "ThreadPrimitives", "BuiltExecutableSupport",
         .product(name: "Logging", package: "swift-log"),
       ]),
   ]

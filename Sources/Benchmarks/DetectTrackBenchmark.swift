@@ -5,7 +5,7 @@ import Foundation
 public import Inference
 public import Logging
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// Measures detect-track against its parts on one episode, in one process: detector-only (the
 /// detector on frames decoded beforehand and held in memory), tracker-only (scene cuts and

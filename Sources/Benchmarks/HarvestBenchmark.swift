@@ -5,7 +5,7 @@ public import Harvest
 public import Inference
 public import Logging
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// Measures the harvest against its parts on one episode, in one process: decode-only (the
 /// decoder pass the harvest needs, alone), inference-only (the embedder on the harvested crops,

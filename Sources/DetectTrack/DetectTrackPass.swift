@@ -2,7 +2,7 @@ import Artifacts
 import Foundation
 import Inference
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// One detect-track run's moving parts (docs/detect_track.md, "Threads"): the decoder
 /// (`FrameSource`), the detection thread, ByteTrack, the shot builder, the ledger and the

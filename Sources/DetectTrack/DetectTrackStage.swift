@@ -6,7 +6,7 @@ public import Inference
 public import Logging
 public import Media
 import PipelineConfig
-import StagePipeline
+import ThreadPrimitives
 
 /// Progress of a detect-track run, reported a few times a second.
 public struct DetectTrackProgress: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import Inference
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// One batch of analysed frames after scene-cut search and detection, on its way from the
 /// detection thread to the tracker.

@@ -2,7 +2,7 @@ import DetectTrack
 import EpisodePipeline
 import Foundation
 import Harvest
-import StagePipeline
+import ThreadPrimitives
 
 /// Shows a stage's progress on standard error: a redrawn bar on a terminal, a plain line every
 /// few seconds otherwise (logs, CI).

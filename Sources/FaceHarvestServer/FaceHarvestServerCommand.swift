@@ -2,13 +2,13 @@ import ArgumentParser
 import Artifacts
 import FaceHarvestCore
 import Foundation
+import HTTPApp
 import Hummingbird
 import Inference
 import JobQueue
-import JobServer
 import Logging
 
-/// `faceharvest-server`: the job API over HTTP (spec §4). All logic lives in `JobServer`.
+/// `faceharvest-server`: the job API over HTTP (spec §4). All logic lives in `HTTPApp`.
 @main
 struct FaceHarvestServerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

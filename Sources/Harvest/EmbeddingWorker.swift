@@ -1,6 +1,6 @@
 import Foundation
 import Inference
-import StagePipeline
+import ThreadPrimitives
 
 /// Embeds batches of gated faces on its own thread, in the order they are submitted, so that
 /// the model runs while the submitting thread goes on cutting crops (`HarvestSession`, for

@@ -6,7 +6,7 @@ import Foundation
 public import Inference
 public import Logging
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// The Faces Harvest stage (`faces_harvest.md`): reads `tracks.jsonl`, `detections.jsonl` and
 /// `episode.mp4`; gates, samples, aligns and embeds faces; writes `faces.jsonl`, `faces.npy`,

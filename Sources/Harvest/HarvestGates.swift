@@ -6,7 +6,7 @@ package import Foundation
 import Inference
 import Logging
 package import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// The harvest's gates and the types its feeds and `HarvestSession` share (docs/harvest.md,
 /// "One engine").

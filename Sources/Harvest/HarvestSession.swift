@@ -3,7 +3,7 @@ import FaceHarvestCore
 import Foundation
 import Inference
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// The one harvest engine (docs/harvest.md, "One engine"): everything from a face's aligned
 /// crops to the committed artifacts — the gates, the crop JPEGs, the probe policy, the

@@ -1,7 +1,7 @@
 import FaceHarvestCore
 import Foundation
 import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// The harvest's own decode (docs/harvest.md, "One engine"): the `FrameSource` decodes and
 /// converts only the frames the plan needs, on its thread; this feed cuts and gates each

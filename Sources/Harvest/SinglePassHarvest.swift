@@ -4,7 +4,7 @@ import Foundation
 import Inference
 import Logging
 public import Media
-import StagePipeline
+import ThreadPrimitives
 
 /// The harvest fed by detect-track's decode pass, so that `--detect-track --faces-embed`
 /// decodes the episode once (docs/harvest.md, "One decode"). It feeds the same

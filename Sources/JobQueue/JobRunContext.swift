@@ -1,6 +1,6 @@
 public import Artifacts
 public import Logging
-import StagePipeline
+import ThreadPrimitives
 
 /// Why a worker asked a running job to stop.
 public enum StopReason: String, Sendable, Equatable {

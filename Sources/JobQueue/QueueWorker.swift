@@ -1,7 +1,7 @@
 import Artifacts
 import Foundation
 public import Logging
-import StagePipeline
+import ThreadPrimitives
 
 /// How a worker claims and holds jobs (docs/job_queue.md, "Workers").
 public struct WorkerOptions: Sendable {

@@ -1,5 +1,5 @@
 import Logging
-import StagePipeline
+import ThreadPrimitives
 
 /// A worker's calls to the queue (docs/job_queue.md, "When the database goes away"). Each
 /// call waits at most the policy's attempt time-out for its answer; one that fails on the

@@ -1,8 +1,8 @@
 public import FaceHarvestCore
 public import Foundation
 public import Logging
-import StagePipeline
 import Synchronization
+import ThreadPrimitives
 
 /// A frame's number (`frame_idx`) and presentation time.
 public struct FrameTime: Sendable, Equatable {

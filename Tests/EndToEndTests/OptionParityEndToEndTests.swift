@@ -2,8 +2,8 @@ import Artifacts
 import EpisodePipeline
 import FaceHarvestCore
 import Foundation
+import HTTPApp
 import Inference
-import JobServer
 import Logging
 import Testing
 

@@ -3,8 +3,8 @@ import Foundation
 import JobQueue
 import Logging
 import PostgresTestSupport
-import StagePipeline
 import Testing
+import ThreadPrimitives
 
 /// The PostgreSQL job queue with real `episode-run worker` processes (docs/job_queue.md):
 /// workers killed with -9 lose their lease and the job runs again elsewhere; a poisoned

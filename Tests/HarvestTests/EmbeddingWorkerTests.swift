@@ -4,8 +4,8 @@ import FaceQuality
 import Foundation
 import Inference
 import Media
-import StagePipeline
 import Testing
+import ThreadPrimitives
 
 @testable import Harvest
 

@@ -1,5 +1,5 @@
 import Logging
-import StagePipeline
+import ThreadPrimitives
 
 /// A log handler keeping every line (level, message, metadata), for tests that read a log.
 final class LogRecorder: Sendable {

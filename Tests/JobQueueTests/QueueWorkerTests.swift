@@ -1,8 +1,8 @@
 import Artifacts
 import Foundation
 import PostgresTestSupport
-import StagePipeline
 import Testing
+import ThreadPrimitives
 
 @testable import JobQueue
 

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresTestSupport
-import StagePipeline
 import Testing
+import ThreadPrimitives
 
 @testable import JobQueue
 

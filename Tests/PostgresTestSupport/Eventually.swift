@@ -1,5 +1,5 @@
 import Foundation
-import StagePipeline
+import ThreadPrimitives
 
 /// A condition that did not come about in time.
 public struct TimedOut: Error, CustomStringConvertible {

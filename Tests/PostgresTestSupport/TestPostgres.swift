@@ -1,6 +1,6 @@
 import BuiltExecutableSupport
 import Foundation
-import StagePipeline
+import ThreadPrimitives
 
 #if canImport(Glibc)
   import Glibc

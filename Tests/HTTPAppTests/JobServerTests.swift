@@ -10,7 +10,7 @@ import NIOCore
 import Testing
 import Yams
 
-@testable import JobServer
+@testable import HTTPApp
 
 /// A scratch data root with the sample episode's video and its oracle detections and tracks.
 struct ServerFixture {
@@ -97,7 +97,7 @@ func object(_ buffer: ByteBuffer) throws -> [String: Any] {
 }
 
 @Suite("Job server", .serialized)
-struct JobServerTests {
+struct HTTPAppTests {
   @Test("bad requests: traversal, absolute paths, unknown episode or job, missing inputs, size")
   func errors() async throws {
     let fixture = try ServerFixture(withTracks: false)

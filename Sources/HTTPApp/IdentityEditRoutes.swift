@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Identities
 import NIOPosix
-import StagePipeline
+import ThreadPrimitives
 
 /// The human edits of `identities.json` over HTTP (docs/review_app.md, "Edits"): each route
 /// calls the `IdentityEditor` method that `episode-run identities …` calls, so a rule lives in

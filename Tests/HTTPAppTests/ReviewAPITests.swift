@@ -6,7 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@testable import JobServer
+@testable import HTTPApp
 
 /// The sample harvested with crops and clustered once, through the job API; each test works on
 /// its own copy.

@@ -6,7 +6,7 @@ import Logging
 import PostgresTestSupport
 import Testing
 
-@testable import JobServer
+@testable import HTTPApp
 
 /// `faceharvest-server --database-url`: job requests go to the PostgreSQL queue
 /// (docs/job_queue.md, "The job server"), checked as in-process ones are.

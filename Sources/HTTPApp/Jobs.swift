@@ -1,7 +1,7 @@
 public import Artifacts
 public import Foundation
 public import JobQueue
-import StagePipeline
+import ThreadPrimitives
 
 /// What a job runs.
 public enum JobKind: String, Sendable, Codable, CaseIterable {

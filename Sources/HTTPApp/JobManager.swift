@@ -3,7 +3,7 @@ import Foundation
 import JobQueue
 public import Logging
 public import ServiceLifecycle
-import StagePipeline
+import ThreadPrimitives
 
 /// An error a job request gets before it is queued.
 public enum JobRequestError: Error, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
-import StagePipeline
 import Testing
+import ThreadPrimitives
 
 @Suite("Pipeline queue")
 struct BoundedQueueTests {
