@@ -108,7 +108,7 @@ public final class IdentityClusterer {
       width: inputs.embeddings.columns, timestamp: timestamp)
     let document = IdentitiesDocument(
       identities: identities,
-      metadata: Self.metadata(
+      metadata: IdentitiesMetadata.recounted(
         identities,
         previous: IdentitiesMetadata(
           epID: episode.rawValue, numTracks: 0, numClusters: 0, numSingletons: 0,
@@ -424,7 +424,7 @@ public final class IdentityClusterer {
       problems.append("\(error)")
     }
     if let document {
-      problems += Self.problems(in: document, knownTracks: knownTracks)
+      problems += document.problems(knownTracks: knownTracks)
     }
     guard problems.isEmpty else {
       if force {
@@ -436,32 +436,6 @@ public final class IdentityClusterer {
       throw IdentitiesError.invalidIdentities(path: path, problems: problems)
     }
     return document
-  }
-
-  /// Unknown tracks, tracks in two identities, duplicate identity ids.
-  public static func problems(in document: IdentitiesDocument, knownTracks: Set<String>)
-    -> [String]
-  {
-    var problems: [String] = []
-    var owner: [String: String] = [:]
-    var seen = Set<String>()
-    for (index, identity) in document.identities.enumerated() {
-      if !seen.insert(identity.identityID).inserted {
-        problems.append("identities[\(index)].identity_id \(identity.identityID) appears twice")
-      }
-      for track in identity.trackIDs {
-        if !knownTracks.contains(track) {
-          problems.append(
-            "identities[\(index)] (\(identity.identityID)): \(track) is not in tracks.jsonl")
-        }
-        if let first = owner[track], first != identity.identityID {
-          problems.append(
-            "identities[\(index)] (\(identity.identityID)): \(track) is already in \(first)")
-        }
-        owner[track] = owner[track] ?? identity.identityID
-      }
-    }
-    return problems
   }
 
 }

@@ -218,7 +218,7 @@ public struct IdentityEditor {
     defer { lock.release() }
     let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
     var document = try AtomicFile.readJSON(IdentitiesDocument.self, from: url, displayPath: path)
-    let problems = IdentityClusterer.problems(in: document, knownTracks: Set(inputs.trackOrder))
+    let problems = document.problems(knownTracks: Set(inputs.trackOrder))
     guard problems.isEmpty else {
       throw IdentitiesError.invalidIdentities(path: path, problems: problems)
     }
@@ -278,7 +278,7 @@ public struct IdentityEditor {
     document.identities.sort {
       ($0.identityID.count, $0.identityID) < ($1.identityID.count, $1.identityID)
     }
-    document.metadata = IdentityClusterer.metadata(
+    document.metadata = IdentitiesMetadata.recounted(
       document.identities, previous: document.metadata)
   }
 

@@ -268,3 +268,51 @@ public enum ArtifactTimestamp {
     return formatter.date(from: string)
   }
 }
+
+extension IdentitiesDocument {
+  /// Unknown tracks, tracks in two identities, duplicate identity ids.
+  public func problems(knownTracks: Set<String>) -> [String] {
+    var problems: [String] = []
+    var owner: [String: String] = [:]
+    var seen = Set<String>()
+    for (index, identity) in identities.enumerated() {
+      if !seen.insert(identity.identityID).inserted {
+        problems.append("identities[\(index)].identity_id \(identity.identityID) appears twice")
+      }
+      for track in identity.trackIDs {
+        if !knownTracks.contains(track) {
+          problems.append(
+            "identities[\(index)] (\(identity.identityID)): \(track) is not in tracks.jsonl")
+        }
+        if let first = owner[track], first != identity.identityID {
+          problems.append(
+            "identities[\(index)] (\(identity.identityID)): \(track) is already in \(first)")
+        }
+        owner[track] = owner[track] ?? identity.identityID
+      }
+    }
+    return problems
+  }
+}
+
+extension IdentitiesMetadata {
+  /// `previous` with its counts recomputed from `identities` (the settings and `created_at`
+  /// stay: they describe the clustering run).
+  public static func recounted(_ identities: [Identity], previous: IdentitiesMetadata)
+    -> IdentitiesMetadata
+  {
+    var metadata = previous
+    let tracks = identities.reduce(0) { $0 + $1.trackIDs.count }
+    let singletonTracks = identities.filter { $0.clusterID == nil }.reduce(0) {
+      $0 + $1.trackIDs.count
+    }
+    let largest = identities.map(\.trackIDs.count).max() ?? 0
+    metadata.numTracks = tracks
+    metadata.numClusters = identities.filter { $0.clusterID != nil }.count
+    metadata.numSingletons = singletonTracks
+    metadata.singletonFraction = tracks > 0 ? Double(singletonTracks) / Double(tracks) : 0
+    metadata.largestClusterSize = largest
+    metadata.largestClusterFraction = tracks > 0 ? Double(largest) / Double(tracks) : 0
+    return metadata
+  }
+}
