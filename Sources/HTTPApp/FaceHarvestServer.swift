@@ -59,6 +59,7 @@ public enum FaceHarvestServer {
     }
     IdentityEditRoutes.add(to: router, layout: layout)
     ReviewRoutes.add(to: router, layout: layout, manager: manager)
+    VideoRoute.add(to: router, layout: layout)
     return router
   }
 

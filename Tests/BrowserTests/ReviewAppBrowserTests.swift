@@ -29,6 +29,7 @@ struct ReviewAppBrowserTests {
     try session.runPipelineFromTheList()
     try session.save("episodes.png")
     try session.openReview()
+    try session.playFromTheTimeline()
     try session.acceptAndRejectSuggestions()
     try session.labelByTyping()
     try session.lockFromTheCard()
@@ -103,6 +104,54 @@ struct BrowserSession {
       + (document.metadata.unidentifiedTracks?.count ?? 0)
     let bars = try browser.evaluate("document.querySelectorAll('#timeline rect').length") as? Int
     #expect(bars == tracks)
+  }
+
+  /// Clicking a timeline bar loads the video (Range requests to `/episodes/{ep}/video`) and
+  /// seeks it to the track's start: the video element reaches that time.
+  func playFromTheTimeline() throws {
+    // The bar that starts latest, so that the seek goes somewhere.
+    try browser.evaluate(
+      """
+      (() => { const bars = [...document.querySelectorAll('#timeline rect[data-track]')];
+        bars.sort((a, b) => Number(b.getAttribute('x')) - Number(a.getAttribute('x')));
+        bars[0].dataset.chosen = 'yes'; return true; })()
+      """)
+    let bar = "#timeline rect[data-chosen]"
+    try browser.click(bar)
+    do {
+      try waitForTheVideo()
+    } catch {
+      let state = try browser.evaluate(
+        """
+        (() => { const v = document.querySelector('#video');
+          return JSON.stringify({src: v.currentSrc, ready: v.readyState, network: v.networkState,
+            error: v.error && v.error.code, message: v.error && v.error.message,
+            time: v.currentTime, requested: v.dataset.requested,
+            h264: v.canPlayType('video/mp4; codecs="avc1.64001f"')}); })()
+        """)
+      Issue.record("the video did not reach the bar's time: \(state ?? "?")")
+      throw error
+    }
+    let requested = try browser.evaluate(
+      "Number(document.querySelector('#video').dataset.requested)")
+    let start = try browser.evaluate(
+      """
+      (() => { const id = document.querySelector('\(bar)').dataset.track;
+        const tracks = [...model.identities.flatMap((i) => i.tracks),
+          ...model.unidentified.map((u) => u.track)];
+        return tracks.find((t) => t.track_id === id).start_s; })()
+      """)
+    #expect(requested as? Double == start as? Double && (start as? Double ?? 0) > 0)
+  }
+
+  /// Waits until the video has loaded and reached the time the page asked of it.
+  func waitForTheVideo() throws {
+    try browser.wait(
+      for: """
+        (() => { const v = document.querySelector('#video');
+          return !v.hidden && v.readyState >= 1 && !v.seeking && v.dataset.requested !== undefined
+            && Math.abs(v.currentTime - Number(v.dataset.requested)) < 0.05; })()
+        """, what: "the video to reach the clicked bar's time", timeout: 60)
   }
 
   /// Waits (through `load`) until the page has one card per identity and every

@@ -23,7 +23,7 @@ struct ModelManifestTests {
     for entry in manifest.models {
       #expect(try manifest.verifiedFileURL(for: entry).lastPathComponent == entry.file)
     }
-    #expect(throws: InferenceError.self) { try manifest.entry(named: "arcface_r100_v1") }
+    #expect(throws: ModelManifestError.self) { try manifest.entry(named: "arcface_r100_v1") }
   }
 
   static func writeManifest(_ json: String) throws -> URL {

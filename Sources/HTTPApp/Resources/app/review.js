@@ -142,7 +142,9 @@ function trackStrip(track, identity) {
   },
     el("div", { class: "track-head" },
       el("span", { class: "track-id" }, track.track_id),
-      el("span", { class: "span" }, `${clock(track.start_s)}–${clock(track.end_s)} · ${track.num_faces} faces`)),
+      el("span", { class: "span", title: "click: play this moment",
+        onclick: (event) => { event.stopPropagation(); playAt(track.start_s); } },
+        `${clock(track.start_s)}–${clock(track.end_s)} · ${track.num_faces} faces`)),
     el("div", { class: "crops" }, track.crops.length
       ? track.crops.map((crop) => el("img", {
         class: "crop", loading: "lazy", width: 56, height: 56, src: `${base}/${crop.path}`,
@@ -232,7 +234,7 @@ function timeline() {
       const end = track.end_s + model.frame_step_s;
       svg.append(el("rect", { svg: true, class: row.cls, x: x(track.start_s), y: y + 3,
         width: Math.max(1.5, x(end) - x(track.start_s)), height: ROW - 6,
-        "data-track": track.track_id },
+        "data-track": track.track_id, onclick: () => playAt(track.start_s) },
         el("title", { svg: true }, `${row.label} · ${track.track_id} · ${clock(track.start_s)}–${clock(end)}`)));
     }
   });
@@ -278,7 +280,24 @@ function showFrame(track, crop) {
       crop.quality === null ? "" : ` · quality ${Number(crop.quality).toFixed(2)}`),
     el("button", { type: "button", onclick: () => { box.hidden = true; } }, "Close"));
   box.hidden = false;
-  cursor(crop.t_s);
+  playAt(crop.t_s);
+}
+
+/** Shows the video at `seconds` (loaded on first use, through Range requests) and marks the
+ * time on the timeline. */
+function playAt(seconds) {
+  const video = $("#video");
+  video.dataset.requested = String(seconds);
+  if (!video.getAttribute("src")) {
+    video.preload = "metadata";
+    video.src = `${base}/video`;
+    video.load();
+  }
+  const seek = () => { video.currentTime = seconds; };
+  if (video.readyState >= 1) seek();
+  else video.addEventListener("loadedmetadata", seek, { once: true });
+  video.hidden = false;
+  cursor(seconds);
 }
 
 // MARK: selection, filter, keyboard
