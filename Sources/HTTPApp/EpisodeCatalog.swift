@@ -4,7 +4,8 @@ import JobQueue
 
 /// The episodes under the data root and how far each has come, `GET /episodes`
 /// (docs/review_app.md, "Episode list"): which artifacts exist, their counts, when the last
-/// one was written, and the newest job the server knows for the episode.
+/// one was written, and the newest job the server knows for the episode (in queue mode, the
+/// queue's newest job of the episode: state, attempts, worker, progress).
 struct EpisodeCatalog {
   /// Artifacts reported, by the name the JSON gives them.
   static let artifacts: [(name: String, url: @Sendable (DataLayout, EpisodeID) -> URL)] = [
@@ -15,6 +16,21 @@ struct EpisodeCatalog {
 
   let layout: DataLayout
   let manager: JobManager
+  /// In queue mode, each episode's newest queued job (`newestByEpisode`); nil: the server runs
+  /// jobs itself and `manager` knows them.
+  var queuedJobs: [String: QueuedJob]?
+
+  init(layout: DataLayout, manager: JobManager) {
+    self.layout = layout
+    self.manager = manager
+  }
+
+  /// The newest job of each episode among `jobs`.
+  static func newestByEpisode(_ jobs: [QueuedJob]) -> [String: QueuedJob] {
+    var newest: [String: QueuedJob] = [:]
+    for job in jobs where job.id > (newest[job.epID]?.id ?? Int64.min) { newest[job.epID] = job }
+    return newest
+  }
 
   /// Every episode with a folder under `videos/` or `manifests/`, in id order.
   func episodes() -> [EpisodeID] {
@@ -25,9 +41,13 @@ struct EpisodeCatalog {
     return Set(names).compactMap { try? EpisodeID($0) }.sorted()
   }
 
-  /// `{episodes: [...]}`.
+  /// `{episodes: [...], jobs: "server" | "queue"}`: where Run's jobs go, so the page knows to
+  /// follow a job's event stream or to poll the queue's row.
   func json() -> JSONValue {
-    .object(["episodes": .array(episodes().map(entry))])
+    .object([
+      "episodes": .array(episodes().map(entry)),
+      "jobs": .string(queuedJobs == nil ? "server" : "queue"),
+    ])
   }
 
   /// One episode's entry.
@@ -50,7 +70,11 @@ struct EpisodeCatalog {
       "last_written_at": newest.map { .string(ArtifactTimestamp.string(from: $0)) } ?? .null,
       "last_job": .null,
     ]
-    if let job = manager.recent(limit: manager.history).first(where: { $0.episode == episode }) {
+    if let queuedJobs {
+      fields["last_job"] = queuedJobs[episode.rawValue].map(QueuedJobRoutes.snapshot) ?? .null
+    } else if let job = manager.recent(limit: manager.history).first(where: {
+      $0.episode == episode
+    }) {
       fields["last_job"] = .object([
         "job_id": .string(job.id), "kind": .string(job.kind.rawValue),
         "state": .string(job.state.rawValue),

@@ -58,7 +58,7 @@ public enum FaceHarvestServer {
       try await crop(context, layout: layout)
     }
     IdentityEditRoutes.add(to: router, layout: layout)
-    ReviewRoutes.add(to: router, layout: layout, manager: manager)
+    ReviewRoutes.add(to: router, layout: layout, manager: manager, queue: queue)
     VideoRoute.add(to: router, layout: layout)
     return router
   }

@@ -2,6 +2,7 @@ import Artifacts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JobQueue
 import NIOCore
 import NIOPosix
 
@@ -16,7 +17,10 @@ enum ReviewRoutes {
   ]
 
   /// Adds the pages and reading routes to `router`.
-  static func add(to router: Router<BasicRequestContext>, layout: DataLayout, manager: JobManager) {
+  static func add(
+    to router: Router<BasicRequestContext>, layout: DataLayout, manager: JobManager,
+    queue: JobQueue?
+  ) {
     // `/app` and `/app/` are one route (the router ignores a trailing slash).
     router.get("/app/") { _, context in try await page("index.html", context: context) }
     router.get("/app/episodes/:ep") { _, context in
@@ -31,9 +35,19 @@ enum ReviewRoutes {
       return try await appFile(name, contentType: type, context: context)
     }
     router.get("/episodes") { _, _ in
-      let catalog = EpisodeCatalog(layout: layout, manager: manager)
+      var catalog = EpisodeCatalog(layout: layout, manager: manager)
+      if let queue {
+        // Queue mode: each episode's newest job is the queue's (docs/review_app.md).
+        return try await QueuedJobRoutes.answering {
+          catalog.queuedJobs = EpisodeCatalog.newestByEpisode(try await queue.jobs())
+          let finished = catalog
+          return FaceHarvestServer.json(
+            .ok, try await NIOThreadPool.singleton.runIfActive { finished.json() })
+        }
+      }
+      let finished = catalog
       return FaceHarvestServer.json(
-        .ok, try await NIOThreadPool.singleton.runIfActive { catalog.json() })
+        .ok, try await NIOThreadPool.singleton.runIfActive { finished.json() })
     }
     router.get("/episodes/:ep/review") { _, context in
       let review = EpisodeReview(layout: layout, episode: try episode(context))

@@ -67,4 +67,48 @@ struct QueuedJobServerTests {
       #expect(try await queue.jobs().map(\.state) == [.cancelled])
     }
   }
+
+  @Test("in queue mode the episode list shows each episode's newest queued job as the queue has it")
+  func episodeListInQueueMode() async throws {
+    let fixture = try ServerFixture()
+    defer { fixture.remove() }
+    let url = try DatabaseURL(try await TestPostgres.database())
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    let episode = ServerFixture.episode
+    let (local, _) = try fixture.application()
+    try await local.test(.router) { client in
+      let (mode, job) = try await Self.listed(client, episode)
+      #expect(mode == "server" && job == nil)
+    }
+    try await JobQueue.withQueue(url: url, logger: logger) { queue in
+      let (app, _) = try fixture.application(queue: queue)
+      try await app.test(.router) { client in
+        var (mode, job) = try await Self.listed(client, episode)
+        #expect(mode == "queue" && job == nil)
+        let jobID = try await client.execute(
+          uri: "/jobs/pipeline", method: .post, body: try body(["ep_id": episode])
+        ) { try #require(try object($0.body)["job_id"] as? String) }
+        (mode, job) = try await Self.listed(client, episode)
+        #expect(job?["job_id"] as? String == jobID && job?["state"] as? String == "queued")
+        #expect(job?["attempts"] as? Int == 0 && job?["kind"] as? String == "pipeline")
+        _ = try await queue.claim(worker: "host:1:1", leaseSeconds: 60)
+        (mode, job) = try await Self.listed(client, episode)
+        #expect(job?["state"] as? String == "running" && job?["attempts"] as? Int == 1)
+        #expect(job?["worker"] as? String == "host:1:1")
+      }
+    }
+  }
+
+  /// `GET /episodes`: where jobs go, and `episode`'s `last_job`.
+  static func listed(_ client: some TestClientProtocol, _ episode: String) async throws -> (
+    String?, [String: Any]?
+  ) {
+    try await client.execute(uri: "/episodes", method: .get) { response in
+      let list = try object(response.body)
+      let entry = (list["episodes"] as? [[String: Any]])?.first {
+        $0["ep_id"] as? String == episode
+      }
+      return (list["jobs"] as? String, entry?["last_job"] as? [String: Any])
+    }
+  }
 }

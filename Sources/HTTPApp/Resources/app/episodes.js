@@ -1,11 +1,16 @@
 // The episode list, /app/ (docs/review_app.md, "Episode list"): what each episode has, and a
-// button that submits a pipeline job and follows its Server-Sent Events.
+// button that submits a pipeline job and follows it: its Server-Sent Events when the server
+// runs jobs itself, the queue's row (polled) when jobs go to the PostgreSQL queue.
 "use strict";
 
 const ARTIFACTS = ["video", "detections", "tracks", "faces", "identities", "screentime"];
+const TERMINAL = ["succeeded", "failed", "cancelled"];
+let jobsGoTo = "server";
 
 async function loadEpisodes() {
-  const { episodes } = await api("GET", "/episodes");
+  const { episodes, jobs } = await api("GET", "/episodes");
+  jobsGoTo = jobs || "server";
+  document.body.dataset.jobs = jobsGoTo;
   const body = document.querySelector("#episodes tbody");
   body.replaceChildren(...episodes.map(row));
   document.getElementById("empty").hidden = episodes.length > 0;
@@ -33,7 +38,17 @@ function row(episode) {
         onclick: (event) => runPipeline(episode.ep_id, event.target.closest("tr")),
       }, "Run pipeline"),
       el("progress", { max: 1, value: 0, hidden: true }),
-      el("span", { class: "job-state" }, job ? `${job.job_id}: ${job.state}` : "")));
+      el("span", { class: "job-state" }, job ? jobText(job) : "")));
+}
+
+/** A job's state; a queued job also says its attempts, worker and phase. */
+function jobText(job) {
+  const parts = [`${job.job_id}: ${job.state}`];
+  if (job.attempts !== undefined) parts.push(`attempt ${job.attempts}/${job.max_attempts}`);
+  if (job.worker && job.state === "running") parts.push(job.worker);
+  if (job.progress && job.state === "running") parts.push(job.progress.phase || job.progress.stage || "");
+  if (job.error && job.state === "failed") parts.push(job.error);
+  return parts.filter(Boolean).join(" · ");
 }
 
 async function runPipeline(episode, row) {
@@ -45,12 +60,41 @@ async function runPipeline(episode, row) {
     const { job_id } = await api("POST", "/jobs/pipeline", { ep_id: episode, save_crops: true });
     state.textContent = `${job_id}: queued`;
     bar.hidden = false;
-    follow(job_id, episode, { button, bar, state });
+    const controls = { button, bar, state };
+    if (jobsGoTo === "queue") poll(job_id, episode, controls);
+    else follow(job_id, episode, controls);
   } catch (error) {
     button.disabled = false;
     state.textContent = "";
     toast(`${episode}: ${error.message}`, "error");
   }
+}
+
+/** Follows a queued job by polling its row (queued jobs have no event stream) until a worker
+ * ends it; then reloads the list. */
+async function poll(jobID, episode, { button, bar, state }) {
+  for (;;) {
+    let job;
+    try {
+      job = await api("GET", `/jobs/${encodeURIComponent(jobID)}`);
+    } catch (error) {
+      toast(`${episode}: ${error.message}`, "error");
+      break;
+    }
+    state.textContent = jobText(job);
+    const progress = job.progress || {};
+    const total = progress.frames_total || progress.faces_total || 0;
+    const done = progress.frames_total ? progress.frames_done : progress.faces_done;
+    bar.value = total ? done / total : 0;
+    if (TERMINAL.includes(job.state)) {
+      toast(`${episode}: ${jobText(job)}`, job.state === "succeeded" ? "info" : "error");
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  button.disabled = false;
+  bar.hidden = true;
+  loadEpisodes().catch((error) => toast(error.message, "error"));
 }
 
 /** Follows a job's SSE stream: progress moves the bar; done or error reloads the list. */
