@@ -53,6 +53,11 @@ final class EmbeddingWorker {
     thread.join()
   }
 
+  /// Rethrows the embedder's error, if any.
+  func throwIfFailed() throws {
+    if let error = failure.error { throw error }
+  }
+
   /// Queues `batch`, waiting while the queue is full. Rethrows the embedder's error.
   func submit(_ batch: [FacesHarvester.GatedFace]) throws {
     if let error = failure.error { throw error }

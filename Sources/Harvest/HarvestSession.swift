@@ -105,6 +105,12 @@ final class HarvestSession {
     }
   }
 
+  /// Throws the embedding thread's error, if it has failed: the feed stops at once rather
+  /// than at its next full batch.
+  func throwIfEmbedderFailed() throws {
+    try worker.throwIfFailed()
+  }
+
   /// Hands the next batch of pending faces to the embedding thread and files the batches it
   /// has embedded, in order.
   private func embedPending() throws {

@@ -52,6 +52,7 @@ struct PlannedFramesFeed {
     var probes: [String: [FacesHarvester.GatedFace]] = [:]
     while let frame = try source.next() {
       if isCancelled() { throw HarvestError.cancelled }
+      try session.throwIfEmbedderFailed()
       // A damaged frame's pixels may differ from what detect-track saw: its faces are
       // decode_failed (docs/harvest.md).
       if !frame.isDamaged {
@@ -66,6 +67,10 @@ struct PlannedFramesFeed {
     }
     if isCancelled() { throw HarvestError.cancelled }
     for track in completion.rest() {
+      try session.endTrack(track, probes: probes.removeValue(forKey: track) ?? [])
+    }
+    // Every planned track has completed by now; a probe left over would keep its staged crop.
+    for track in probes.keys.sorted() {
       try session.endTrack(track, probes: probes.removeValue(forKey: track) ?? [])
     }
   }

@@ -173,7 +173,9 @@ public final class SinglePassHarvest {
     isCancelled: @Sendable () -> Bool = { false }
   ) throws -> HarvestSummary {
     guard let committedTracks else {
-      preconditionFailure("finish before detect-track committed its tracks")
+      throw HarvestError.invalidInput(
+        path: harvester.layout.relativePath(harvester.layout.tracks(harvester.episode)),
+        line: nil, message: "the one-decode harvest ended before detect-track committed its tracks")
     }
     if let planner {
       for trackID in openTracks.keys.sorted() { try endTrack(trackID, planner: planner) }

@@ -484,6 +484,7 @@ struct OpenAPIDocumentTests {
         ("get", "/episodes/{ep_id}/crops/{track_id}/{file}"), ("get", "/episodes"),
         ("get", "/episodes/{ep_id}/review"),
         ("get", "/episodes/{ep_id}/thumbs/{identity_id}/{file}"),
+        ("get", "/episodes/{ep_id}/video"),
         ("post", "/episodes/{ep_id}/identities/{identity_id}/label"),
         ("post", "/episodes/{ep_id}/identities/{identity_id}/lock"),
         ("post", "/episodes/{ep_id}/identities/{identity_id}/unlock"),
