@@ -2,7 +2,7 @@ public import Artifacts
 public import FaceHarvestCore
 import Foundation
 public import Harvest
-public import Inference
+import Inference
 public import Logging
 import Media
 import ThreadPrimitives

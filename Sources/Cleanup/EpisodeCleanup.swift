@@ -3,7 +3,7 @@ public import FaceHarvestCore
 public import Foundation
 public import Harvest
 public import Identities
-public import Inference
+import Inference
 public import Logging
 
 /// A clean-up action, run in this order whatever order they are asked in.

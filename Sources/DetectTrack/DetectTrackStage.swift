@@ -2,7 +2,7 @@ public import Artifacts
 import FaceAlignment
 public import FaceHarvestCore
 public import Foundation
-public import Inference
+import Inference
 public import Logging
 public import Media
 import PipelineConfig

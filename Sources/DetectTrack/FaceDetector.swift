@@ -2,7 +2,7 @@ import Artifacts
 import FaceAlignment
 public import FaceHarvestCore
 import Foundation
-public import Inference
+import Inference
 public import Logging
 import Media
 

@@ -4,7 +4,7 @@ public import FaceHarvestCore
 import Foundation
 public import Harvest
 public import Identities
-public import Inference
+import Inference
 public import Logging
 import Media
 

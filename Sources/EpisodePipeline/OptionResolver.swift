@@ -4,7 +4,7 @@ public import FaceHarvestCore
 public import Foundation
 public import Harvest
 public import Identities
-public import Inference
+import Inference
 public import PipelineConfig
 
 /// The settings a run will use, per stage; nil for a stage not resolved.

@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Foundation
 import JobQueue
 

@@ -5,7 +5,7 @@ public import FaceHarvestCore
 public import Foundation
 import Harvest
 import Identities
-public import Inference
+import Inference
 public import JobQueue
 public import Logging
 import PipelineConfig

@@ -3,7 +3,7 @@ import FaceAlignment
 public import FaceHarvestCore
 import FaceQuality
 public import Foundation
-public import Inference
+import Inference
 public import Logging
 import Media
 

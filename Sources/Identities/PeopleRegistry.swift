@@ -1,7 +1,7 @@
 public import Artifacts
 public import FaceHarvestCore
 public import Foundation
-public import Inference
+import Inference
 
 /// `shows/{show_id}/people.json` (docs/people.md): the people a show's episodes were labelled
 /// with, each with a few representative track embeddings of the model that made them.

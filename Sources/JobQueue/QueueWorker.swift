@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Foundation
 public import Logging
 import ThreadPrimitives
