@@ -303,14 +303,19 @@ public final class FacesHarvester {
     return inputs(tracks: tracks, detectionsByTrack: detectionsByTrack)
   }
 
-  /// The inputs of `tracks` (each listed once) and their detections.
-  func inputs(tracks: [Track], detectionsByTrack: [String: [Detection]]) -> Inputs {
+  /// The inputs of `tracks` (each listed once) and their detections; `tracksWithDetections`
+  /// names the tracks with rows when `detectionsByTrack` does not hold them.
+  func inputs(
+    tracks: [Track], detectionsByTrack: [String: [Detection]],
+    tracksWithDetections: Set<String>? = nil
+  ) -> Inputs {
+    let withRows = tracksWithDetections ?? Set(detectionsByTrack.keys)
     var trackSpans: [String: ClosedRange<Int>] = [:]
     for track in tracks {
       let first = track.frameSpan.first ?? 0
       trackSpans[track.trackID] = first...max(first, track.frameSpan.last ?? first)
     }
-    let tracksWithoutDetections = trackSpans.keys.filter { detectionsByTrack[$0] == nil }.sorted()
+    let tracksWithoutDetections = trackSpans.keys.filter { !withRows.contains($0) }.sorted()
     if !tracksWithoutDetections.isEmpty {
       logger.warning(
         "tracks with no detections have nothing to harvest",

@@ -209,6 +209,20 @@ public struct HarvestPlanner: Sendable {
     return Plan(faces: planned, rejected: rejected, probes: probes)
   }
 
+  /// The plan of the episode from the plans of its tracks, each made by `plan` on that track
+  /// alone (tracks are planned independently, so this is the plan of all of them at once):
+  /// faces and probes sorted by frame then track and numbered, rejections in track order.
+  static func merged(_ trackPlans: [String: Plan]) -> Plan {
+    var faces = trackPlans.values.flatMap(\.faces)
+    faces.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    for index in faces.indices { faces[index].id = index }
+    var probes = trackPlans.values.flatMap(\.probes)
+    probes.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    for index in probes.indices { probes[index].id = faces.count + index }
+    let rejected = trackPlans.keys.sorted().flatMap { trackPlans[$0]!.rejected }
+    return Plan(faces: faces, rejected: rejected, probes: probes)
+  }
+
   /// Every track's probe candidates: up to `probe_faces_per_track` detections that pass the
   /// probe floor, best pre-crop quality first, no two closer than `sample_interval / 2` frames.
   func planProbes(detectionsByTrack: [String: [Detection]]) -> [PlannedFace] {

@@ -16,10 +16,11 @@ import ThreadPrimitives
 /// full-size frame at once (under `uniform` sampling, only a row at least `sample_interval`
 /// frames after the last one kept: the sampler's own spacing, which runs in time order). When
 /// a track ends (the tracker drops it, or a cut), it is planned with the harvest's own
-/// planner, its planned faces are gated and go to the session, and its crops are freed: memory
-/// holds the crops of the tracks alive at once, not the episode's. `finish` plans the whole
-/// episode from the rows it was shown and the tracks detect-track committed (nothing is read
-/// back from disk), checks that it planned the same faces, and ends the session.
+/// planner, its planned faces are gated and go to the session, and its rows and crops are
+/// freed: memory holds the rows and crops of the tracks alive at once, and each ended track's
+/// plan. `finish` joins the tracks' plans into the episode's (the planner plans each track on
+/// its own, so they are the plan a separate harvest makes from the files) with the tracks
+/// detect-track committed (nothing is read back from disk), and ends the session.
 ///
 /// `stratified` sampling needs each track's final frame span, known only once the shots are
 /// final, so it is not supported here: the pipeline then decodes twice (`supports`).
@@ -32,31 +33,17 @@ public final class SinglePassHarvest {
   private var planner: HarvestPlanner?
   /// The tracks not yet ended.
   private var openTracks: [String: OpenTrack] = [:]
-  /// Every tracked row shown so far, by track.
-  private var rowsByTrack: [String: [Detection]] = [:]
+  /// The plan of every ended track (their union is the episode's plan: `HarvestPlanner.merged`).
+  private var trackPlans: [String: HarvestPlanner.Plan] = [:]
   /// The tracks detect-track committed.
   private var committedTracks: [Track]?
   private var framesConverted = 0
-  private var planned = Set<PlannedKey>()
 
   /// The rows of one open track, and the crops of those that may be harvested.
   private struct OpenTrack {
     var rows: [Detection] = []
     var crops: [Int: FaceCrops] = [:]
     var lastSpaced: Int?
-  }
-
-  /// A planned face, for comparing the plans of the pass and of the whole episode.
-  private struct PlannedKey: Hashable {
-    let trackID: String
-    let frameIndex: Int
-    let isProbe: Bool
-
-    init(_ face: PlannedFace) {
-      trackID = face.trackID
-      frameIndex = face.frameIndex
-      isProbe = face.isProbe
-    }
   }
 
   /// Whether `config` can be harvested in detect-track's pass.
@@ -92,7 +79,6 @@ public final class SinglePassHarvest {
     var image: BGRImage?
     for row in rows {
       guard let trackID = row.trackID else { continue }
-      rowsByTrack[trackID, default: []].append(row)
       openTracks[trackID, default: OpenTrack()].rows.append(row)
       // A damaged frame's faces are decode_failed, as in a separate harvest (docs/harvest.md).
       guard !frame.isDamaged, let face = candidate(row, trackID: trackID, planner: planner)
@@ -146,10 +132,10 @@ public final class SinglePassHarvest {
     guard let track = openTracks.removeValue(forKey: trackID) else { return }
     let begin = Date()
     let plan = planner.plan(detectionsByTrack: [trackID: track.rows], frameSpans: [:])
+    trackPlans[trackID] = plan
     var faces: [FacesHarvester.GatedFace] = []
     var probes: [FacesHarvester.GatedFace] = []
     for face in plan.faces + plan.probes {
-      planned.insert(PlannedKey(face))
       // No crops: the frame was damaged; the face becomes decode_failed at the end.
       guard let crops = track.crops[face.frameIndex],
         let gated = try session.gate(face, crops: crops)
@@ -164,8 +150,7 @@ public final class SinglePassHarvest {
   // MARK: - After the pass
 
   /// Ends the harvest once detect-track has committed its files: ends the tracks still open,
-  /// plans the episode from the rows and tracks the pass saw, checks the plan against the
-  /// faces planned during the pass, and commits the harvest's artifacts. `framesInVideo` and
+  /// joins their plans into the episode's, and commits the harvest's artifacts. `framesInVideo` and
   /// `framesSkipped` are the pass's counts.
   public func finish(
     framesInVideo: Int, framesSkipped: Int,
@@ -180,40 +165,14 @@ public final class SinglePassHarvest {
     if let planner {
       for trackID in openTracks.keys.sorted() { try endTrack(trackID, planner: planner) }
     }
-    let inputs = harvester.inputs(tracks: committedTracks, detectionsByTrack: rowsByTrack)
-    let size = try frameSize()
-    let plan = harvester.makePlan(inputs, frameWidth: size.width, frameHeight: size.height)
-    try checkPlan(plan)
+    let inputs = harvester.inputs(
+      tracks: committedTracks, detectionsByTrack: [:], tracksWithDetections: Set(trackPlans.keys))
+    let plan = HarvestPlanner.merged(trackPlans)
     return try session.finish(
       plan: plan, inputs: inputs,
       pass: HarvestSession.PassCounts(
         framesDecoded: framesInVideo, framesConverted: framesConverted,
         framesSkipped: framesSkipped, decodeSeconds: 0, sharedDecode: true),
       planSeconds: 0, progress: progress, isCancelled: isCancelled)
-  }
-
-  /// The frame size the pass planned with; a video whose frames never reached the pass has
-  /// the container's.
-  private func frameSize() throws -> (width: Int, height: Int) {
-    if let planner { return (planner.frameWidth, planner.frameHeight) }
-    let info = try FrameSource(url: harvester.layout.video(harvester.episode)).info
-    return (info.width, info.height)
-  }
-
-  /// Throws unless the episode's plan names exactly the faces the pass planned track by track.
-  private func checkPlan(_ plan: HarvestPlanner.Plan) throws {
-    let episodePlan = Set((plan.faces + plan.probes).map(PlannedKey.init))
-    guard episodePlan == planned else {
-      let differing = episodePlan.symmetricDifference(planned).sorted {
-        ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID)
-      }
-      let first = differing[0]
-      throw HarvestError.invalidInput(
-        path: harvester.layout.relativePath(harvester.layout.detections(harvester.episode)),
-        line: nil,
-        message: "the harvest planned during detect-track differs from the episode's plan in "
-          + "\(differing.count) faces (first: \(first.trackID) frame \(first.frameIndex)); run "
-          + "--faces-embed on its own")
-    }
   }
 }
