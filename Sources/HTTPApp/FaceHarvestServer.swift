@@ -168,12 +168,7 @@ public enum FaceHarvestServer {
   static func faces(
     _ request: Request, context: BasicRequestContext, factory: JobFactory, layout: DataLayout
   ) async throws -> Response {
-    let episode: EpisodeID
-    do {
-      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
-    } catch {
-      return problem(.badRequest, "invalid ep_id", "\(error)")
-    }
+    let episode = try ReviewRoutes.episode(context)
     let query = request.uri.queryParameters
     let limit = query.get("limit").flatMap { Int($0) } ?? 100
     let offset = query.get("offset").flatMap { Int($0) } ?? 0
@@ -212,12 +207,7 @@ public enum FaceHarvestServer {
 
   /// A crop JPEG, streamed from disk by Hummingbird's non-blocking file I/O.
   static func crop(_ context: BasicRequestContext, layout: DataLayout) async throws -> Response {
-    let episode: EpisodeID
-    do {
-      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
-    } catch {
-      return problem(.badRequest, "invalid ep_id", "\(error)")
-    }
+    let episode = try ReviewRoutes.episode(context)
     let track = context.parameters.get("track") ?? ""
     let file = context.parameters.get("file") ?? ""
     // Only names the pipeline writes: nothing here can leave the crops folder.
@@ -262,12 +252,7 @@ public enum FaceHarvestServer {
     _ context: BasicRequestContext, named name: String, layout: DataLayout,
     at url: (EpisodeID) -> URL
   ) async throws -> Response {
-    let episode: EpisodeID
-    do {
-      episode = try JobFactory.episode(context.parameters.get("ep") ?? "")
-    } catch {
-      return problem(.badRequest, "invalid ep_id", "\(error)")
-    }
+    let episode = try ReviewRoutes.episode(context)
     return try await fileResponse(
       url(episode), of: episode, layout: layout, contentType: "application/json",
       context: context, missing: "\(episode) has no \(name)")
