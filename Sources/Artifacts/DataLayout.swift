@@ -179,6 +179,26 @@ public struct DataLayout: Hashable, Sendable {
     "crops/\(safeComponent(trackID))/probe_\(ArtifactID.padded(frameIndex, width: 6)).jpg"
   }
 
+  /// `crops/{track_id}/thumb_{frame_idx:06d}.jpg`: one of a track's review thumbnails
+  /// (docs/harvest.md, "Review thumbnails"), listed in its `sample_thumbs`.
+  public static func reviewThumbRelativePath(trackID: String, frameIndex: Int) -> String {
+    "crops/\(safeComponent(trackID))/thumb_\(ArtifactID.padded(frameIndex, width: 6)).jpg"
+  }
+
+  /// The frame of a crop or thumbnail path this layout names (`…/frame_000042.jpg`,
+  /// `probe_…`, `thumb_…`), or nil for any other name.
+  public static func frameIndex(ofCropPath path: String) -> Int? {
+    let name = path.split(separator: "/").last ?? ""
+    guard name.hasSuffix(".jpg"), let underscore = name.firstIndex(of: "_") else { return nil }
+    let prefix = name[..<underscore]
+    guard ["frame", "probe", "thumb"].contains(prefix) else { return nil }
+    let digits = name[name.index(after: underscore)..<name.index(name.endIndex, offsetBy: -4)]
+    guard digits.count >= 6, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else {
+      return nil
+    }
+    return Int(digits)
+  }
+
   /// Same as the static `cropRelativePath(trackID:frameIndex:)`, for callers holding a layout.
   public func cropRelativePath(trackID: String, frameIndex: Int) -> String {
     Self.cropRelativePath(trackID: trackID, frameIndex: frameIndex)

@@ -257,7 +257,7 @@ public final class EpisodeCleanup {
         split.relabel(
           $0, spans: detections.spans, timestamp: ArtifactTimestamp.string(from: now()))
       },
-      cropMoves: relabelled.moves)
+      cropMoves: relabelled.moves + split.relabelThumbs(tracks).moves)
     logger.info(
       "split tracks",
       metadata: ["tracks": "\(switchFrames.keys.sorted().joined(separator: ","))"])

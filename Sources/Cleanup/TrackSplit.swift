@@ -53,18 +53,43 @@ struct TrackSplit {
     return (detections, spans)
   }
 
-  /// `tracks` with each split track replaced by its halves that kept detections.
+  /// `tracks` with each split track replaced by its halves that kept detections, each half
+  /// with the review thumbnails of its frames (`relabelThumbs`).
   func tracks(_ tracks: [Track], spans: [String: Span]) -> [Track] {
-    tracks.flatMap { track -> [Track] in
+    let thumbs = relabelThumbs(tracks).thumbs
+    return tracks.flatMap { track -> [Track] in
       guard let ids = newIDs[track.trackID] else { return [track] }
       return [ids.before, ids.after].compactMap { id in
         guard let span = spans[id], span.count > 0 else { return nil }
         return Track(
           trackID: id, epID: track.epID, startSeconds: span.start, endSeconds: span.end,
-          frameSpan: [span.first, span.last],
+          frameSpan: [span.first, span.last], sampleThumbs: thumbs[id] ?? [],
           stats: TrackStats(detections: span.count, avgConf: span.confidence / Double(span.count)))
       }
     }
+  }
+
+  /// The review thumbnails (`sample_thumbs`) of the split tracks, each given to the half that
+  /// holds its frame: the new paths by new track, and each file's move to its new folder.
+  func relabelThumbs(_ tracks: [Track]) -> (
+    thumbs: [String: [String]], moves: [(from: String, to: String)]
+  ) {
+    var thumbs: [String: [String]] = [:]
+    var moves: [(from: String, to: String)] = []
+    for track in tracks where newIDs[track.trackID] != nil {
+      for path in track.sampleThumbs {
+        // Only review thumbnails move; an older harvest listed its crops here, which move with
+        // their faces.
+        guard let frame = DataLayout.frameIndex(ofCropPath: path),
+          path == DataLayout.reviewThumbRelativePath(trackID: track.trackID, frameIndex: frame)
+        else { continue }
+        let id = renamed(track.trackID, frame: frame)
+        let moved = DataLayout.reviewThumbRelativePath(trackID: id, frameIndex: frame)
+        thumbs[id, default: []].append(moved)
+        moves.append((path, moved))
+      }
+    }
+    return (thumbs, moves)
   }
 
   /// The faces relabelled, and each crop's move to its new track's folder.

@@ -30,4 +30,21 @@ public struct BGRImage: Sendable, Equatable {
     let offset = y * rowStride + x * 3
     return (pixels[offset], pixels[offset + 1], pixels[offset + 2])
   }
+
+  /// The pixels of the rectangle at (`x`, `y`) of `width`×`height`, intersected with the image;
+  /// nil when nothing of it is inside.
+  public func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) -> BGRImage? {
+    let left = max(0, x)
+    let top = max(0, y)
+    let right = min(width, x + cropWidth)
+    let bottom = min(height, y + cropHeight)
+    guard right > left, bottom > top else { return nil }
+    var output: [UInt8] = []
+    output.reserveCapacity((right - left) * (bottom - top) * 3)
+    for row in top..<bottom {
+      let start = row * rowStride + left * 3
+      output += pixels[start..<(start + (right - left) * 3)]
+    }
+    return BGRImage(width: right - left, height: bottom - top, pixels: output)
+  }
 }

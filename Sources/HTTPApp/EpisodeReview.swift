@@ -132,15 +132,16 @@ struct TrackViews {
     ])
   }
 
-  /// Up to `EpisodeReview.cropsPerTrack` faces with a crop on disk, spread over the track.
+  /// Up to `EpisodeReview.cropsPerTrack` faces with a crop on disk (`--save-crops`), spread
+  /// over the track; without them, the track's review thumbnails (`sample_thumbs`,
+  /// docs/harvest.md, "Review thumbnails"), so every track can be judged after a default run.
   private func crops(_ rows: [JSONValue], track: Track?) -> [JSONValue] {
     let withCrop = rows.compactMap(\.objectValue).filter { row in
       guard let path = row["crop_path"]?.stringValue, !path.isEmpty else { return false }
-      let url = layout.framesDir(frames.episode).appendingPathComponent(path)
-      return FileManager.default.fileExists(atPath: frames.resolve(url).path)
+      return onDisk(path)
     }
     let count = min(withCrop.count, EpisodeReview.cropsPerTrack)
-    guard count > 0 else { return [] }
+    guard count > 0 else { return thumbs(of: track) }
     return (0..<count).map { index in
       let row = withCrop[index * withCrop.count / count]
       let frame = row["frame_idx"]?.intValue ?? 0
@@ -150,6 +151,23 @@ struct TrackViews {
         "quality": row["quality_score"] ?? .null,
       ])
     }
+  }
+
+  /// The track's review thumbnails on disk, in frame order.
+  private func thumbs(of track: Track?) -> [JSONValue] {
+    (track?.sampleThumbs ?? []).prefix(EpisodeReview.cropsPerTrack).compactMap { path in
+      guard let frame = DataLayout.frameIndex(ofCropPath: path), onDisk(path) else { return nil }
+      return .object([
+        "path": .string(path), "frame_idx": .integer(frame),
+        "t_s": .number(Self.seconds(of: frame, in: track)), "quality": .null,
+      ])
+    }
+  }
+
+  /// Whether `path` (relative to the episode's frames folder) is a committed file.
+  private func onDisk(_ path: String) -> Bool {
+    let url = layout.framesDir(frames.episode).appendingPathComponent(path)
+    return FileManager.default.fileExists(atPath: frames.resolve(url).path)
   }
 
   /// The time of `frame` in `track`: linear over its frame span and `start_s…end_s`.

@@ -212,11 +212,11 @@ public enum FaceHarvestServer {
     let file = context.parameters.get("file") ?? ""
     // Only names the pipeline writes: nothing here can leave the crops folder.
     guard ArtifactID.isValidTrackID(track),
-      file.range(of: #"^(frame|probe)_[0-9]{6,}\.jpg$"#, options: .regularExpression) != nil
+      file.range(of: #"^(frame|probe|thumb)_[0-9]{6,}\.jpg$"#, options: .regularExpression) != nil
     else {
       return problem(
         .badRequest, "invalid path",
-        "crops are crops/track-NNNNN/frame_NNNNNN.jpg (or probe_NNNNNN.jpg)")
+        "crops are crops/track-NNNNN/frame_NNNNNN.jpg (or probe_NNNNNN.jpg, thumb_NNNNNN.jpg)")
     }
     let url = layout.cropsDir(episode).appendingPathComponent(track).appendingPathComponent(file)
     return try await fileResponse(

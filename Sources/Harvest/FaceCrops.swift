@@ -39,4 +39,10 @@ struct FaceCrops: Sendable {
       padding = Sharpness.paddingFraction(mask)
     }
   }
+
+  /// The 112×112 alignment alone (`blur`, with its in-frame mask): a review thumbnail's picture
+  /// (docs/harvest.md, "Review thumbnails").
+  init(reviewOf landmarks: [Point2D], in image: BGRImage) {
+    self.init(landmarks: landmarks, in: image, inputSize: (112, 112), thumbSize: nil)
+  }
 }

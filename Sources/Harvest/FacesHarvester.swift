@@ -128,6 +128,10 @@ public final class FacesHarvester {
     var entry: ModelEntry
     var embeddingWidth: Int
     var staging: URL?
+    /// The staged crops folder (crops, review thumbnails), nil when nothing goes in it.
+    var cropsFolder: URL?
+    /// Each track's review thumbnails (`sample_thumbs`).
+    var reviewThumbs: [String: [String]]
     var transaction: ArtifactTransaction
     var started: Date
     var planSeconds: Double
@@ -154,6 +158,7 @@ public final class FacesHarvester {
     let artifacts = try writeArtifacts(
       accepted: accepted, probes: probes, rejected: rejected, tracks: inputs.tracks,
       embeddingWidth: finished.embeddingWidth, staging: finished.staging,
+      thumbs: finished.cropsFolder == nil ? nil : finished.reviewThumbs,
       transaction: finished.transaction)
     var summary = summary(
       accepted: accepted, probes: probes, rejected: rejected, inputs: inputs, outcome: outcome,
@@ -234,7 +239,9 @@ public final class FacesHarvester {
         "plan": finished.planSeconds, "decode": outcome.decodeSeconds, "crop": outcome.cropSeconds,
         "embed": outcome.embedSeconds,
       ],
-      cropsWritten: config.saveCrops ? accepted.count + probes.count : 0, artifacts: [],
+      cropsWritten: config.saveCrops ? accepted.count + probes.count : 0,
+      thumbsWritten: finished.reviewThumbs.values.reduce(0) { $0 + $1.count },
+      tracksWithThumbs: finished.reviewThumbs.count, artifacts: [],
       peakMemoryMiB: peakResidentMemoryMiB())
   }
 
@@ -335,12 +342,13 @@ public final class FacesHarvester {
 
   // MARK: - Artifacts
 
-  /// Stages `faces.jsonl`, `faces.npy`, the probe pair, `tracks.jsonl` (with `sample_thumbs`
-  /// when crops are saved) and `crops_debug.jsonl` beside the staged crops, then commits them
-  /// all at once.
+  /// Stages `faces.jsonl`, `faces.npy`, the probe pair, `tracks.jsonl` (with `sample_thumbs`,
+  /// each track's review thumbnails, when the crops folder was written: `thumbs` non-nil) and
+  /// `crops_debug.jsonl` beside the staged crops, then commits them all at once.
   private func writeArtifacts(
     accepted: [GatedFace], probes: [GatedFace], rejected: [RejectedFace], tracks: [Track],
-    embeddingWidth: Int, staging: URL?, transaction: ArtifactTransaction
+    embeddingWidth: Int, staging: URL?, thumbs: [String: [String]]?,
+    transaction: ArtifactTransaction
   ) throws -> [String] {
     let faces = Self.faceRows(accepted, firstNumber: 1, withCrops: staging != nil)
     // Probe faces number on after the accepted ones: a face_id is unique across both files.
@@ -358,12 +366,7 @@ public final class FacesHarvester {
       NPYMatrix(
         rows: probeRows.count, columns: embeddingWidth, values: probeRows.flatMap(\.embedding)),
       at: layout.probeFacesNPY(episode))
-    if staging != nil {
-      // tracks.jsonl lists each track's crops in frame order (a probe-only track's probes).
-      let thumbs = Dictionary(
-        grouping: (faces + probeRows).filter { !$0.cropPath.isEmpty }, by: \.trackID
-      )
-      .mapValues { $0.sorted { $0.frameIndex < $1.frameIndex }.map(\.cropPath) }
+    if let thumbs {
       let updated = tracks.map { track -> Track in
         var track = track
         track.sampleThumbs = thumbs[track.trackID] ?? []

@@ -58,6 +58,9 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   public var probeMaxYawAngle = 75.0
   /// The probe floor: largest |pitch| in degrees.
   public var probeMaxPitchAngle = 45.0
+  /// Review thumbnails written per track, with or without `save_crops`, so every track can be
+  /// judged in the review app (docs/harvest.md, "Review thumbnails"); 0 writes none.
+  public var reviewThumbsPerTrack = 3
 
   /// The defaults.
   public init() {}
@@ -85,6 +88,7 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
       .double("probe_min_confidence", 0...1, \.probeMinConfidence),
       .double("probe_max_yaw_angle", 0...90, \.probeMaxYawAngle),
       .double("probe_max_pitch_angle", 0...90, \.probeMaxPitchAngle),
+      .int("review_thumbs_per_track", 0...100, \.reviewThumbsPerTrack),
     ]
   }
 

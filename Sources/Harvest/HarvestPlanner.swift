@@ -29,6 +29,9 @@ public struct PlannedFace: Sendable, Equatable {
   /// A probe face (docs/harvest.md): gated by the relaxed probe floor, kept only for a track
   /// with no accepted face, never in `faces.jsonl`.
   public var isProbe = false
+  /// A track's best detection, cut only for its review thumbnail (docs/harvest.md, "Review
+  /// thumbnails"): never gated, embedded or written to `faces.jsonl`.
+  public var isReview = false
 }
 
 /// The gates a detection must pass before decoding: the spec's for faces that define
@@ -59,6 +62,10 @@ public struct FaceFloor: Sendable, Equatable {
       minFaceSize: Double(config.probeMinFaceSize), minConfidence: config.probeMinConfidence,
       checkPose: true, maxYaw: config.probeMaxYawAngle, maxPitch: config.probeMaxPitchAngle)
   }
+
+  /// No floor at all: any detection whose landmarks give an alignment (a track's review face).
+  public static let unrestricted = FaceFloor(
+    minFaceSize: 0, minConfidence: 0, checkPose: false, maxYaw: 180, maxPitch: 180)
 }
 
 /// A face that did not make it, with the reason.
@@ -103,6 +110,9 @@ public struct HarvestPlanner: Sendable {
     /// Probe faces (`isProbe`), sorted by frame then track: the best few of every track under
     /// the probe floor, in case none of its planned faces is accepted.
     public var probes: [PlannedFace] = []
+    /// One review face (`isReview`) per track with a usable detection, sorted by frame then
+    /// track: its best detection by pre-crop quality, whatever the floors say.
+    public var reviewFaces: [PlannedFace] = []
   }
 
   /// Gates one detection against `floor` (the spec's gates when nil). Returns the planned
@@ -206,7 +216,9 @@ public struct HarvestPlanner: Sendable {
     for index in planned.indices { planned[index].id = index }
     var probes = planProbes(detectionsByTrack: detectionsByTrack)
     for index in probes.indices { probes[index].id = planned.count + index }
-    return Plan(faces: planned, rejected: rejected, probes: probes)
+    var reviewFaces = planReviewFaces(detectionsByTrack: detectionsByTrack)
+    for index in reviewFaces.indices { reviewFaces[index].id = planned.count + probes.count + index }
+    return Plan(faces: planned, rejected: rejected, probes: probes, reviewFaces: reviewFaces)
   }
 
   /// The plan of the episode from the plans of its tracks, each made by `plan` on that track
@@ -219,8 +231,43 @@ public struct HarvestPlanner: Sendable {
     var probes = trackPlans.values.flatMap(\.probes)
     probes.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
     for index in probes.indices { probes[index].id = faces.count + index }
+    var reviewFaces = trackPlans.values.flatMap(\.reviewFaces)
+    reviewFaces.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    for index in reviewFaces.indices { reviewFaces[index].id = faces.count + probes.count + index }
     let rejected = trackPlans.keys.sorted().flatMap { trackPlans[$0]!.rejected }
-    return Plan(faces: faces, rejected: rejected, probes: probes)
+    return Plan(faces: faces, rejected: rejected, probes: probes, reviewFaces: reviewFaces)
+  }
+
+  /// `detection` as a candidate review face of `trackID` (no floor: valid landmarks only),
+  /// ranked by its pre-crop quality; nil when its landmarks give no alignment.
+  func reviewCandidate(_ detection: Detection, trackID: String) -> PlannedFace? {
+    guard var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() else { return nil }
+    face.isReview = true
+    return face
+  }
+
+  /// Every track's review face: its usable detection of best pre-crop quality, the earliest
+  /// among equals (docs/harvest.md, "Review thumbnails").
+  func planReviewFaces(detectionsByTrack: [String: [Detection]]) -> [PlannedFace] {
+    var faces: [PlannedFace] = []
+    for trackID in detectionsByTrack.keys.sorted() {
+      var best: PlannedFace?
+      for detection in detectionsByTrack[trackID] ?? [] {
+        guard let face = reviewCandidate(detection, trackID: trackID) else { continue }
+        if let current = best, !Self.reviewRanks(face, before: current) { continue }
+        best = face
+      }
+      if let best { faces.append(best) }
+    }
+    faces.sort { ($0.frameIndex, $0.trackID) < ($1.frameIndex, $1.trackID) }
+    return faces
+  }
+
+  /// Whether `face` is a better review face than `other`: higher pre-crop quality, then the
+  /// earlier frame.
+  static func reviewRanks(_ face: PlannedFace, before other: PlannedFace) -> Bool {
+    (-face.preCropQuality.value, face.frameIndex)
+      < (-other.preCropQuality.value, other.frameIndex)
   }
 
   /// Every track's probe candidates: up to `probe_faces_per_track` detections that pass the

@@ -1,5 +1,6 @@
 import Artifacts
 import FaceHarvestCore
+import FaceQuality
 import Foundation
 import Inference
 import Media
@@ -18,6 +19,9 @@ final class HarvestSession {
   let started: Date
   /// Where the crop JPEGs are staged (nil: crops are not saved).
   let staging: URL?
+  /// The staged crops folder: the crops when saved, and the review thumbnails (nil: neither
+  /// is written).
+  let cropsFolder: URL?
   /// The faces whose frames arrived whole.
   var framesDelivered = Set<Int>()
   /// Seconds the feed spent cutting and gating crops.
@@ -30,6 +34,9 @@ final class HarvestSession {
   private let encoder: JPEGEncoder
   private let worker: EmbeddingWorker
   private var probes: ProbeKeeping
+  private var thumbs: ReviewThumbPicker<BGRImage>
+  /// Each track's written review thumbnails, `crops/…` paths in frame order.
+  private var thumbPaths: [String: [String]] = [:]
   private var pending: [FacesHarvester.GatedFace] = []
   private var accepted: [FacesHarvester.GatedFace] = []
   private var rejected: [RejectedFace] = []
@@ -51,15 +58,21 @@ final class HarvestSession {
     // at the end; a failed run's staging goes with it (docs/artifacts.md, "Commits").
     transaction = ArtifactTransaction(
       layout: harvester.layout, episode: harvester.episode, purpose: "faces harvest")
-    staging =
-      harvester.config.saveCrops
+    let config = harvester.config
+    cropsFolder =
+      config.saveCrops || config.reviewThumbsPerTrack > 0
       ? try transaction.stageFolder(replacing: harvester.layout.cropsDir(harvester.episode))
       : nil
+    staging = config.saveCrops ? cropsFolder : nil
     encoder = try JPEGEncoder()
-    probes = ProbeKeeping(cap: harvester.config.maxCropsPerEpisode, plannedFaces: nil)
+    probes = ProbeKeeping(cap: config.maxCropsPerEpisode, plannedFaces: nil)
+    thumbs = ReviewThumbPicker(perTrack: config.reviewThumbsPerTrack)
   }
 
   deinit { _ = try? embedder.value() }
+
+  /// Review thumbnails kept per track (0: none).
+  var reviewThumbsPerTrack: Int { thumbs.perTrack }
 
   /// The embedding model's input size.
   var inputSize: (width: Int, height: Int) { (entry.inputWidth, entry.inputHeight) }
@@ -71,11 +84,28 @@ final class HarvestSession {
       face, crops: crops, config: config, staging: staging, encoder: encoder,
       layout: harvester.layout)
     {
-    case .success(let gated): return gated
+    case .success(let gated):
+      if let picture = crops.blur {
+        thumbs.offer(
+          .init(
+            frameIndex: face.frameIndex, kind: face.isProbe ? .probe : .defining,
+            score: gated.quality, picture: picture), track: face.trackID)
+      }
+      return gated
     case .failure(let rejection):
       if !face.isProbe { rejected.append(rejection.face) }
       return nil
     }
+  }
+
+  /// A track's review face (docs/harvest.md, "Review thumbnails"), with its picture
+  /// (`ReviewPicture`; nil: nothing to show).
+  func offerReviewFace(_ face: PlannedFace, picture: BGRImage?) {
+    guard let picture else { return }
+    thumbs.offer(
+      .init(
+        frameIndex: face.frameIndex, kind: .detection, score: face.preCropQuality.value,
+        picture: picture), track: face.trackID)
   }
 
   /// Faces that passed the gates: they go to the embedding thread in batches.
@@ -87,6 +117,7 @@ final class HarvestSession {
 
   /// `track` is complete: its gated probes are embedded, held or dropped (`ProbeKeeping`).
   func endTrack(_ track: String, probes trackProbes: [FacesHarvester.GatedFace]) throws {
+    try writeThumbs(of: track)
     guard !trackProbes.isEmpty else { return }
     switch probes.verdict(forProbesOf: track) {
     case .embed:
@@ -103,6 +134,21 @@ final class HarvestSession {
       FacesHarvester.removeStagedCrops(of: trackProbes)
       reporter?.counters.withLock { $0.facesEmbedded += trackProbes.count }
     }
+  }
+
+  /// Writes `track`'s review thumbnails into the staged crops folder.
+  private func writeThumbs(of track: String) throws {
+    let chosen = thumbs.take(track: track)
+    guard let cropsFolder, !chosen.isEmpty else { return }
+    var paths: [String] = []
+    for thumb in chosen {
+      let relative = DataLayout.reviewThumbRelativePath(trackID: track, frameIndex: thumb.frameIndex)
+      let url = cropsFolder.appendingPathComponent(String(relative.dropFirst("crops/".count)))
+      let data = try encoder.encode(thumb.picture, quality: config.jpegQuality)
+      try FileSystemFailure.write(data, to: url, displayPath: harvester.layout.relativePath(url))
+      paths.append(relative)
+    }
+    thumbPaths[track] = paths
   }
 
   /// Throws the embedding thread's error, if it has failed: the feed stops at once rather
@@ -149,6 +195,7 @@ final class HarvestSession {
     planSeconds: Double, progress: (@Sendable (HarvestProgress) -> Void)?,
     isCancelled: @Sendable () -> Bool
   ) throws -> HarvestSummary {
+    for track in thumbs.openTracks { try writeThumbs(of: track) }
     try releaseHeldProbes(plannedFaces: plan.faces.count)
     while !pending.isEmpty {
       if isCancelled() { throw HarvestError.cancelled }
@@ -166,7 +213,8 @@ final class HarvestSession {
       plan: plan, inputs: inputs, outcome: outcome,
       finished: FacesHarvester.HarvestRun(
         entry: entry, embeddingWidth: try embedder.value().embeddingWidth, staging: staging,
-        transaction: transaction, started: started, planSeconds: planSeconds),
+        cropsFolder: cropsFolder, reviewThumbs: thumbPaths, transaction: transaction,
+        started: started, planSeconds: planSeconds),
       progress: progress)
   }
 

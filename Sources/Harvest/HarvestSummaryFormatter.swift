@@ -45,6 +45,11 @@ public enum HarvestSummaryFormatter {
     lines.append("  time: " + times.joined(separator: ", ") + " (stages overlap)")
     lines.append(String(format: "  peak memory: %.0f MiB", summary.peakMemoryMiB))
     if summary.cropsWritten > 0 { lines.append("  crops written: \(summary.cropsWritten)") }
+    if summary.thumbsWritten > 0 {
+      lines.append(
+        "  review thumbnails: \(summary.thumbsWritten) for \(summary.tracksWithThumbs) of "
+          + "\(summary.tracks) tracks")
+    }
     lines.append("  wrote: " + summary.artifacts.joined(separator: ", "))
     return lines.joined(separator: "\n")
   }

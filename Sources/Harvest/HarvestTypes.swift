@@ -88,6 +88,10 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var seconds: [String: Double]
   /// Crops written (0 without `--save-crops`).
   public var cropsWritten: Int
+  /// Review thumbnails written (docs/harvest.md, "Review thumbnails").
+  public var thumbsWritten: Int
+  /// Tracks with at least one review thumbnail.
+  public var tracksWithThumbs: Int
   /// Paths of the artifacts written, relative to the data root.
   public var artifacts: [String]
   /// Peak resident memory of the process so far, in MiB.

@@ -17,10 +17,11 @@ struct PlannedFramesFeed {
   func run(
     progress: (@Sendable (HarvestProgress) -> Void)?, isCancelled: @escaping @Sendable () -> Bool
   ) throws -> HarvestSession.PassCounts {
-    let planned = plan.faces + plan.probes
+    let planned = plan.faces + plan.probes + plan.reviewFaces
     let facesByFrame = Dictionary(grouping: planned, by: \.frameIndex)
     let reporter = FacesHarvester.ProgressReporter(
-      progress: progress, started: session.started, facesTotal: planned.count,
+      progress: progress, started: session.started,
+      facesTotal: plan.faces.count + plan.probes.count,
       framesTotal: max(
         source.info.declaredFrameCount ?? 0, (plan.faces.last?.frameIndex ?? -1) + 1,
         (plan.probes.last?.frameIndex ?? -1) + 1))
@@ -84,6 +85,12 @@ struct PlannedFramesFeed {
     var accepted: [FacesHarvester.GatedFace] = []
     var probes: [FacesHarvester.GatedFace] = []
     for face in faces {
+      if face.isReview {
+        if session.reviewThumbsPerTrack > 0 {
+          session.offerReviewFace(face, picture: ReviewPicture.make(face, in: image))
+        }
+        continue
+      }
       let crops = FaceCrops(
         landmarks: face.landmarkPoints, in: image, inputSize: session.inputSize,
         thumbSize: session.staging != nil ? session.harvester.config.thumbSize : nil)

@@ -44,6 +44,8 @@ public final class SinglePassHarvest {
     var rows: [Detection] = []
     var crops: [Int: FaceCrops] = [:]
     var lastSpaced: Int?
+    /// The best review face so far and its alignment (docs/harvest.md, "Review thumbnails").
+    var review: (face: PlannedFace, picture: BGRImage?)?
   }
 
   /// Whether `config` can be harvested in detect-track's pass.
@@ -81,18 +83,38 @@ public final class SinglePassHarvest {
       guard let trackID = row.trackID else { continue }
       openTracks[trackID, default: OpenTrack()].rows.append(row)
       // A damaged frame's faces are decode_failed, as in a separate harvest (docs/harvest.md).
-      guard !frame.isDamaged, let face = candidate(row, trackID: trackID, planner: planner)
-      else { continue }
-      if image == nil { image = try fullImage(of: frame) }
-      openTracks[trackID]?.crops[row.frameIndex] = FaceCrops(
-        landmarks: face.landmarkPoints, in: image!, inputSize: session.inputSize,
-        thumbSize: session.staging != nil ? config.thumbSize : nil)
+      guard !frame.isDamaged else { continue }
+      if let face = candidate(row, trackID: trackID, planner: planner) {
+        if image == nil { image = try fullImage(of: frame) }
+        openTracks[trackID]?.crops[row.frameIndex] = FaceCrops(
+          landmarks: face.landmarkPoints, in: image!, inputSize: session.inputSize,
+          thumbSize: session.staging != nil ? config.thumbSize : nil)
+      }
+      try keepReviewFace(row, trackID: trackID, planner: planner, frame: frame, image: &image)
     }
     if !frame.isDamaged { session.framesDelivered.insert(frame.index) }
     session.cropSeconds += Date().timeIntervalSince(begin)
     for trackID in openTracks.keys.sorted() where !liveTracks.contains(trackID) {
       try endTrack(trackID, planner: planner)
     }
+  }
+
+  /// Keeps `row` as its track's review face when it ranks before the one kept (the planner's
+  /// rule, so the separate harvest picks the same face), with its picture (`ReviewPicture`).
+  private func keepReviewFace(
+    _ row: Detection, trackID: String, planner: HarvestPlanner, frame: SourceFrame,
+    image: inout BGRImage?
+  ) throws {
+    guard config.reviewThumbsPerTrack > 0,
+      let face = planner.reviewCandidate(row, trackID: trackID)
+    else { return }
+    if let kept = openTracks[trackID]?.review?.face,
+      !HarvestPlanner.reviewRanks(face, before: kept)
+    {
+      return
+    }
+    if image == nil { image = try fullImage(of: frame) }
+    openTracks[trackID]?.review = (face, ReviewPicture.make(face, in: image!))
   }
 
   /// Detect-track committed `tracks`: the harvest's inputs are now complete.
@@ -142,6 +164,7 @@ public final class SinglePassHarvest {
       else { continue }
       if face.isProbe { probes.append(gated) } else { faces.append(gated) }
     }
+    if let review = track.review { session.offerReviewFace(review.face, picture: review.picture) }
     session.cropSeconds += Date().timeIntervalSince(begin)
     try session.submit(faces)
     try session.endTrack(trackID, probes: probes)

@@ -194,8 +194,32 @@ struct ValidationRun {
         return
       }
       known[id] = KnownTrack(line: location.line ?? 0, frameSpan: Self.frameSpan(members))
+      run.checkSampleThumbs(members, trackID: id, at: location)
     }
     tracks = known
+  }
+
+  /// Each `sample_thumbs` entry names a crop or review thumbnail of its own track
+  /// (`crops/{track_id}/thumb_{frame_idx:06d}.jpg`, or an older harvest's `frame_`/`probe_`
+  /// crop) at a frame in the track's span (docs/artifacts.md, "tracks.jsonl").
+  mutating func checkSampleThumbs(
+    _ members: [String: JSONValue], trackID: String, at location: Location
+  ) {
+    let span = Self.frameSpan(members)
+    for (index, entry) in (members["sample_thumbs"]?.arrayValue ?? []).enumerated() {
+      guard let path = entry.stringValue else { continue }
+      let frame = DataLayout.frameIndex(ofCropPath: path)
+      let ownTrack = path.hasPrefix("crops/\(DataLayout.safeComponent(trackID))/")
+      if frame == nil || !ownTrack || path.split(separator: "/").count != 3 {
+        checker.report(
+          location, field: "sample_thumbs[\(index)]", value: JSONValue.quoted(path),
+          "must be crops/\(trackID)/thumb_NNNNNN.jpg (a thumbnail of this track)")
+      } else if let frame, let span, !span.contains(frame) {
+        checker.report(
+          location, field: "sample_thumbs[\(index)]", value: JSONValue.quoted(path),
+          "frame \(frame) is outside the frame_span [\(span.lowerBound), \(span.upperBound)]")
+      }
+    }
   }
 
   /// Checks that a row's `track_id` is a track of `tracks.jsonl` and its `frame_idx` lies in
