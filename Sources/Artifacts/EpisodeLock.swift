@@ -72,12 +72,7 @@ public final class EpisodeLock {
     _ url: URL, path: String, purpose: String,
     busy: (_ holder: String, _ lockFile: String) -> any Error
   ) throws -> EpisodeLock {
-    do {
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    } catch {
-      throw FileSystemFailure.error("create the lock folder", path, error)
-    }
+    try FileSystemFailure.makeFolders(url.deletingLastPathComponent(), displayPath: path)
     let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
       throw ArtifactError.io(path: path, underlying: String(cString: strerror(errno)))

@@ -37,6 +37,30 @@ struct FileSystemFailureTests {
     #expect(!text.contains("NSCocoaErrorDomain"))
   }
 
+  @Test(
+    "a stage's artifact folder or the lock folder blocked by a file: 'Not a directory', not error 512"
+  )
+  func artifactFolderIsAFile() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let layout = DataLayout(root: directory.url)
+    let episode = try EpisodeID("ep1")
+    try writeText("x", to: directory.file("analytics"))
+    try writeText("x", to: directory.file("locks"))
+    let transaction = ArtifactTransaction(layout: layout, episode: episode, purpose: "test")
+    let staged = #expect(throws: ArtifactError.self) {
+      try transaction.stageJSON(["a": 1], at: layout.screentimeJSON(episode))
+    }
+    let locked = #expect(throws: ArtifactError.self) {
+      _ = try EpisodeLock.acquire(layout: layout, episode: episode, purpose: "test")
+    }
+    for error in [staged, locked] {
+      let text = error.map { "\($0)" } ?? ""
+      #expect(text.hasSuffix("cannot create the folder \(text.contains("lock") ? "locks" : "analytics"): Not a directory"))
+      #expect(!text.contains("NSCocoaErrorDomain") && !text.contains("512"))
+    }
+  }
+
   @Test("Foundation's codes and POSIX errors become strerror's words")
   func reasons() {
     #expect(FileSystemFailure.reason(POSIXError(.ENOSPC)) == "No space left on device")

@@ -76,11 +76,17 @@ struct HarvestEndToEndTests {
       #expect(deviation > 10, "\(face.cropPath) is nearly uniform")
     }
 
-    // tracks.jsonl lists each track's crops; crops_debug.jsonl has every considered face.
+    // tracks.jsonl lists each track's review thumbnails: here, every track has accepted faces,
+    // so its best three of them; crops_debug.jsonl has every considered face.
     let tracks = try JSONLReader<Track>.readAll(
       from: run.manifests.appendingPathComponent("tracks.jsonl"))
     for track in tracks {
-      #expect(track.sampleThumbs == faces.filter { $0.trackID == track.trackID }.map(\.cropPath))
+      let frames = Set(faces.filter { $0.trackID == track.trackID }.map(\.frameIndex))
+      #expect(track.sampleThumbs.count == min(3, frames.count))
+      for path in track.sampleThumbs {
+        let frame = try #require(DataLayout.frameIndex(ofCropPath: path))
+        #expect(frames.contains(frame), "\(path) is not one of the track's accepted faces")
+      }
     }
     let debug = try JSONLReader<CropDebugEntry>.readAll(
       from: run.frames.appendingPathComponent("crops_debug.jsonl"))
@@ -117,6 +123,57 @@ struct HarvestEndToEndTests {
     ])
     #expect(report.status == 0)
     #expect(report.standardOutput.contains("success: \(faces.count)"))
+  }
+
+  @Test(
+    "a default run writes review thumbnails of every track (bait and tiny faces too), no crops"
+  )
+  func reviewThumbnails() throws {
+    let episode = "sample-s01e02"
+    let root = try SinglePassEndToEndTests.bareRoot(episode)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let outcome = try EpisodeRunProcess.run([
+      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed",
+    ])
+    try #require(outcome.status == 0, "\(outcome.combined)")
+    let layout = DataLayout(root: root)
+    let id = try EpisodeID(episode)
+    let tracks = try JSONLReader<Track>.readAll(from: layout.tracks(id))
+    let faces = try JSONLReader<Face>.readAll(from: layout.faces(id))
+    try #require(tracks.count >= 40, "the episode has 43 tracks, bait among them")
+    #expect(!faces.contains { !$0.cropPath.isEmpty })
+    #expect(outcome.standardOutput.contains("review thumbnails: "))
+    let decoder = try JPEGDecoder()
+    var written = Set<String>()
+    for track in tracks {
+      #expect((1...3).contains(track.sampleThumbs.count), "\(track.trackID) has no thumbnail")
+      for path in track.sampleThumbs {
+        let frame = try #require(DataLayout.frameIndex(ofCropPath: path))
+        #expect(path == DataLayout.reviewThumbRelativePath(trackID: track.trackID, frameIndex: frame))
+        #expect((track.frameSpan[0]...track.frameSpan[1]).contains(frame))
+        let image = try decoder.decode(
+          Data(contentsOf: layout.framesDir(id).appendingPathComponent(path)))
+        #expect(image.width == 112 && image.height == 112)
+        let values = image.pixels.map(Double.init)
+        let mean = values.reduce(0, +) / Double(values.count)
+        let deviation =
+          (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count))
+          .squareRoot()
+        #expect(deviation > 10, "\(path) is nearly uniform")
+        written.insert(path)
+      }
+    }
+    // The crops folder holds the thumbnails and nothing else.
+    let enumerator = FileManager.default.enumerator(atPath: layout.cropsDir(id).path)
+    var onDisk = Set<String>()
+    while let relative = enumerator?.nextObject() as? String {
+      if relative.hasSuffix(".jpg") { onDisk.insert("crops/" + relative) }
+    }
+    #expect(onDisk == written)
+    let validate = try EpisodeRunProcess.run([
+      "validate", "--ep-id", episode, "--data-root", root.path,
+    ])
+    #expect(validate.status == 0, "\(validate.combined)")
   }
 
   @Test(

@@ -91,15 +91,10 @@ enum FileIO {
     try sync(descriptor, displayPath: displayPath)
   }
 
-  /// Creates `directory` and its parents when missing.
+  /// Creates `directory` and its parents when missing; a failure says why in one line ("Not a
+  /// directory" where a file stands in the way).
   static func createDirectory(_ directory: URL, displayPath: String) throws {
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    } catch {
-      throw ArtifactError.io(
-        path: displayPath,
-        underlying: "cannot create \(directory.path): \(FileSystemFailure.reason(error))")
-    }
+    try FileSystemFailure.makeFolders(directory, displayPath: displayPath)
   }
 
   /// Whether something (a file, a folder, a dangling link) is at `url`; links are not followed.
