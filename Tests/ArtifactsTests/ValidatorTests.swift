@@ -71,6 +71,23 @@ struct ValidatorTests {
     ) {
       $0.appendCopy(.tracks, of: 1)
     },
+    Breakage(
+      "tracks: a thumbnail of another track", .tracks, 1, "sample_thumbs[1]",
+      "must be crops/track-00001/thumb_NNNNNN.jpg"
+    ) {
+      $0.set(
+        .tracks, line: 1, "sample_thumbs",
+        .array([
+          .string("crops/track-00001/thumb_000004.jpg"),
+          .string("crops/track-00002/thumb_000012.jpg"),
+        ]))
+    },
+    Breakage(
+      "tracks: a thumbnail outside the track", .tracks, 2, "sample_thumbs[0]",
+      "frame 45 is outside the frame_span [10, 40]"
+    ) {
+      $0.set(.tracks, line: 2, "sample_thumbs", .array([.string("crops/track-00002/thumb_000045.jpg")]))
+    },
     Breakage("tracks: start_s after end_s", .tracks, 1, "start_s", "must be ≤ end_s") {
       $0.set(.tracks, line: 1, "start_s", .number(5))
     },

@@ -71,4 +71,28 @@ struct TrackSplitTests {
     #expect(relabelled.identities[0].trackIDs == ["track-00003", "track-00004", "track-00002"])
     #expect(relabelled.identities[0].updatedAt == "t1")
   }
+
+  @Test("each review thumbnail goes to the half holding its frame; an older harvest's crop list does not move")
+  func thumbnailsFollowTheSplit() {
+    var first = Self.track(1)
+    first.sampleThumbs = [
+      "crops/track-00001/thumb_000000.jpg", "crops/track-00001/frame_000004.jpg",
+      "crops/track-00001/thumb_000006.jpg",
+    ]
+    var second = Self.track(2)
+    second.sampleThumbs = ["crops/track-00002/thumb_000006.jpg"]
+    let split = TrackSplit(switchFrames: ["track-00001": 5], tracks: [first, second])
+    let (_, spans) = split.relabel([
+      Self.detection(0, 1), Self.detection(4, 1), Self.detection(6, 1), Self.detection(6, 2),
+    ])
+    let tracks = split.tracks([first, second], spans: spans)
+    #expect(
+      tracks.map(\.sampleThumbs) == [
+        ["crops/track-00003/thumb_000000.jpg"], ["crops/track-00004/thumb_000006.jpg"],
+        ["crops/track-00002/thumb_000006.jpg"],
+      ])
+    let moves = split.relabelThumbs([first, second]).moves
+    #expect(moves.map(\.from) == ["crops/track-00001/thumb_000000.jpg", "crops/track-00001/thumb_000006.jpg"])
+    #expect(moves.map(\.to) == ["crops/track-00003/thumb_000000.jpg", "crops/track-00004/thumb_000006.jpg"])
+  }
 }
