@@ -11,6 +11,9 @@ import Testing
 struct ReviewAppBrowserTests {
   static let repositoryRoot = BuiltExecutable.repositoryRoot
   static let episode = "sample-s01e01"
+  /// Run at defaults (no crops saved) before the server starts: its page must still show a
+  /// picture of every track.
+  static let defaultRunEpisode = "sample-s01e02"
   static let screenshots = repositoryRoot.appendingPathComponent(".build/review-app")
 
   @Test(
@@ -36,19 +39,56 @@ struct ReviewAppBrowserTests {
     try session.splitMergeAndMove()
     try session.filterWithTheKeyboard()
     try session.save("episode.png")
+    try session.everyTrackHasAPicture(
+      of: try EpisodeID(Self.defaultRunEpisode), tracks: try Self.trackCount(root))
+    try session.save("default-run.png")
     #expect(browser.pageErrors.isEmpty, "\(browser.pageErrors)")
   }
 
-  /// A data root holding only the sample's video (a link): the pipeline makes the rest.
+  /// The tracks of the default-run episode.
+  static func trackCount(_ root: URL) throws -> Int {
+    let layout = DataLayout(root: root)
+    return try JSONLReader<Track>.readAll(
+      from: layout.tracks(try EpisodeID(defaultRunEpisode))
+    ).count
+  }
+
+  /// `episode-run --detect-track --faces-embed --cluster` on `episode` at defaults.
+  static func runPipelineAtDefaults(_ episode: String, root: URL) throws {
+    let process = Process()
+    process.executableURL = try BuiltExecutable.url(
+      named: "episode-run", override: "FACEHARVEST_EPISODE_RUN")
+    process.arguments = [
+      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
+    ]
+    process.currentDirectoryURL = repositoryRoot
+    process.environment = BuiltExecutable.environment()
+    let log = root.appendingPathComponent("\(episode).log")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    defer { try? handle.close() }
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    process.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    try #require(process.terminationStatus == 0, "episode-run failed: \(output)")
+  }
+
+  /// A data root holding the samples' videos (links): the pipeline run from the page makes
+  /// the rest of `episode`, and `defaultRunEpisode` is run at defaults first.
   static func dataRoot() throws -> URL {
     let root = FileManager.default.temporaryDirectory
       .appendingPathComponent("faceharvest-browser-\(UUID().uuidString)")
-    let videos = root.appendingPathComponent("videos/\(episode)")
-    try FileManager.default.createDirectory(at: videos, withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(
-      at: videos.appendingPathComponent("episode.mp4"),
-      withDestinationURL: repositoryRoot.appendingPathComponent(
-        "data/videos/\(episode)/episode.mp4"))
+    for name in [episode, defaultRunEpisode] {
+      let videos = root.appendingPathComponent("videos/\(name)")
+      try FileManager.default.createDirectory(at: videos, withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(
+        at: videos.appendingPathComponent("episode.mp4"),
+        withDestinationURL: repositoryRoot.appendingPathComponent(
+          "data/videos/\(name)/episode.mp4"))
+    }
+    try runPipelineAtDefaults(defaultRunEpisode, root: root)
     return root
   }
 }
@@ -152,6 +192,24 @@ struct BrowserSession {
           return !v.hidden && v.readyState >= 1 && !v.seeking && v.dataset.requested !== undefined
             && Math.abs(v.currentTime - Number(v.dataset.requested)) < 0.05; })()
         """, what: "the video to reach the clicked bar's time", timeout: 60)
+  }
+
+  /// After a default run (no crops saved), every track on the episode page, in identities and
+  /// unidentified alike, shows at least one picture that loaded: its review thumbnails
+  /// (docs/harvest.md, "Review thumbnails"). Lazy images load as each track is scrolled to.
+  func everyTrackHasAPicture(of other: EpisodeID, tracks: Int) throws {
+    try browser.open(
+      "\(base)/app/episodes/\(other)",
+      until: "document.querySelectorAll('.track[data-track]').length === \(tracks)")
+    try browser.wait(
+      for: """
+        (() => { const missing = [...document.querySelectorAll('.track[data-track]')].filter((t) =>
+            ![...t.querySelectorAll('img.crop')].some((i) => i.complete && i.naturalWidth > 0));
+          if (missing.length) missing[0].scrollIntoView();
+          return missing.length === 0; })()
+        """, what: "a loaded picture under each of the \(tracks) tracks", timeout: 60)
+    let none = try browser.evaluate("document.querySelectorAll('.track .none').length") as? Int
+    #expect(none == 0, "tracks saying 'no crops saved'")
   }
 
   /// Waits (through `load`) until the page has one card per identity and every
