@@ -217,7 +217,9 @@ public struct HarvestPlanner: Sendable {
     var probes = planProbes(detectionsByTrack: detectionsByTrack)
     for index in probes.indices { probes[index].id = planned.count + index }
     var reviewFaces = planReviewFaces(detectionsByTrack: detectionsByTrack)
-    for index in reviewFaces.indices { reviewFaces[index].id = planned.count + probes.count + index }
+    for index in reviewFaces.indices {
+      reviewFaces[index].id = planned.count + probes.count + index
+    }
     return Plan(faces: planned, rejected: rejected, probes: probes, reviewFaces: reviewFaces)
   }
 
@@ -241,7 +243,9 @@ public struct HarvestPlanner: Sendable {
   /// `detection` as a candidate review face of `trackID` (no floor: valid landmarks only),
   /// ranked by its pre-crop quality; nil when its landmarks give no alignment.
   func reviewCandidate(_ detection: Detection, trackID: String) -> PlannedFace? {
-    guard var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() else { return nil }
+    guard var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() else {
+      return nil
+    }
     face.isReview = true
     return face
   }

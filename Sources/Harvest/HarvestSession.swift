@@ -142,7 +142,8 @@ final class HarvestSession {
     guard let cropsFolder, !chosen.isEmpty else { return }
     var paths: [String] = []
     for thumb in chosen {
-      let relative = DataLayout.reviewThumbRelativePath(trackID: track, frameIndex: thumb.frameIndex)
+      let relative = DataLayout.reviewThumbRelativePath(
+        trackID: track, frameIndex: thumb.frameIndex)
       let url = cropsFolder.appendingPathComponent(String(relative.dropFirst("crops/".count)))
       let data = try encoder.encode(thumb.picture, quality: config.jpegQuality)
       try FileSystemFailure.write(data, to: url, displayPath: harvester.layout.relativePath(url))

@@ -56,7 +56,10 @@ struct FileSystemFailureTests {
     }
     for error in [staged, locked] {
       let text = error.map { "\($0)" } ?? ""
-      #expect(text.hasSuffix("cannot create the folder \(text.contains("lock") ? "locks" : "analytics"): Not a directory"))
+      #expect(
+        text.hasSuffix(
+          "cannot create the folder \(text.contains("lock") ? "locks" : "analytics"): Not a directory"
+        ))
       #expect(!text.contains("NSCocoaErrorDomain") && !text.contains("512"))
     }
   }

@@ -86,7 +86,8 @@ struct ValidatorTests {
       "tracks: a thumbnail outside the track", .tracks, 2, "sample_thumbs[0]",
       "frame 45 is outside the frame_span [10, 40]"
     ) {
-      $0.set(.tracks, line: 2, "sample_thumbs", .array([.string("crops/track-00002/thumb_000045.jpg")]))
+      $0.set(
+        .tracks, line: 2, "sample_thumbs", .array([.string("crops/track-00002/thumb_000045.jpg")]))
     },
     Breakage("tracks: start_s after end_s", .tracks, 1, "start_s", "must be ≤ end_s") {
       $0.set(.tracks, line: 1, "start_s", .number(5))

@@ -72,7 +72,9 @@ struct TrackSplitTests {
     #expect(relabelled.identities[0].updatedAt == "t1")
   }
 
-  @Test("each review thumbnail goes to the half holding its frame; an older harvest's crop list does not move")
+  @Test(
+    "each review thumbnail goes to the half holding its frame; an older harvest's crop list does not move"
+  )
   func thumbnailsFollowTheSplit() {
     var first = Self.track(1)
     first.sampleThumbs = [
@@ -92,7 +94,13 @@ struct TrackSplitTests {
         ["crops/track-00002/thumb_000006.jpg"],
       ])
     let moves = split.relabelThumbs([first, second]).moves
-    #expect(moves.map(\.from) == ["crops/track-00001/thumb_000000.jpg", "crops/track-00001/thumb_000006.jpg"])
-    #expect(moves.map(\.to) == ["crops/track-00003/thumb_000000.jpg", "crops/track-00004/thumb_000006.jpg"])
+    #expect(
+      moves.map(\.from) == [
+        "crops/track-00001/thumb_000000.jpg", "crops/track-00001/thumb_000006.jpg",
+      ])
+    #expect(
+      moves.map(\.to) == [
+        "crops/track-00003/thumb_000000.jpg", "crops/track-00004/thumb_000006.jpg",
+      ])
   }
 }

@@ -149,7 +149,8 @@ struct HarvestEndToEndTests {
       #expect((1...3).contains(track.sampleThumbs.count), "\(track.trackID) has no thumbnail")
       for path in track.sampleThumbs {
         let frame = try #require(DataLayout.frameIndex(ofCropPath: path))
-        #expect(path == DataLayout.reviewThumbRelativePath(trackID: track.trackID, frameIndex: frame))
+        #expect(
+          path == DataLayout.reviewThumbRelativePath(trackID: track.trackID, frameIndex: frame))
         #expect((track.frameSpan[0]...track.frameSpan[1]).contains(frame))
         let image = try decoder.decode(
           Data(contentsOf: layout.framesDir(id).appendingPathComponent(path)))

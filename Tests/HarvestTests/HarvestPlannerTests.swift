@@ -110,7 +110,8 @@ struct ReviewThumbTests {
     let planner = HarvestPlannerTests.planner
     // Too small for any floor, too unsure for the probe floor: still the track's review face.
     let tiny = (0..<4).map {
-      HarvestPlannerTests.detection(frame: 10 + $0, side: 6 + Double($0), conf: 0.3, track: "track-00002")
+      HarvestPlannerTests.detection(
+        frame: 10 + $0, side: 6 + Double($0), conf: 0.3, track: "track-00002")
     }
     var broken = HarvestPlannerTests.detection(frame: 3, track: "track-00003")
     broken.landmarks = Array(repeating: 0.4, count: 10)
