@@ -105,6 +105,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The season report: screen time per person across a show's episodes (docs/screentime.md).
+    .target(name: "Season", dependencies: ["Artifacts", "Identities"]),
     .target(
       name: "EpisodePipeline",
       dependencies: [
@@ -170,7 +172,7 @@ let package = Package(
       dependencies: [
         "Artifacts", "Media", "Inference", "FaceAlignment", "Harvest", "DetectTrack",
         "Identities", "Cleanup", "EpisodePipeline", "PipelineConfig", "ThreadPrimitives", "JobQueue",
-        "QueuedPipeline",
+        "QueuedPipeline", "Season",
         "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -229,6 +231,7 @@ let package = Package(
     .testTarget(
       name: "IdentitiesTests",
       dependencies: ["Identities", "Artifacts", "Inference", "PipelineConfig"]),
+    .testTarget(name: "SeasonTests", dependencies: ["Season", "Artifacts", "Identities"]),
     .testTarget(
       name: "EndToEndTests",
       dependencies: [

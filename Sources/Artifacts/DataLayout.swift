@@ -149,6 +149,22 @@ public struct DataLayout: Hashable, Sendable {
     analyticsDir(episode).appendingPathComponent("screentime.csv")
   }
 
+  /// `analytics/shows/{show_id}/`: the show's season report (docs/screentime.md, "Season
+  /// report").
+  public func seasonDir(_ show: ShowID) -> URL {
+    root.appendingPathComponent("analytics/shows/\(show.rawValue)", isDirectory: true)
+  }
+
+  /// `analytics/shows/{show_id}/screentime.json`.
+  public func seasonJSON(_ show: ShowID) -> URL {
+    seasonDir(show).appendingPathComponent("screentime.json")
+  }
+
+  /// `analytics/shows/{show_id}/screentime.csv`.
+  public func seasonCSV(_ show: ShowID) -> URL {
+    seasonDir(show).appendingPathComponent("screentime.csv")
+  }
+
   // MARK: Frames, crops, thumbnails
 
   /// `frames/{ep_id}/`: the folder `crop_path` and `canonical_face_path` are relative to.

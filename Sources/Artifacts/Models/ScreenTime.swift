@@ -189,7 +189,7 @@ public enum ScreenTimeCSV {
 
   /// A number in its shortest form that reads back exactly, always with a decimal point or an
   /// exponent (`3.0`), so pandas reads the column as floats.
-  static func number(_ value: Double) -> String {
+  public static func number(_ value: Double) -> String {
     "\(value)"
   }
 }
