@@ -25,7 +25,8 @@ struct EpisodeRun: AsyncParsableCommand {
       Set DEBUG_THUMBS=1 to write frames/{ep_id}/crops_debug.jsonl during --faces-embed.
       """,
     subcommands: [
-      Validate.self, IdentitiesCommand.self, PeopleCommand.self, QueueCommand.self,
+      Validate.self, IdentitiesCommand.self, PeopleCommand.self, SeasonCommand.self,
+      QueueCommand.self,
       WorkerCommand.self, DebugThumbs.self, BenchHarvest.self,
       BenchDetectTrack.self, BenchCluster.self,
     ]

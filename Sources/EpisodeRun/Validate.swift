@@ -3,6 +3,7 @@ import Artifacts
 import Foundation
 import Identities
 import Media
+import Season
 
 /// `episode-run validate`: every check of the artifact spec's §10 on one episode.
 struct Validate: ParsableCommand {
@@ -14,6 +15,11 @@ struct Validate: ParsableCommand {
 
   @OptionGroup var episode: EpisodeOptions
 
+  @Option(
+    name: .customLong("show"),
+    help: "Validate the show's season report (analytics/shows/{show}/) instead of an episode.")
+  var show: String?
+
   @Flag(help: "Print the report as JSON.")
   var json = false
 
@@ -23,14 +29,27 @@ struct Validate: ParsableCommand {
   var embedWidth: Int?
 
   func run() throws {
-    let episodeID = try episode.episodeID()
     let layout = episode.layout()
+    if let show, episode.epID == nil {
+      let showID = try ShowID(show)
+      let report = SeasonReportStore(layout: layout, show: showID)
+        .validate(reader: "episode-run validate")
+      try printReport(report, subject: "season report of \(showID)", layout: layout)
+      return
+    }
+    let episodeID = try episode.episodeID()
     let video = layout.video(episodeID)
     var report = ArtifactValidator(layout: layout, episode: episodeID)
       .validate(expectedEmbeddingWidth: embedWidth) {
         try? VideoFrameCount.count(video).framesInVideo
       }
     Self.checkPeopleRegistry(of: episodeID, layout: layout, into: &report)
+    try printReport(report, subject: episodeID.rawValue, layout: layout)
+  }
+
+  /// Prints `report` (as JSON with `--json`) and exits 1 unless it is clean and checked
+  /// something.
+  private func printReport(_ report: ValidationReport, subject: String, layout: DataLayout) throws {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -46,14 +65,14 @@ struct Validate: ParsableCommand {
       let checked = report.checked.sorted { $0.key < $1.key }
         .map { "\($0.key): \($0.value)" }.joined(separator: ", ")
       print(
-        "validate \(episodeID): \(report.violations.count) violation(s); checked \(checked.isEmpty ? "nothing" : checked)"
+        "validate \(subject): \(report.violations.count) violation(s); checked \(checked.isEmpty ? "nothing" : checked)"
       )
     }
     if !report.isClean { throw ExitCode(1) }
     if report.checked.isEmpty {
-      // A typo in --ep-id or --data-root must not pass as "clean".
+      // A typo in --ep-id, --show or --data-root must not pass as "clean".
       FileHandle.standardError.write(
-        Data("error: no artifacts of \(episodeID) under \(layout.root.path)\n".utf8))
+        Data("error: no artifacts of \(subject) under \(layout.root.path)\n".utf8))
       throw ExitCode(1)
     }
   }

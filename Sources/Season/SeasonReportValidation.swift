@@ -62,21 +62,31 @@ extension SeasonReportStore {
   /// What first differs between a published report and the one the episodes give now, in
   /// words; nil when they are equal.
   static func firstDifference(_ published: SeasonReport, _ current: SeasonReport) -> String? {
-    let before = published.episodes.map(\.epID)
-    let now = current.episodes.map(\.epID)
-    if before != now {
-      return "its episodes are \(before.joined(separator: ", ")), the show's now \(now.joined(separator: ", "))"
+    let episodesThen = published.episodes.map(\.epID)
+    let episodesNow = current.episodes.map(\.epID)
+    if episodesThen != episodesNow {
+      return "its episodes are \(episodesThen.joined(separator: ", ")), the show's now "
+        + episodesNow.joined(separator: ", ")
     }
     for (old, new) in zip(published.episodes, current.episodes) where old != new {
       return "\(new.epID) changed since (status \(new.status), \(new.identities) identities, "
         + "\(new.labelled) labelled)"
     }
-    if published.rows.count != current.rows.count {
-      return "\(published.rows.count) rows, \(current.rows.count) now"
+    func key(_ row: SeasonRow) -> String {
+      "\(row.kind.rawValue) \(row.personID.isEmpty ? row.name : row.personID) \(row.epID)"
     }
-    for (old, new) in zip(published.rows, current.rows) where old != new {
-      let who = new.personID.isEmpty ? new.name : new.personID
-      return "\(who) in \(new.epID): \(old.seconds) s, \(new.seconds) s now"
+    let before = Dictionary(published.rows.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+    let after = Dictionary(current.rows.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+    for row in current.rows {
+      let who = row.personID.isEmpty ? row.name : row.personID
+      guard let old = before[key(row)] else { return "\(who) in \(row.epID) is new" }
+      if old.seconds != row.seconds {
+        return "\(who) in \(row.epID): \(old.seconds) s, \(row.seconds) s now"
+      }
+      if old.name != row.name { return "\(who) is \"\(row.name)\" now, \"\(old.name)\" then" }
+    }
+    if let gone = published.rows.first(where: { after[key($0)] == nil }) {
+      return "\(gone.personID.isEmpty ? gone.name : gone.personID) in \(gone.epID) is gone"
     }
     return published == current ? nil : "its totals differ"
   }

@@ -59,14 +59,17 @@ struct SeasonReportBuilderTests {
           (Self.identity(3, labels: ["name": "Dee"]), 4),
           (
             Self.identity(
-              4, labels: ["name": "Bob", "person_id": "bob", "source": "people", "similarity": "0.5"]),
+              4,
+              labels: ["name": "Bob", "person_id": "bob", "source": "people", "similarity": "0.5"]),
             20
           ),
         ]),
     ])
     #expect(report.episodes.map(\.epID) == ["show-s01e01", "show-s01e02"])
     func row(_ who: String, _ episode: String) -> SeasonRow? {
-      report.rows.first { ($0.personID.isEmpty ? $0.name : $0.personID) == who && $0.epID == episode }
+      report.rows.first {
+        ($0.personID.isEmpty ? $0.name : $0.personID) == who && $0.epID == episode
+      }
     }
     // Ann's two identities add up; the registry's name wins over the label's.
     #expect(row("ann", "show-s01e01")?.seconds == 12.5)
