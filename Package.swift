@@ -143,7 +143,7 @@ let package = Package(
       name: "HTTPApp",
       dependencies: [
         "Artifacts", "Inference", "DetectTrack", "Harvest", "Identities", "PipelineConfig",
-        "EpisodePipeline", "ThreadPrimitives", "JobQueue",
+        "EpisodePipeline", "ThreadPrimitives", "JobQueue", "Season",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
       ],

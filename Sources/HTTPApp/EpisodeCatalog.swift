@@ -66,6 +66,7 @@ struct EpisodeCatalog {
     }
     var fields: [String: JSONValue] = [
       "ep_id": .string(episode.rawValue), "artifacts": .object(present),
+      "show_id": ShowID.derived(from: episode).map { .string($0.rawValue) } ?? .null,
       "counts": .object(counts(episode, committed)),
       "last_written_at": newest.map { .string(ArtifactTimestamp.string(from: $0)) } ?? .null,
       "last_job": .null,

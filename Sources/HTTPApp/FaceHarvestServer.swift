@@ -59,6 +59,7 @@ public enum FaceHarvestServer {
     }
     IdentityEditRoutes.add(to: router, layout: layout)
     ReviewRoutes.add(to: router, layout: layout, manager: manager, queue: queue)
+    SeasonRoutes.add(to: router, layout: layout)
     VideoRoute.add(to: router, layout: layout)
     return router
   }

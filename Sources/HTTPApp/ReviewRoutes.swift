@@ -14,6 +14,7 @@ enum ReviewRoutes {
   static let staticFiles: [String: String] = [
     "app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
     "episodes.js": "text/javascript; charset=utf-8", "review.js": "text/javascript; charset=utf-8",
+    "season.js": "text/javascript; charset=utf-8",
   ]
 
   /// Adds the pages and reading routes to `router`.

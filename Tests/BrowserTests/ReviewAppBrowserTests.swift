@@ -14,6 +14,9 @@ struct ReviewAppBrowserTests {
   /// Run at defaults (no crops saved) before the server starts: its page must still show a
   /// picture of every track.
   static let defaultRunEpisode = "sample-s01e02"
+  /// The show's third episode (sample-s01e01's video under another id), also run at defaults:
+  /// the season page shows three episodes.
+  static let thirdEpisode = "sample-s01e03"
   static let screenshots = repositoryRoot.appendingPathComponent(".build/review-app")
 
   @Test(
@@ -42,6 +45,10 @@ struct ReviewAppBrowserTests {
     try session.everyTrackHasAPicture(
       of: try EpisodeID(Self.defaultRunEpisode), tracks: try Self.trackCount(root))
     try session.save("default-run.png")
+    try Self.runEpisodeRun(["season", "report", "--show", "sample"], root: root)
+    try session.seasonPageMatchesTheCSV(
+      show: "sample", csv: root.appendingPathComponent("analytics/shows/sample/screentime.csv"))
+    try session.save("season-filtered-episode.png")
     #expect(browser.pageErrors.isEmpty, "\(browser.pageErrors)")
   }
 
@@ -55,15 +62,19 @@ struct ReviewAppBrowserTests {
 
   /// `episode-run --detect-track --faces-embed --cluster` on `episode` at defaults.
   static func runPipelineAtDefaults(_ episode: String, root: URL) throws {
+    try runEpisodeRun(
+      ["--ep-id", episode, "--detect-track", "--faces-embed", "--cluster"], root: root)
+  }
+
+  /// The built `episode-run` with `arguments` on the data root `root`; it must succeed.
+  static func runEpisodeRun(_ arguments: [String], root: URL) throws {
     let process = Process()
     process.executableURL = try BuiltExecutable.url(
       named: "episode-run", override: "FACEHARVEST_EPISODE_RUN")
-    process.arguments = [
-      "--ep-id", episode, "--data-root", root.path, "--detect-track", "--faces-embed", "--cluster",
-    ]
+    process.arguments = arguments + ["--data-root", root.path]
     process.currentDirectoryURL = repositoryRoot
     process.environment = BuiltExecutable.environment()
-    let log = root.appendingPathComponent("\(episode).log")
+    let log = root.appendingPathComponent("episode-run-\(UUID().uuidString).log")
     FileManager.default.createFile(atPath: log.path, contents: nil)
     let handle = try FileHandle(forWritingTo: log)
     defer { try? handle.close() }
@@ -80,15 +91,18 @@ struct ReviewAppBrowserTests {
   static func dataRoot() throws -> URL {
     let root = FileManager.default.temporaryDirectory
       .appendingPathComponent("faceharvest-browser-\(UUID().uuidString)")
-    for name in [episode, defaultRunEpisode] {
+    for (name, source) in [
+      (episode, episode), (defaultRunEpisode, defaultRunEpisode), (thirdEpisode, episode),
+    ] {
       let videos = root.appendingPathComponent("videos/\(name)")
       try FileManager.default.createDirectory(at: videos, withIntermediateDirectories: true)
       try FileManager.default.createSymbolicLink(
         at: videos.appendingPathComponent("episode.mp4"),
         withDestinationURL: repositoryRoot.appendingPathComponent(
-          "data/videos/\(name)/episode.mp4"))
+          "data/videos/\(source)/episode.mp4"))
     }
     try runPipelineAtDefaults(defaultRunEpisode, root: root)
+    try runPipelineAtDefaults(thirdEpisode, root: root)
     return root
   }
 }
@@ -210,6 +224,58 @@ struct BrowserSession {
         """, what: "a loaded picture under each of the \(tracks) tracks", timeout: 60)
     let none = try browser.evaluate("document.querySelectorAll('.track .none').length") as? Int
     #expect(none == 0, "tracks saying 'no crops saved'")
+  }
+
+  /// The season page (docs/review_app.md, "Season page") shows, for every person and episode,
+  /// the seconds of the CSV `season report` wrote; its download is that CSV; episodes not
+  /// reviewed are marked; a person's number opens the episode filtered to them.
+  func seasonPageMatchesTheCSV(show: String, csv: URL) throws {
+    try browser.open("\(base)/app/shows/\(show)", until: "document.body.dataset.loaded === 'yes'")
+    let text = try String(contentsOf: csv, encoding: .utf8)
+    let rows = CSVText.rows(text).dropFirst()
+    try #require(rows.count > 0)
+    let cells =
+      try browser.evaluate(
+        """
+        JSON.stringify([...document.querySelectorAll('#season tbody tr')].flatMap((tr) =>
+          [...tr.querySelectorAll('td.seconds')].map((td) => [tr.dataset.kind, tr.dataset.person,
+            td.dataset.ep, Number(td.dataset.seconds), td.textContent])))
+        """) as? String ?? "[]"
+    let shown = try JSONSerialization.jsonObject(with: Data(cells.utf8)) as? [[Any]] ?? []
+    #expect(shown.count == rows.count, "the page has a number for every row of the CSV")
+    let episodes = Set(rows.map { $0[4] })
+    #expect(episodes.count == 3)
+    for row in rows {
+      let person = row[2].isEmpty ? row[3] : row[2]
+      let match = shown.first {
+        $0[0] as? String == row[1] && $0[1] as? String == person && $0[2] as? String == row[4]
+      }
+      let seconds = Double(row[5]) ?? -1
+      #expect(match?[3] as? Double == seconds, "\(person) in \(row[4])")
+      #expect(match?[4] as? String == String(format: "%.1f s", seconds), "\(person) in \(row[4])")
+    }
+    let download =
+      try browser.evaluate(
+        "fetch(document.querySelector('#csv').href).then((r) => r.text())") as? String
+    #expect(download == text)
+    let report = try JSONSerialization.jsonObject(
+      with: Data(
+        contentsOf: csv.deletingLastPathComponent().appendingPathComponent("screentime.json")))
+      as? [String: Any]
+    for episode in report?["episodes"] as? [[String: Any]] ?? [] {
+      let id = episode["ep_id"] as? String ?? ""
+      let marked = try browser.evaluate(
+        "document.querySelector('#season-episodes li[data-ep=\"\(id)\"]').className")
+      #expect(marked as? String == (episode["reviewed"] as? Bool == true ? "reviewed" : "unreviewed"))
+    }
+    try save("season.png")
+    // A person's number links to the episode filtered to them.
+    let link = try browser.evaluate(
+      "document.querySelector('#season tr.person td.seconds a')?.getAttribute('href')") as? String
+    try #require(link != nil, "a person's seconds link to the episode")
+    try browser.open("\(base)\(link!)", until: "document.querySelectorAll('.card').length > 0")
+    let filter = try browser.evaluate("document.querySelector('#filter').value") as? String
+    #expect(link!.hasSuffix("filter=" + (filter ?? "?")) && !(filter ?? "").isEmpty)
   }
 
   /// Waits (through `load`) until the page has one card per identity and every
@@ -359,5 +425,39 @@ struct BrowserSession {
     try FileManager.default.createDirectory(
       at: ReviewAppBrowserTests.screenshots, withIntermediateDirectories: true)
     try png.write(to: ReviewAppBrowserTests.screenshots.appendingPathComponent(name))
+  }
+}
+
+/// RFC 4180 text as rows of fields (quoted fields, doubled quotes, CRLF line ends).
+enum CSVText {
+  static func rows(_ text: String) -> [[String]] {
+    var rows: [[String]] = []
+    var row: [String] = []
+    var field = ""
+    var quoted = false
+    var characters = text.makeIterator()
+    while let character = characters.next() {
+      if quoted {
+        if character == "\"" {
+          quoted = false
+        } else {
+          field.append(character)
+        }
+      } else if character == "\"" {
+        if !field.isEmpty { field.append("\"") }
+        quoted = true
+      } else if character == "," {
+        row.append(field)
+        field = ""
+      } else if character == "\r\n" || character == "\n" {
+        row.append(field)
+        rows.append(row)
+        (row, field) = ([], "")
+      } else {
+        field.append(character)
+      }
+    }
+    if !row.isEmpty || !field.isEmpty { rows.append(row + [field]) }
+    return rows
   }
 }

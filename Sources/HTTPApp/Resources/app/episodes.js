@@ -14,6 +14,12 @@ async function loadEpisodes() {
   const body = document.querySelector("#episodes tbody");
   body.replaceChildren(...episodes.map(row));
   document.getElementById("empty").hidden = episodes.length > 0;
+  // Each show's season page (an episode belongs to a show by its id: {show}-sNNeNN).
+  const shows = [...new Set(episodes.map((episode) => episode.show_id).filter(Boolean))].sort();
+  const line = document.getElementById("shows");
+  line.replaceChildren("Seasons: ", ...shows.flatMap((show, index) => [index ? ", " : "",
+    el("a", { href: `/app/shows/${encodeURIComponent(show)}` }, show)]));
+  line.hidden = shows.length === 0;
 }
 
 function row(episode) {

@@ -354,6 +354,8 @@ function onKey(event) {
   if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
 }
 
+// `?filter=` (the season page links an episode filtered to one person) fills the filter box.
+$("#filter").value = new URLSearchParams(location.search).get("filter") || "";
 $("#filter").addEventListener("input", applyFilter);
 $("#unlabelled-only").addEventListener("change", applyFilter);
 $("#help-button").addEventListener("click", () => $("#help").showModal());
