@@ -258,20 +258,23 @@ struct BrowserSession {
       try browser.evaluate(
         "fetch(document.querySelector('#csv').href).then((r) => r.text())") as? String
     #expect(download == text)
-    let report = try JSONSerialization.jsonObject(
-      with: Data(
-        contentsOf: csv.deletingLastPathComponent().appendingPathComponent("screentime.json")))
+    let report =
+      try JSONSerialization.jsonObject(
+        with: Data(
+          contentsOf: csv.deletingLastPathComponent().appendingPathComponent("screentime.json")))
       as? [String: Any]
     for episode in report?["episodes"] as? [[String: Any]] ?? [] {
       let id = episode["ep_id"] as? String ?? ""
       let marked = try browser.evaluate(
         "document.querySelector('#season-episodes li[data-ep=\"\(id)\"]').className")
-      #expect(marked as? String == (episode["reviewed"] as? Bool == true ? "reviewed" : "unreviewed"))
+      #expect(
+        marked as? String == (episode["reviewed"] as? Bool == true ? "reviewed" : "unreviewed"))
     }
     try save("season.png")
     // A person's number links to the episode filtered to them.
-    let link = try browser.evaluate(
-      "document.querySelector('#season tr.person td.seconds a')?.getAttribute('href')") as? String
+    let link =
+      try browser.evaluate(
+        "document.querySelector('#season tr.person td.seconds a')?.getAttribute('href')") as? String
     try #require(link != nil, "a person's seconds link to the episode")
     try browser.open("\(base)\(link!)", until: "document.querySelectorAll('.card').length > 0")
     let filter = try browser.evaluate("document.querySelector('#filter').value") as? String
