@@ -50,7 +50,7 @@ struct IdentitiesCommand: ParsableCommand {
     subcommands: [
       ShowIdentities.self, LabelIdentity.self, LockIdentity.self, UnlockIdentity.self,
       MergeIdentities.self, MoveTrack.self, SplitTrack.self, AcceptSuggestion.self,
-      RejectSuggestion.self,
+      RejectSuggestion.self, SuggestIdentities.self, RejectCandidate.self,
     ],
     defaultSubcommand: ShowIdentities.self
   )
@@ -175,6 +175,37 @@ struct RejectSuggestion: ParsableCommand {
   @Argument(help: "identity id") var identity: String
 
   func run() throws { try options.editor().rejectSuggestion(identity) }
+}
+
+/// `episode-run identities suggest`: review by suggestion (docs/identities.md).
+struct SuggestIdentities: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "suggest",
+    abstract: "Where unidentified tracks and small identities probably belong; likely merges.",
+    discussion: "Accept one with move-track or merge; reject it with reject.")
+  @OptionGroup var episode: EpisodeOptions
+  @Flag(help: "Print the suggestions as JSON.") var json = false
+
+  func run() throws {
+    let suggestions = try ReviewSuggestions.load(
+      layout: episode.layout(), episode: try episode.episodeID())
+    if json {
+      print(String(decoding: try AtomicFile.jsonData(suggestions, displayPath: "-"), as: UTF8.self))
+    } else {
+      print(suggestions.text)
+    }
+  }
+}
+
+struct RejectCandidate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reject",
+    abstract: "Say a track or identity is not an identity's person; never suggested again.")
+  @OptionGroup var options: EditOptions
+  @Argument(help: "track or identity id") var subject: String
+  @Option(name: .customLong("not"), help: "the identity it is not") var identity: String
+
+  func run() throws { try options.editor().reject(subject, notIn: identity) }
 }
 
 /// `episode-run bench-cluster`: times clustering on synthetic tracks with each linkage

@@ -65,6 +65,28 @@ enum IdentityEditRoutes {
       let track = try trackID(context)
       return try await run(context, layout: layout) { try $0.split(track) }
     }
+    // Review by suggestion (docs/identities.md): the suggestions, and a rejected one. Accepting
+    // is a move or a merge.
+    router.get("/episodes/:ep/suggestions") { _, context in
+      let episode = try ReviewRoutes.episode(context)
+      do {
+        let suggestions = try await runOnOwnThread {
+          try ReviewSuggestions.load(layout: layout, episode: episode)
+        }
+        return try ReviewRoutes.encoded(.ok, suggestions)
+      } catch {
+        throw problem(for: error)
+      }
+    }
+    router.post("/episodes/:ep/suggestions/reject") { request, context in
+      let fields = try await RequestBody.object(request)
+      let subject = try RequestBody.string(fields, "subject")
+      guard ArtifactID.isValidTrackID(subject) || ArtifactID.isValidIdentityID(subject) else {
+        throw ProblemError.field("subject", "a track or identity id, not \"\(subject)\"")
+      }
+      let identity = try identityID(RequestBody.string(fields, "identity_id"), field: "identity_id")
+      return try await run(context, layout: layout) { try $0.reject(subject, notIn: identity) }
+    }
   }
 
   /// Runs `edit` with an editor of the path's episode on NIO's blocking-work pool (the editor

@@ -84,9 +84,16 @@ public final class IdentityClusterer {
   /// groups (`IdentityPlan`), suggest people, and commit.
   public func run() throws -> ClusterSummary {
     let started = Date()
-    let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
+    var inputs = try EpisodeFaces.load(layout: layout, episode: episode)
     let threshold = try clusterThreshold(width: inputs.embeddings.columns)
     let previous = try loadPrevious(knownTracks: Set(inputs.trackOrder))
+    // A person's rejections are kept apart like tracks that share a frame, and carried on
+    // (docs/identities.md, "Review by suggestion").
+    let known = Set(inputs.trackOrder)
+    let rejected = (previous?.metadata.rejectedPairs ?? []).filter {
+      $0.count == 2 && known.contains($0[0]) && known.contains($0[1])
+    }
+    inputs.sharedFramePairs += rejected.map { ($0[0], $0[1]) }
     let grouping = group(inputs, threshold: threshold, previous: previous)
     let timestamp = ArtifactTimestamp.string(from: now())
     let planned = IdentityPlan(
@@ -115,7 +122,8 @@ public final class IdentityClusterer {
           singletonFraction: 0, largestClusterSize: 0, largestClusterFraction: 0,
           clusterThresh: threshold, minClusterSize: config.minClusterSize,
           algorithm: "agglomerative", linkage: config.linkage.rawValue, createdAt: timestamp,
-          unidentifiedTracks: unidentified)))
+          unidentifiedTracks: unidentified,
+          rejectedPairs: IdentitiesMetadata.normalisedPairs(rejected))))
     try commit(document, grouping: grouping, inputs: inputs)
     return summary(
       document, grouping: grouping, inputs: inputs, labelsCarried: planned.labelsCarried,

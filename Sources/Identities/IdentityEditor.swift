@@ -72,6 +72,37 @@ public struct IdentityEditor {
     }
   }
 
+  /// A person says `subject` — a track, or an identity — is not `identityID`'s person (a
+  /// rejected review suggestion, docs/identities.md, "Review by suggestion"): every pair of
+  /// their tracks joins `metadata.rejected_pairs`, so suggestions leave the pair out and
+  /// re-clustering keeps them apart. Nobody moves. Returns `identityID` as written.
+  @discardableResult
+  public func reject(_ subject: String, notIn identityID: String) throws -> Identity {
+    try edit(returning: identityID, membership: false) { document, changed in
+      let target = try position(of: identityID, in: document)
+      let subjectTracks: [String]
+      if let identity = document.identities.first(where: { $0.identityID == subject }) {
+        subjectTracks = identity.trackIDs
+        changed.insert(subject)
+      } else if document.identities.contains(where: { $0.trackIDs.contains(subject) })
+        || document.metadata.unidentifiedTracks?.contains(where: { $0.trackID == subject }) == true
+      {
+        subjectTracks = [subject]
+      } else {
+        throw IdentitiesError.edit("\(subject) is neither an identity nor a track of this episode")
+      }
+      guard !document.identities[target].trackIDs.contains(where: subjectTracks.contains) else {
+        throw IdentitiesError.edit("\(subject) is part of \(identityID)")
+      }
+      let pairs = subjectTracks.flatMap { track in
+        document.identities[target].trackIDs.map { [track, $0] }
+      }
+      document.metadata.rejectedPairs = IdentitiesMetadata.normalisedPairs(
+        (document.metadata.rejectedPairs ?? []) + pairs)
+      changed.insert(identityID)
+    }
+  }
+
   /// Locks or unlocks an identity; returns it as written.
   @discardableResult
   public func setLocked(_ identityID: String, _ locked: Bool) throws -> Identity {

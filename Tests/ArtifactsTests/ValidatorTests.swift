@@ -360,6 +360,22 @@ struct ValidatorTests {
       $0.set(.identities, "metadata.unidentified_tracks", Self.unidentified("track-00003"))
     },
     Breakage(
+      "identities: a rejected pair of one track", .identities, nil, "metadata.rejected_pairs[0]",
+      "must be two different track ids"
+    ) {
+      $0.set(
+        .identities, "metadata.rejected_pairs",
+        .array([.array([.string("track-00001"), .string("track-00001")])]))
+    },
+    Breakage(
+      "identities: a rejected pair naming an unknown track", .identities, nil,
+      "metadata.rejected_pairs[0]", "not in tracks.jsonl"
+    ) {
+      $0.set(
+        .identities, "metadata.rejected_pairs",
+        .array([.array([.string("track-00001"), .string("track-00009")])]))
+    },
+    Breakage(
       "identities: an unidentified track that does not exist", .identities, nil,
       "metadata.unidentified_tracks[0].track_id", "not in tracks.jsonl"
     ) {

@@ -45,6 +45,8 @@ struct ReviewAppBrowserTests {
     try session.everyTrackHasAPicture(
       of: try EpisodeID(Self.defaultRunEpisode), tracks: try Self.trackCount(root))
     try session.save("default-run.png")
+    try session.reviewBySuggestion(in: try EpisodeID(Self.defaultRunEpisode))
+    try session.save("suggestions.png")
     try Self.runEpisodeRun(["season", "report", "--show", "sample"], root: root)
     try session.seasonPageMatchesTheCSV(
       show: "sample", csv: root.appendingPathComponent("analytics/shows/sample/screentime.csv"))
@@ -206,6 +208,52 @@ struct BrowserSession {
           return !v.hidden && v.readyState >= 1 && !v.seeking && v.dataset.requested !== undefined
             && Math.abs(v.currentTime - Number(v.dataset.requested)) < 0.05; })()
         """, what: "the video to reach the clicked bar's time", timeout: 60)
+  }
+
+  /// On the open page of `other`: `a` accepts the selected (first) suggestion — the track moves,
+  /// or the identities merge, in identities.json — and `r` rejects the next one, which joins
+  /// `metadata.rejected_pairs` (docs/identities.md, "Review by suggestion").
+  func reviewBySuggestion(in other: EpisodeID) throws {
+    try browser.wait(
+      for: "document.querySelectorAll('.suggestion').length >= 2",
+      what: "two suggestions on \(other)'s page", timeout: 60)
+    let url = layout.identities(other)
+    func document() throws -> IdentitiesDocument {
+      try JSONDecoder().decode(IdentitiesDocument.self, from: Data(contentsOf: url))
+    }
+    /// The selected suggestion's subject tracks and target identity.
+    func selected() throws -> (tracks: [String], target: String) {
+      let key = try #require(
+        try browser.evaluate("document.querySelector('.suggestion.selected').dataset.key")
+          as? String)
+      let parts = key.split(separator: ">").map(String.init)
+      let subject = parts[0]
+      let tracks =
+        try document().identities.first { $0.identityID == subject }?.trackIDs ?? [subject]
+      return (tracks, parts[1])
+    }
+    func pressAndWait(_ key: String) throws {
+      let renders = try browser.evaluate("Number(document.body.dataset.renders)") as? Int ?? 0
+      try browser.evaluate("document.activeElement?.blur(); true")
+      try browser.press(key)
+      try browser.wait(
+        for: "Number(document.body.dataset.renders) > \(renders)",
+        what: "the page to show the edit", timeout: 60)
+    }
+    let accepted = try selected()
+    try pressAndWait("a")
+    let target = try #require(
+      try document().identities.first { $0.identityID == accepted.target })
+    #expect(Set(accepted.tracks).isSubset(of: target.trackIDs), "a accepted the suggestion")
+    let rejected = try selected()
+    try pressAndWait("r")
+    let targetTracks =
+      try document().identities.first { $0.identityID == rejected.target }?.trackIDs ?? []
+    let pairs = Set(try document().metadata.rejectedPairs ?? [])
+    #expect(
+      rejected.tracks.allSatisfy { track in
+        targetTracks.allSatisfy { pairs.contains([track, $0].sorted()) }
+      } && !pairs.isEmpty, "r rejected the suggestion")
   }
 
   /// After a default run (no crops saved), every track on the episode page, in identities and

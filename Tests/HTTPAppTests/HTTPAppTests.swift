@@ -494,6 +494,9 @@ struct OpenAPIDocumentTests {
         ("post", "/episodes/{ep_id}/tracks/{track_id}/move"),
         ("post", "/episodes/{ep_id}/tracks/{track_id}/split"), ("get", "/app/"),
         ("get", "/app/episodes/{ep_id}"), ("get", "/app/static/{file}"),
+        ("get", "/app/shows/{show_id}"), ("get", "/shows/{show_id}/season"),
+        ("get", "/shows/{show_id}/season.csv"), ("get", "/episodes/{ep_id}/suggestions"),
+        ("post", "/episodes/{ep_id}/suggestions/reject"),
       ]
       + JobKind.allCases.map { ("post", "/jobs/\($0.rawValue)") }
     for (method, path) in routes {

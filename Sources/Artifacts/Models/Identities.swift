@@ -160,6 +160,11 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
   /// `unidentified_tracks`: every track of `tracks.jsonl` in no identity, with the reason
   /// (docs/identities.md). Absent in files written before coverage was recorded.
   public var unidentifiedTracks: [UnidentifiedTrack]?
+  /// `rejected_pairs`: pairs of tracks a person said are not one person (a rejected review
+  /// suggestion, docs/identities.md, "Review by suggestion"), each sorted, the list sorted;
+  /// clustering keeps them apart like tracks that share a frame, and carries them to its next
+  /// run. Absent when there are none.
+  public var rejectedPairs: [[String]]?
 
   enum CodingKeys: String, CodingKey {
     case epID = "ep_id"
@@ -175,6 +180,7 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
     case linkage
     case createdAt = "created_at"
     case unidentifiedTracks = "unidentified_tracks"
+    case rejectedPairs = "rejected_pairs"
   }
 
   /// Clustering metadata.
@@ -182,7 +188,7 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
     epID: String, numTracks: Int, numClusters: Int, numSingletons: Int, singletonFraction: Double,
     largestClusterSize: Int, largestClusterFraction: Double, clusterThresh: Double,
     minClusterSize: Int, algorithm: String, linkage: String, createdAt: String,
-    unidentifiedTracks: [UnidentifiedTrack]? = nil
+    unidentifiedTracks: [UnidentifiedTrack]? = nil, rejectedPairs: [[String]]? = nil
   ) {
     self.epID = epID
     self.numTracks = numTracks
@@ -197,6 +203,14 @@ public struct IdentitiesMetadata: Codable, Hashable, Sendable {
     self.linkage = linkage
     self.createdAt = createdAt
     self.unidentifiedTracks = unidentifiedTracks
+    self.rejectedPairs = rejectedPairs
+  }
+
+  /// `pairs` as `rejected_pairs` holds them: each sorted, no self pair, no repeat, sorted; nil
+  /// when empty.
+  public static func normalisedPairs(_ pairs: [[String]]) -> [[String]]? {
+    let set = Set(pairs.filter { $0.count == 2 && $0[0] != $0[1] }.map { $0.sorted() })
+    return set.isEmpty ? nil : set.sorted { $0.lexicographicallyPrecedes($1) }
   }
 }
 

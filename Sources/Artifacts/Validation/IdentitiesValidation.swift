@@ -53,6 +53,31 @@ extension ValidationRun {
       }
     }
     checkCoverage(members["metadata"], owners: Set(owner.keys), at: location)
+    checkRejectedPairs(members["metadata"]?["rejected_pairs"], at: location)
+  }
+
+  /// `metadata.rejected_pairs` (docs/identities.md, "Review by suggestion"): pairs of two
+  /// different tracks of `tracks.jsonl`.
+  mutating func checkRejectedPairs(_ pairs: JSONValue?, at location: Location) {
+    guard let pairs else { return }
+    guard let entries = pairs.arrayValue else {
+      checker.report(
+        location, field: "metadata.rejected_pairs", value: "", "must be an array of track pairs")
+      return
+    }
+    for (index, entry) in entries.enumerated() {
+      let field = "metadata.rejected_pairs[\(index)]"
+      let ids = entry.arrayValue?.compactMap(\.stringValue) ?? []
+      guard entry.arrayValue?.count == 2, ids.count == 2, ids[0] != ids[1],
+        ids.allSatisfy(ArtifactID.isValidTrackID)
+      else {
+        checker.report(location, field: field, value: "", "must be two different track ids")
+        continue
+      }
+      for id in ids where tracks != nil && tracks?[id] == nil {
+        checker.report(location, field: field, value: JSONValue.quoted(id), "not in tracks.jsonl")
+      }
+    }
   }
 
   /// `metadata.unidentified_tracks` and the identities together hold every track of

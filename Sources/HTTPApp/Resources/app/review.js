@@ -13,7 +13,12 @@ const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const nameOf = (identity) => identity.labels.name || "";
 
 async function reload() {
-  model = await api("GET", `${base}/review`);
+  const [review, suggestions] = await Promise.all([
+    api("GET", `${base}/review`),
+    api("GET", `${base}/suggestions`).catch(() => ({ subjects: [], pairs: [] })),
+  ]);
+  model = review;
+  model.suggestions = suggestions;
   render();
 }
 
@@ -30,6 +35,7 @@ function render() {
   $("#identities").replaceChildren(...model.identities.map(card));
   $("#unidentified").replaceChildren(...model.unidentified.map(unidentifiedTrack));
   $("#timeline").replaceChildren(timeline());
+  renderSuggestions();
   applyFilter();
   if (selected && !$(`.card[data-identity="${selected}"]`)) selected = null;
   markSelected();
@@ -175,6 +181,84 @@ function unidentifiedTrack(entry) {
     ? ` · closest ${entry.best_identity_id} (${(entry.best_similarity ?? 0).toFixed(2)})` : "";
   strip.querySelector(".track-head").append(el("span", { class: "reason" }, `${entry.reason}${best}`));
   return strip;
+}
+
+// MARK: review by suggestion (docs/identities.md, "Review by suggestion")
+
+let selectedSuggestion = 0;
+
+/** Every suggestion with a candidate, then the likely merges: what Accept and Reject (keys a
+ * and r act on the selected one, the first by default) do to each. */
+function suggestionItems() {
+  const items = model.suggestions.subjects.filter((s) => s.candidates.length).map((subject) => {
+    const top = subject.candidates[0];
+    return {
+      kind: subject.kind, subject, top, key: `${subject.id}>${top.identity_id}`,
+      accept: () => subject.kind === "track"
+        ? move(subject.id, top.identity_id)
+        : edit("identities/merge", { kept: top.identity_id, absorbed: subject.id },
+          `${subject.id} merged into ${top.identity_id}`),
+      reject: () => edit("suggestions/reject", { subject: subject.id, identity_id: top.identity_id },
+        `${subject.id} is not ${top.identity_id}`),
+    };
+  });
+  for (const pair of model.suggestions.pairs) {
+    const [kept, other] = pair.identity_ids;
+    items.push({
+      kind: "pair", pair, key: `${other}>${kept}`,
+      accept: () => merge(kept, other),
+      reject: () => edit("suggestions/reject", { subject: other, identity_id: kept },
+        `${other} is not ${kept}`),
+    });
+  }
+  return items;
+}
+
+function identityChip(id, similarity, why) {
+  const identity = model.identities.find((i) => i.identity_id === id);
+  return el("span", { class: "chip", "data-identity": id, title: why || "" },
+    identity ? el("img", { src: `${base}/${identity.thumb}?v=${encodeURIComponent(identity.updated_at)}`,
+      width: 40, height: 40, alt: id }) : null,
+    `${identity && nameOf(identity) ? nameOf(identity) + " " : ""}${id}`,
+    similarity === undefined ? null : el("small", {}, ` ${similarity.toFixed(2)}`));
+}
+
+function subjectPicture(subject) {
+  if (subject.kind === "identity") return identityChip(subject.id);
+  const entry = model.unidentified.find((u) => u.track_id === subject.id);
+  const crop = entry && entry.track.crops[0];
+  return el("span", { class: "chip" },
+    crop ? el("img", { src: `${base}/${crop.path}`, width: 40, height: 40, alt: subject.id }) : null,
+    `${subject.id} (${subject.reason})`);
+}
+
+function renderSuggestions() {
+  const items = suggestionItems();
+  selectedSuggestion = Math.min(selectedSuggestion, Math.max(0, items.length - 1));
+  $("#suggestion-count").textContent = `(${items.length}; a accepts, r rejects the selected one)`;
+  $("#suggestions").replaceChildren(...items.map((item, index) => el("div", {
+    class: "suggestion" + (index === selectedSuggestion ? " selected" : ""),
+    "data-key": item.key, "data-kind": item.kind,
+    onclick: () => { selectedSuggestion = index; renderSuggestions(); },
+  },
+    item.kind === "pair"
+      ? [el("span", { class: "what" }, "probably one person:"),
+        identityChip(item.pair.identity_ids[0]), "+", identityChip(item.pair.identity_ids[1]),
+        el("small", {}, ` ${item.pair.similarity.toFixed(2)}`)]
+      : [subjectPicture(item.subject), "→",
+        ...item.subject.candidates.map((c) => identityChip(c.identity_id, c.similarity, c.why)),
+        item.subject.excluded.length ? el("small", { class: "excluded" }, "excluded: "
+          + item.subject.excluded.map((x) => `${x.identity_id} (${x.reason})`).join(", ")) : null],
+    el("button", { type: "button", class: "accept-suggestion",
+      onclick: (event) => { event.stopPropagation(); item.accept(); } }, "Accept"),
+    el("button", { type: "button", class: "reject-suggestion",
+      onclick: (event) => { event.stopPropagation(); item.reject(); } }, "Reject"))));
+}
+
+function actOnSuggestion(accept) {
+  const item = suggestionItems()[selectedSuggestion];
+  if (!item) return toast("no suggestion left", "info");
+  accept ? item.accept() : item.reject();
 }
 
 // MARK: edits
@@ -350,6 +434,8 @@ function onKey(event) {
     "u": () => { $("#unlabelled-only").click(); },
     "/": () => $("#filter").focus(),
     "?": () => $("#help").showModal(),
+    "a": () => actOnSuggestion(true),
+    "r": () => actOnSuggestion(false),
   };
   if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
 }
