@@ -203,9 +203,10 @@ struct RejectCandidate: ParsableCommand {
     abstract: "Say a track or identity is not an identity's person; never suggested again.")
   @OptionGroup var options: EditOptions
   @Argument(help: "track or identity id") var subject: String
-  @Option(name: .customLong("not"), help: "the identity it is not") var identity: String
+  @Option(name: .customLong("not"), help: "an identity it is not (repeat for several)")
+  var identities: [String]
 
-  func run() throws { try options.editor().reject(subject, notIn: identity) }
+  func run() throws { try options.editor().reject(subject, notIn: identities) }
 }
 
 /// `episode-run bench-cluster`: times clustering on synthetic tracks with each linkage

@@ -84,8 +84,16 @@ enum IdentityEditRoutes {
       guard ArtifactID.isValidTrackID(subject) || ArtifactID.isValidIdentityID(subject) else {
         throw ProblemError.field("subject", "a track or identity id, not \"\(subject)\"")
       }
-      let identity = try identityID(RequestBody.string(fields, "identity_id"), field: "identity_id")
-      return try await run(context, layout: layout) { try $0.reject(subject, notIn: identity) }
+      guard case .array(let values)? = fields["identity_ids"], !values.isEmpty else {
+        throw ProblemError.field("identity_ids", "a non-empty array of identity ids")
+      }
+      let identities = try values.map { value -> String in
+        guard case .string(let raw) = value else {
+          throw ProblemError.field("identity_ids", "identity ids are strings")
+        }
+        return try identityID(raw, field: "identity_ids")
+      }
+      return try await run(context, layout: layout) { try $0.reject(subject, notIn: identities) }
     }
   }
 

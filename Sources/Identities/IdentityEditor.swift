@@ -72,14 +72,16 @@ public struct IdentityEditor {
     }
   }
 
-  /// A person says `subject` — a track, or an identity — is not `identityID`'s person (a
+  /// A person says `subject` — a track, or an identity — is none of `identityIDs`' persons (a
   /// rejected review suggestion, docs/identities.md, "Review by suggestion"): every pair of
-  /// their tracks joins `metadata.rejected_pairs`, so suggestions leave the pair out and
-  /// re-clustering keeps them apart. Nobody moves. Returns `identityID` as written.
+  /// their tracks joins `metadata.rejected_pairs`, so suggestions leave the pairs out and
+  /// re-clustering keeps them apart. Nobody moves. Returns the first identity as written.
   @discardableResult
-  public func reject(_ subject: String, notIn identityID: String) throws -> Identity {
-    try edit(returning: identityID, membership: false) { document, changed in
-      let target = try position(of: identityID, in: document)
+  public func reject(_ subject: String, notIn identityIDs: [String]) throws -> Identity {
+    guard let first = identityIDs.first else {
+      throw IdentitiesError.edit("name at least one identity \(subject) is not")
+    }
+    return try edit(returning: first, membership: false) { document, changed in
       let subjectTracks: [String]
       if let identity = document.identities.first(where: { $0.identityID == subject }) {
         subjectTracks = identity.trackIDs
@@ -91,15 +93,19 @@ public struct IdentityEditor {
       } else {
         throw IdentitiesError.edit("\(subject) is neither an identity nor a track of this episode")
       }
-      guard !document.identities[target].trackIDs.contains(where: subjectTracks.contains) else {
-        throw IdentitiesError.edit("\(subject) is part of \(identityID)")
-      }
-      let pairs = subjectTracks.flatMap { track in
-        document.identities[target].trackIDs.map { [track, $0] }
+      var pairs: [[String]] = []
+      for identityID in identityIDs {
+        let target = try position(of: identityID, in: document)
+        guard !document.identities[target].trackIDs.contains(where: subjectTracks.contains) else {
+          throw IdentitiesError.edit("\(subject) is part of \(identityID)")
+        }
+        pairs += subjectTracks.flatMap { track in
+          document.identities[target].trackIDs.map { [track, $0] }
+        }
+        changed.insert(identityID)
       }
       document.metadata.rejectedPairs = IdentitiesMetadata.normalisedPairs(
         (document.metadata.rejectedPairs ?? []) + pairs)
-      changed.insert(identityID)
     }
   }
 

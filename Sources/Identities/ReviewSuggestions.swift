@@ -111,12 +111,17 @@ public struct ReviewSuggestions: Codable, Hashable, Sendable {
           kind: "track", id: track.trackID, tracks: [track.trackID], reason: track.reason,
           among: document.identities, count: perSubject))
     }
+    let floor = document.metadata.clusterThresh / 2
     for identity in document.identities where !identity.locked && identity.trackIDs.count <= 2 {
-      subjects.append(
-        comparer.subject(
-          kind: "identity", id: identity.identityID, tracks: identity.trackIDs, reason: "",
-          among: document.identities.filter { $0.identityID != identity.identityID },
-          count: perSubject))
+      // A fragment is offered only where it probably belongs (a person seen once is no
+      // fragment): candidates at least half of `cluster_thresh` alike.
+      var subject = comparer.subject(
+        kind: "identity", id: identity.identityID, tracks: identity.trackIDs, reason: "",
+        among: document.identities.filter { $0.identityID != identity.identityID },
+        count: perSubject)
+      subject.candidates.removeAll { $0.similarity < floor }
+      subject.excluded.removeAll { $0.similarity < floor }
+      if !subject.candidates.isEmpty { subjects.append(subject) }
     }
     subjects.sort { a, b in
       let left = a.candidates.first?.similarity ?? -2

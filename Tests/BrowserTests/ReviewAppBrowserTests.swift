@@ -210,9 +210,10 @@ struct BrowserSession {
         """, what: "the video to reach the clicked bar's time", timeout: 60)
   }
 
-  /// On the open page of `other`: `a` accepts the selected (first) suggestion — the track moves,
-  /// or the identities merge, in identities.json — and `r` rejects the next one, which joins
-  /// `metadata.rejected_pairs` (docs/identities.md, "Review by suggestion").
+  /// On the open page of `other`: `a` accepts the selected (first) suggestion's first candidate
+  /// — the track moves, or the identities merge, in identities.json — and `r` says the next one
+  /// is none of its candidates: every pair joins `metadata.rejected_pairs` (docs/identities.md,
+  /// "Review by suggestion").
   func reviewBySuggestion(in other: EpisodeID) throws {
     try browser.wait(
       for: "document.querySelectorAll('.suggestion').length >= 2",
@@ -221,8 +222,8 @@ struct BrowserSession {
     func document() throws -> IdentitiesDocument {
       try JSONDecoder().decode(IdentitiesDocument.self, from: Data(contentsOf: url))
     }
-    /// The selected suggestion's subject tracks and target identity.
-    func selected() throws -> (tracks: [String], target: String) {
+    /// The selected suggestion's subject tracks and candidate identities, best first.
+    func selected() throws -> (tracks: [String], targets: [String]) {
       let key = try #require(
         try browser.evaluate("document.querySelector('.suggestion.selected').dataset.key")
           as? String)
@@ -230,7 +231,7 @@ struct BrowserSession {
       let subject = parts[0]
       let tracks =
         try document().identities.first { $0.identityID == subject }?.trackIDs ?? [subject]
-      return (tracks, parts[1])
+      return (tracks, parts[1].split(separator: ",").map(String.init))
     }
     func pressAndWait(_ key: String) throws {
       let renders = try browser.evaluate("Number(document.body.dataset.renders)") as? Int ?? 0
@@ -243,12 +244,12 @@ struct BrowserSession {
     let accepted = try selected()
     try pressAndWait("a")
     let target = try #require(
-      try document().identities.first { $0.identityID == accepted.target })
+      try document().identities.first { $0.identityID == accepted.targets[0] })
     #expect(Set(accepted.tracks).isSubset(of: target.trackIDs), "a accepted the suggestion")
     let rejected = try selected()
     try pressAndWait("r")
-    let targetTracks =
-      try document().identities.first { $0.identityID == rejected.target }?.trackIDs ?? []
+    let targetTracks = try document().identities.filter { rejected.targets.contains($0.identityID) }
+      .flatMap(\.trackIDs)
     let pairs = Set(try document().metadata.rejectedPairs ?? [])
     #expect(
       rejected.tracks.allSatisfy { track in

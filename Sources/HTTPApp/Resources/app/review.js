@@ -192,14 +192,16 @@ let selectedSuggestion = 0;
 function suggestionItems() {
   const items = model.suggestions.subjects.filter((s) => s.candidates.length).map((subject) => {
     const top = subject.candidates[0];
+    const ids = subject.candidates.map((c) => c.identity_id);
+    const acceptOne = (target) => subject.kind === "track"
+      ? move(subject.id, target)
+      : edit("identities/merge", { kept: target, absorbed: subject.id },
+        `${subject.id} merged into ${target}`);
     return {
-      kind: subject.kind, subject, top, key: `${subject.id}>${top.identity_id}`,
-      accept: () => subject.kind === "track"
-        ? move(subject.id, top.identity_id)
-        : edit("identities/merge", { kept: top.identity_id, absorbed: subject.id },
-          `${subject.id} merged into ${top.identity_id}`),
-      reject: () => edit("suggestions/reject", { subject: subject.id, identity_id: top.identity_id },
-        `${subject.id} is not ${top.identity_id}`),
+      kind: subject.kind, subject, top, key: `${subject.id}>${ids.join(",")}`, acceptOne,
+      accept: () => acceptOne(top.identity_id),
+      reject: () => edit("suggestions/reject", { subject: subject.id, identity_ids: ids },
+        `${subject.id} is none of ${ids.join(", ")}`),
     };
   });
   for (const pair of model.suggestions.pairs) {
@@ -207,7 +209,7 @@ function suggestionItems() {
     items.push({
       kind: "pair", pair, key: `${other}>${kept}`,
       accept: () => merge(kept, other),
-      reject: () => edit("suggestions/reject", { subject: other, identity_id: kept },
+      reject: () => edit("suggestions/reject", { subject: other, identity_ids: [kept] },
         `${other} is not ${kept}`),
     });
   }
@@ -235,7 +237,8 @@ function subjectPicture(subject) {
 function renderSuggestions() {
   const items = suggestionItems();
   selectedSuggestion = Math.min(selectedSuggestion, Math.max(0, items.length - 1));
-  $("#suggestion-count").textContent = `(${items.length}; a accepts, r rejects the selected one)`;
+  $("#suggestion-count").textContent =
+    `(${items.length}; a accepts the first candidate, a click another; r: none of them)`;
   $("#suggestions").replaceChildren(...items.map((item, index) => el("div", {
     class: "suggestion" + (index === selectedSuggestion ? " selected" : ""),
     "data-key": item.key, "data-kind": item.kind,
@@ -246,7 +249,12 @@ function renderSuggestions() {
         identityChip(item.pair.identity_ids[0]), "+", identityChip(item.pair.identity_ids[1]),
         el("small", {}, ` ${item.pair.similarity.toFixed(2)}`)]
       : [subjectPicture(item.subject), "→",
-        ...item.subject.candidates.map((c) => identityChip(c.identity_id, c.similarity, c.why)),
+        ...item.subject.candidates.map((c) => {
+          const chip = identityChip(c.identity_id, c.similarity, `${c.why} (click: accept this one)`);
+          chip.classList.add("candidate");
+          chip.addEventListener("click", (event) => { event.stopPropagation(); item.acceptOne(c.identity_id); });
+          return chip;
+        }),
         item.subject.excluded.length ? el("small", { class: "excluded" }, "excluded: "
           + item.subject.excluded.map((x) => `${x.identity_id} (${x.reason})`).join(", ")) : null],
     el("button", { type: "button", class: "accept-suggestion",
