@@ -1,14 +1,13 @@
-import BuiltExecutableSupport
-import Foundation
+public import Foundation
 
 /// The built `faceharvest-server`, run as users run it: a process of its own, so its request
 /// handlers never wait behind the test suite's threads (docs/review_app.md, "Tests").
-final class ServerProcess {
+public final class ServerProcess {
   /// Why the server could not be started.
-  enum Failure: Error, CustomStringConvertible {
+  public enum Failure: Error, CustomStringConvertible {
     case exited(status: Int32, log: String)
 
-    var description: String {
+    public var description: String {
       switch self {
       case .exited(let status, let log):
         return "faceharvest-server exited with status \(status) before it listened:\n\(log)"
@@ -21,11 +20,11 @@ final class ServerProcess {
   /// Everything the server logged so far (its log goes to standard error).
   private let log = LogCollector()
   /// The port it listens on (on 127.0.0.1).
-  private(set) var port = 0
+  public private(set) var port = 0
 
   /// Starts `faceharvest-server --data-root root --port 0` from the repository root and waits
   /// until its log names the port it listens on.
-  init(dataRoot root: URL) throws {
+  public init(dataRoot root: URL) throws {
     process.executableURL = try BuiltExecutable.url(
       named: "faceharvest-server", override: "FACEHARVEST_SERVER")
     process.arguments = ["--host", "127.0.0.1", "--port", "0", "--data-root", root.path]
@@ -50,7 +49,7 @@ final class ServerProcess {
   deinit { stop() }
 
   /// Stops the server (SIGTERM: a graceful shutdown) and waits for it.
-  func stop() {
+  public func stop() {
     guard process.isRunning else { return }
     process.terminate()
     process.waitUntilExit()
