@@ -151,7 +151,8 @@ public final class DetectTrackStage {
     if isCancelled() { throw DetectTrackError.cancelled }
     if let declared = pass.info.declaredFrameCount, counts.framesInVideo < declared {
       throw DetectTrackError.truncated(
-        path: layout.video(episode).path, decoded: counts.framesInVideo, declared: declared)
+        path: layout.relativePath(layout.video(episode)), decoded: counts.framesInVideo,
+        declared: declared)
     }
     return try commit(pass, counts: counts, started: started)
   }
