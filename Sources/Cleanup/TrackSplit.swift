@@ -122,6 +122,17 @@ struct TrackSplit {
       }
       document.identities[index].updatedAt = timestamp
     }
+    // A person's "not one person" holds for both halves (docs/identities.md).
+    if let pairs = document.metadata.rejectedPairs {
+      let halves = { (id: String) -> [String] in
+        guard let ids = self.newIDs[id] else { return [id] }
+        return [ids.before, ids.after].filter { spans[$0] != nil }
+      }
+      document.metadata.rejectedPairs = IdentitiesMetadata.normalisedPairs(
+        pairs.flatMap { pair in
+          halves(pair[0]).flatMap { left in halves(pair[1]).map { [left, $0] } }
+        })
+    }
     return document
   }
 

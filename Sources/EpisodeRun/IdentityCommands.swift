@@ -197,6 +197,7 @@ struct SuggestIdentities: ParsableCommand {
   }
 }
 
+/// `episode-run identities reject`: a rejected review suggestion (docs/identities.md).
 struct RejectCandidate: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "reject",

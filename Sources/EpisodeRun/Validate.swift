@@ -30,7 +30,10 @@ struct Validate: ParsableCommand {
 
   func run() throws {
     let layout = episode.layout()
-    if let show, episode.epID == nil {
+    if show != nil && episode.epID != nil {
+      throw ValidationError("give --ep-id (an episode) or --show (a season report), not both")
+    }
+    if let show {
       let showID = try ShowID(show)
       let report = SeasonReportStore(layout: layout, show: showID)
         .validate(reader: "episode-run validate")

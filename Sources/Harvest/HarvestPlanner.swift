@@ -253,6 +253,7 @@ public struct HarvestPlanner: Sendable {
   /// Every track's review face: its usable detection of best pre-crop quality, the earliest
   /// among equals (docs/harvest.md, "Review thumbnails").
   func planReviewFaces(detectionsByTrack: [String: [Detection]]) -> [PlannedFace] {
+    guard config.reviewThumbsPerTrack > 0 else { return [] }
     var faces: [PlannedFace] = []
     for trackID in detectionsByTrack.keys.sorted() {
       var best: PlannedFace?

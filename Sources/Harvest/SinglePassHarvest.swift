@@ -83,6 +83,9 @@ public final class SinglePassHarvest {
       guard let trackID = row.trackID else { continue }
       openTracks[trackID, default: OpenTrack()].rows.append(row)
       // A damaged frame's faces are decode_failed, as in a separate harvest (docs/harvest.md).
+      // A damaged frame's face still ranks as the review face (the planner ranks every row),
+      // with no picture, as the separate harvest finds it (docs/harvest.md).
+      try keepReviewFace(row, trackID: trackID, planner: planner, frame: frame, image: &image)
       guard !frame.isDamaged else { continue }
       if let face = candidate(row, trackID: trackID, planner: planner) {
         if image == nil { image = try fullImage(of: frame) }
@@ -90,7 +93,6 @@ public final class SinglePassHarvest {
           landmarks: face.landmarkPoints, in: image!, inputSize: session.inputSize,
           thumbSize: session.staging != nil ? config.thumbSize : nil)
       }
-      try keepReviewFace(row, trackID: trackID, planner: planner, frame: frame, image: &image)
     }
     if !frame.isDamaged { session.framesDelivered.insert(frame.index) }
     session.cropSeconds += Date().timeIntervalSince(begin)
@@ -111,6 +113,10 @@ public final class SinglePassHarvest {
     if let kept = openTracks[trackID]?.review?.face,
       !HarvestPlanner.reviewRanks(face, before: kept)
     {
+      return
+    }
+    guard !frame.isDamaged else {
+      openTracks[trackID]?.review = (face, nil)
       return
     }
     if image == nil { image = try fullImage(of: frame) }

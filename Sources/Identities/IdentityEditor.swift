@@ -262,6 +262,7 @@ public struct IdentityEditor {
     var changed = Set<String>()
     try change(&document, &changed)
     guard !changed.isEmpty else { return document }
+    if membership { Self.dropRejectionsJoined(in: &document) }
     let timestamp = ArtifactTimestamp.string(from: now())
     if membership {
       try refreshMembers(of: changed, in: &document, inputs: inputs, timestamp: timestamp)
@@ -273,6 +274,19 @@ public struct IdentityEditor {
     }
     try commit(document, rendering: membership ? changed : [], inputs: inputs)
     return document
+  }
+
+  /// A person who puts two tracks of a rejected pair into one identity overrules the earlier
+  /// "not one person": the pair leaves `metadata.rejected_pairs`, so re-clustering does not
+  /// undo the edit (docs/identities.md, "Review by suggestion").
+  static func dropRejectionsJoined(in document: inout IdentitiesDocument) {
+    guard let pairs = document.metadata.rejectedPairs else { return }
+    var owner: [String: String] = [:]
+    for identity in document.identities {
+      for track in identity.trackIDs { owner[track] = identity.identityID }
+    }
+    document.metadata.rejectedPairs = IdentitiesMetadata.normalisedPairs(
+      pairs.filter { pair in owner[pair[0]] == nil || owner[pair[0]] != owner[pair[1]] })
   }
 
   /// Checks and refreshes the identities whose members `changed`: no two tracks sharing a frame

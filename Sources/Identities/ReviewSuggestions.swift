@@ -30,7 +30,8 @@ public struct ReviewSuggestions: Codable, Hashable, Sendable {
     public var identityID: String
     /// `similarity`.
     public var similarity: Double
-    /// `reason`: `shares a frame` (two faces at once are two people) or `rejected`.
+    /// `reason`: `shares a frame` (two faces at once are two people), `rejected`, or `locked`
+    /// (nothing joins a locked identity until it is unlocked).
     public var reason: String
 
     enum CodingKeys: String, CodingKey {
@@ -178,7 +179,8 @@ public struct ReviewSuggestions: Codable, Hashable, Sendable {
       var excluded: [Excluded] = []
       let probe = tracks.allSatisfy { evidence.probeTracks.contains($0) }
       for (identity, value) in scored where candidates.count < count {
-        if let why = conflict(tracks, identity.trackIDs) {
+        // Accepting moves or merges into the candidate, which a lock refuses.
+        if let why = identity.locked ? "locked" : conflict(tracks, identity.trackIDs) {
           excluded.append(
             Excluded(identityID: identity.identityID, similarity: rounded(value), reason: why))
           continue
@@ -225,7 +227,8 @@ extension ReviewSuggestions {
   public static func load(layout: DataLayout, episode: EpisodeID) throws -> ReviewSuggestions {
     let url = layout.identities(episode)
     guard FileManager.default.fileExists(atPath: url.path) else {
-      throw IdentitiesError.missingInput(path: url.path, what: "identities (run --cluster)")
+      throw IdentitiesError.missingInput(
+        path: layout.relativePath(url), what: "identities (run --cluster)")
     }
     let document = try AtomicFile.readJSON(
       IdentitiesDocument.self, from: url, displayPath: layout.relativePath(url))

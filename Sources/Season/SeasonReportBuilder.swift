@@ -10,12 +10,18 @@ public struct SeasonEpisodeInput: Sendable {
   public var identities: IdentitiesDocument?
   /// `screentime.json`.
   public var screenTime: ScreenTimeReport?
+  /// Why the episode's files could not be read; nil when they could.
+  public var problem: String?
 
   /// An episode's inputs.
-  public init(episode: String, identities: IdentitiesDocument?, screenTime: ScreenTimeReport?) {
+  public init(
+    episode: String, identities: IdentitiesDocument?, screenTime: ScreenTimeReport?,
+    problem: String? = nil
+  ) {
     self.episode = episode
     self.identities = identities
     self.screenTime = screenTime
+    self.problem = problem
   }
 }
 
@@ -170,6 +176,9 @@ public struct SeasonReportBuilder: Sendable {
 
   /// The episode's entry: its status and review counts.
   static func summary(_ input: SeasonEpisodeInput) -> SeasonEpisode {
+    if let problem = input.problem {
+      return SeasonEpisode(epID: input.episode, status: "unreadable: \(problem)")
+    }
     guard let identities = input.identities else {
       return SeasonEpisode(epID: input.episode, status: "no identities.json: run --cluster")
     }

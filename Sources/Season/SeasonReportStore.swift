@@ -38,7 +38,15 @@ public struct SeasonReportStore {
     let registry = try PeopleRegistry(layout: layout, show: show).load()
     let names = Dictionary(
       registry.people.map { ($0.personID, $0.name) }, uniquingKeysWith: { a, _ in a })
-    let inputs = try episodes().map { try input(of: $0, reader: reader) }
+    // An episode whose files cannot be read is listed with why, not the whole report lost.
+    let inputs = try episodes().map { episode in
+      do {
+        return try input(of: episode, reader: reader)
+      } catch {
+        return SeasonEpisodeInput(
+          episode: episode.rawValue, identities: nil, screenTime: nil, problem: "\(error)")
+      }
+    }
     return SeasonReportBuilder(showID: show.rawValue, registeredNames: names).report(inputs)
   }
 

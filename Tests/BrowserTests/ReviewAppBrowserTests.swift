@@ -328,6 +328,21 @@ struct BrowserSession {
     try browser.open("\(base)\(link!)", until: "document.querySelectorAll('.card').length > 0")
     let filter = try browser.evaluate("document.querySelector('#filter').value") as? String
     #expect(link!.hasSuffix("filter=" + (filter ?? "?")) && !(filter ?? "").isEmpty)
+    // Only that person's identities are shown: each visible card names them, others are hidden.
+    let visibleCards =
+      try browser.evaluate(
+        """
+        [...document.querySelectorAll('.card')].filter((c) => !c.hidden).map((c) =>
+          [c.querySelector('.name').textContent, ...[...c.querySelectorAll('input')].map((i) => i.value)]
+            .join(' ').toLowerCase())
+        """) as? [String] ?? []
+    let hidden =
+      try browser.evaluate("[...document.querySelectorAll('.card')].filter((c) => c.hidden).length")
+      as? Int ?? 0
+    #expect(
+      !visibleCards.isEmpty
+        && visibleCards.allSatisfy { $0.contains((filter ?? "?").lowercased()) })
+    #expect(hidden > 0, "the filter hides the other identities")
   }
 
   /// Waits (through `load`) until the page has one card per identity and every

@@ -67,6 +67,12 @@ struct TrackSplitTests {
         epID: "ep", numTracks: 2, numClusters: 0, numSingletons: 1, singletonFraction: 1,
         largestClusterSize: 2, largestClusterFraction: 1, clusterThresh: 0.5, minClusterSize: 1,
         algorithm: "agglomerative", linkage: "average", createdAt: "t0"))
+    var rejected = document
+    rejected.metadata.rejectedPairs = [["track-00001", "track-00002"]]
+    #expect(
+      split.relabel(rejected, spans: spans, timestamp: "t1").metadata.rejectedPairs == [
+        ["track-00002", "track-00003"], ["track-00002", "track-00004"],
+      ])
     let relabelled = split.relabel(document, spans: spans, timestamp: "t1")
     #expect(relabelled.identities[0].trackIDs == ["track-00003", "track-00004", "track-00002"])
     #expect(relabelled.identities[0].updatedAt == "t1")

@@ -90,6 +90,12 @@ struct CorruptPacketEndToEndTests {
     // damaged frames are decode_failed.
     let (layout, id) = try Self.layout(damaged)
     let faces = try JSONLReader<Face>.readAll(from: layout.faces(id))
+    // The separate harvest of the damaged video writes the review thumbnails the one-decode
+    // run wrote: a face on a damaged frame ranks in both, with no picture (docs/harvest.md).
+    let oneDecodeThumbnails = try Self.thumbnails(layout, id)
+    try #require(!oneDecodeThumbnails.isEmpty)
+    try Self.run(damaged, ["--faces-embed"])
+    #expect(try Self.thumbnails(layout, id) == oneDecodeThumbnails)
     let detections = Dictionary(
       try JSONLReader<Detection>.readAll(from: layout.detections(id)).compactMap { row in
         row.trackID.map { (FaceKey(track: $0, frame: row.frameIndex), row) }
@@ -124,6 +130,20 @@ struct CorruptPacketEndToEndTests {
     let extra = Set(reference.keys).subtracting(
       faces.map { FaceKey(track: $0.trackID, frame: $0.frameIndex) })
     #expect(extra.allSatisfy { touched.contains($0.frame) }, "only damaged frames are lost")
+  }
+}
+
+extension CorruptPacketEndToEndTests {
+  /// Each track's review thumbnails (paths in `tracks.jsonl`) and their bytes.
+  static func thumbnails(_ layout: DataLayout, _ id: EpisodeID) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    for track in try JSONLReader<Track>.readAll(from: layout.tracks(id)) {
+      for path in track.sampleThumbs {
+        files["\(track.trackID) \(path)"] = try Data(
+          contentsOf: layout.framesDir(id).appendingPathComponent(path))
+      }
+    }
+    return files
   }
 }
 

@@ -93,7 +93,7 @@ struct ReviewSuggestionsTests {
     #expect(pairs.contains(["identity-00001", "identity-00004"]))
   }
 
-  @Test("locked identities are no subject and in no pair; they are still candidates")
+  @Test("locked identities are no subject, in no pair, and no candidate: listed as excluded")
   func locked() {
     let document = Self.document(
       [
@@ -103,7 +103,23 @@ struct ReviewSuggestionsTests {
     let suggestions = ReviewSuggestions.compute(document, evidence: Self.evidence)
     #expect(suggestions.subjects.map(\.id) == ["track-00007"])
     #expect(suggestions.pairs.isEmpty)
-    #expect(suggestions.subjects[0].candidates.count == 2)
+    #expect(suggestions.subjects[0].candidates.isEmpty)
+    #expect(suggestions.subjects[0].excluded.map(\.reason) == ["locked", "locked"])
+  }
+
+  @Test("an edit that puts a rejected pair in one identity drops the pair; others stay")
+  func editOverrulesRejection() {
+    var document = Self.document(
+      [Self.identity(1, tracks: [1, 2]), Self.identity(3, tracks: [3])], unidentified: [7],
+      rejected: [
+        ["track-00001", "track-00002"], ["track-00001", "track-00003"],
+        ["track-00003", "track-00007"],
+      ])
+    IdentityEditor.dropRejectionsJoined(in: &document)
+    #expect(
+      document.metadata.rejectedPairs == [
+        ["track-00001", "track-00003"], ["track-00003", "track-00007"],
+      ])
   }
 
   @Test("rejected pairs are stored sorted and once")

@@ -103,12 +103,15 @@ struct SeasonReportBuilderTests {
     stale.identities?.identities.append(Self.identity(2))
     let report = SeasonReportBuilder(showID: "show", registeredNames: [:]).report([
       SeasonEpisodeInput(episode: "show-s01e01", identities: nil, screenTime: nil),
+      SeasonEpisodeInput(
+        episode: "show-s01e04", identities: nil, screenTime: nil, problem: "bad JSON at line 3"),
       Self.episode("show-s01e02", duration: 10, [(Self.identity(1, locked: true), 3)]), stale,
     ])
     #expect(
       report.episodes.map(\.status) == [
         "no identities.json: run --cluster", "ok",
         "screentime.json and identities.json name different identities: run --cluster",
+        "unreadable: bad JSON at line 3",
       ])
     #expect(report.episodes[1].reviewed)
     #expect(Set(report.rows.map(\.epID)) == ["show-s01e02"])

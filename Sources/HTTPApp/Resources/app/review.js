@@ -19,6 +19,8 @@ async function reload() {
   ]);
   model = review;
   model.suggestions = suggestions;
+  // After an edit the list is new: a and r act on its first suggestion again.
+  selectedSuggestion = 0;
   render();
 }
 
