@@ -240,14 +240,29 @@ public struct HarvestPlanner: Sendable {
     return Plan(faces: faces, rejected: rejected, probes: probes, reviewFaces: reviewFaces)
   }
 
-  /// `detection` as a candidate review face of `trackID` (no floor: valid landmarks only),
-  /// ranked by its pre-crop quality; nil when its landmarks give no alignment.
+  /// `detection` as a candidate review face of `trackID`, whatever the floors say; when its
+  /// landmarks give no alignment, its box alone (no `landmarkPoints`: `ReviewPicture` shows it
+  /// in its surroundings). Nil only for a box that is not finite or holds no pixel.
   func reviewCandidate(_ detection: Detection, trackID: String) -> PlannedFace? {
-    guard var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() else {
-      return nil
+    if var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() {
+      face.isReview = true
+      return face
     }
-    face.isReview = true
-    return face
+    let raw = detection.bbox
+    guard raw.count == 4, raw.allSatisfy(\.isFinite) else { return nil }
+    let clamped = raw.map { min(1, max(0, $0)) }
+    let shortSide = min(
+      (clamped[2] - clamped[0]) * Double(frameWidth),
+      (clamped[3] - clamped[1]) * Double(frameHeight))
+    guard shortSide >= 1 else { return nil }
+    return PlannedFace(
+      id: 0, trackID: trackID, frameIndex: detection.frameIndex, bbox: clamped,
+      landmarks: detection.landmarks, landmarkPoints: [], confidence: detection.conf,
+      shortSide: shortSide, pose: HeadPose(yaw: 0, pitch: 0),
+      preCropQuality: QualityScore(
+        confidence: detection.conf, shortSidePixels: shortSide, laplacianVariance: nil,
+        maxBlur: config.maxBlur, yawDegrees: 0),
+      isReview: true)
   }
 
   /// Every track's review face: its usable detection of best pre-crop quality, the earliest
@@ -268,11 +283,11 @@ public struct HarvestPlanner: Sendable {
     return faces
   }
 
-  /// Whether `face` is a better review face than `other`: higher pre-crop quality, then the
-  /// earlier frame.
+  /// Whether `face` is a better review face than `other`: one with landmarks before a box
+  /// alone, then higher pre-crop quality, then the earlier frame.
   static func reviewRanks(_ face: PlannedFace, before other: PlannedFace) -> Bool {
-    (-face.preCropQuality.value, face.frameIndex)
-      < (-other.preCropQuality.value, other.frameIndex)
+    (face.landmarkPoints.isEmpty ? 1 : 0, -face.preCropQuality.value, face.frameIndex)
+      < (other.landmarkPoints.isEmpty ? 1 : 0, -other.preCropQuality.value, other.frameIndex)
   }
 
   /// Every track's probe candidates: up to `probe_faces_per_track` detections that pass the

@@ -4,7 +4,7 @@ import FaceQuality
 import Media
 
 /// The picture of a track's review face (docs/harvest.md, "Review thumbnails"): its 112×112
-/// alignment, or, when that shows no face (its face region blank: a flat painted shape, a
+/// alignment, or, when it has no usable landmarks or the alignment shows no face (its face region blank: a flat painted shape, a
 /// lamp), the face's box in its surroundings — a square twice the box's longer side, moved inside the frame,
 /// scaled to 112×112 by swscale — so the reviewer sees what the detector fired on. Nil when
 /// that is blank too (as a whole): a blank picture is never written.

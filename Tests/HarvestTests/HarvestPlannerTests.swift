@@ -105,7 +105,7 @@ struct HarvestPlannerTests {
 struct ReviewThumbTests {
   typealias Picker = ReviewThumbPicker<String>
 
-  @Test("every track with usable landmarks gets one review face, whatever the floors say")
+  @Test("every track with a usable box gets one review face, whatever the floors say")
   func reviewFacePerTrack() {
     let planner = HarvestPlannerTests.planner
     // Too small for any floor, too unsure for the probe floor: still the track's review face.
@@ -113,19 +113,31 @@ struct ReviewThumbTests {
       HarvestPlannerTests.detection(
         frame: 10 + $0, side: 6 + Double($0), conf: 0.3, track: "track-00002")
     }
+    // Landmarks that give no alignment: the box alone is still the track's review face.
     var broken = HarvestPlannerTests.detection(frame: 3, track: "track-00003")
     broken.landmarks = Array(repeating: 0.4, count: 10)
+    var nowhere = HarvestPlannerTests.detection(frame: 4, track: "track-00004")
+    nowhere.bbox = [0.5, 0.5, 0.5, 0.5]
     let good = [
       HarvestPlannerTests.detection(frame: 20, side: 90, track: "track-00001"),
       HarvestPlannerTests.detection(frame: 30, side: 150, track: "track-00001"),
       HarvestPlannerTests.detection(frame: 40, side: 150, track: "track-00001"),
     ]
     let plan = planner.plan(
-      detectionsByTrack: ["track-00001": good, "track-00002": tiny, "track-00003": [broken]],
+      detectionsByTrack: [
+        "track-00001": good, "track-00002": tiny, "track-00003": [broken], "track-00004": [nowhere],
+      ],
       frameSpans: [:])
     #expect(!plan.faces.contains { $0.isReview } && !plan.probes.contains { $0.isReview })
     let review = Dictionary(uniqueKeysWithValues: plan.reviewFaces.map { ($0.trackID, $0) })
-    #expect(review.keys.sorted() == ["track-00001", "track-00002"])
+    #expect(review.keys.sorted() == ["track-00001", "track-00002", "track-00003"])
+    #expect(review["track-00003"]?.landmarkPoints.isEmpty == true)
+    // A box with landmarks ranks before a bigger box without.
+    var unaligned = HarvestPlannerTests.detection(frame: 50, side: 300, track: "track-00001")
+    unaligned.landmarks = Array(repeating: 0.4, count: 10)
+    let mixed = planner.plan(
+      detectionsByTrack: ["track-00001": good + [unaligned]], frameSpans: [:])
+    #expect(mixed.reviewFaces.map(\.frameIndex) == [30])
     // Best pre-crop quality, the earlier frame among equals; the largest of the tiny ones.
     #expect(review["track-00001"]?.frameIndex == 30)
     #expect(review["track-00002"]?.frameIndex == 13)
@@ -133,7 +145,9 @@ struct ReviewThumbTests {
     // The plan made track by track (the one-decode run) holds the same review faces.
     let merged = HarvestPlanner.merged(
       Dictionary(
-        uniqueKeysWithValues: [("track-00001", good), ("track-00002", tiny)].map { id, rows in
+        uniqueKeysWithValues: [
+          ("track-00001", good), ("track-00002", tiny), ("track-00003", [broken]),
+        ].map { id, rows in
           (id, planner.plan(detectionsByTrack: [id: rows], frameSpans: [:]))
         }))
     #expect(merged.reviewFaces.map(\.frameIndex) == plan.reviewFaces.map(\.frameIndex))
@@ -197,6 +211,12 @@ struct ReviewThumbTests {
     let picture = try #require(ReviewPicture.make(face, in: image))
     #expect(picture.width == ReviewPicture.side && picture.height == ReviewPicture.side)
     #expect(picture != FaceCrops(reviewOf: face.landmarkPoints, in: image).blur)
+    // A box without usable landmarks is shown the same way.
+    var boxOnly = face
+    boxOnly.landmarkPoints = []
+    #expect(
+      ReviewPicture.make(boxOnly, in: image) == ReviewPicture.context(of: face.bbox, in: image))
+    #expect(ReviewPicture.make(boxOnly, in: image) != nil)
     let flat = BGRImage(
       width: 320, height: 240, pixels: [UInt8](repeating: 128, count: 320 * 240 * 3))
     #expect(ReviewPicture.make(face, in: flat) == nil)
