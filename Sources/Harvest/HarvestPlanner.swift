@@ -242,8 +242,10 @@ public struct HarvestPlanner: Sendable {
 
   /// `detection` as a candidate review face of `trackID`, whatever the floors say; when its
   /// landmarks give no alignment, its box alone (no `landmarkPoints`: `ReviewPicture` shows it
-  /// in its surroundings). Nil only for a box that is not finite or holds no pixel.
+  /// in its surroundings). Nil for a box that is not finite or holds no pixel, and for every
+  /// detection when `review_thumbs_per_track` is 0 (no review face is planned or kept).
   func reviewCandidate(_ detection: Detection, trackID: String) -> PlannedFace? {
+    guard config.reviewThumbsPerTrack > 0 else { return nil }
     if var face = try? gate(detection, trackID: trackID, floor: .unrestricted).get() {
       face.isReview = true
       return face
@@ -268,7 +270,6 @@ public struct HarvestPlanner: Sendable {
   /// Every track's review face: its usable detection of best pre-crop quality, the earliest
   /// among equals (docs/harvest.md, "Review thumbnails").
   func planReviewFaces(detectionsByTrack: [String: [Detection]]) -> [PlannedFace] {
-    guard config.reviewThumbsPerTrack > 0 else { return [] }
     var faces: [PlannedFace] = []
     for trackID in detectionsByTrack.keys.sorted() {
       var best: PlannedFace?

@@ -71,9 +71,6 @@ final class HarvestSession {
 
   deinit { _ = try? embedder.value() }
 
-  /// Review thumbnails kept per track (0: none).
-  var reviewThumbsPerTrack: Int { thumbs.perTrack }
-
   /// The embedding model's input size.
   var inputSize: (width: Int, height: Int) { (entry.inputWidth, entry.inputHeight) }
 

@@ -86,9 +86,7 @@ struct PlannedFramesFeed {
     var probes: [FacesHarvester.GatedFace] = []
     for face in faces {
       if face.isReview {
-        if session.reviewThumbsPerTrack > 0 {
-          session.offerReviewFace(face, picture: ReviewPicture.make(face, in: image))
-        }
+        session.offerReviewFace(face, picture: ReviewPicture.make(face, in: image))
         continue
       }
       let crops = FaceCrops(

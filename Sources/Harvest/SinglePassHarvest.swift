@@ -107,9 +107,7 @@ public final class SinglePassHarvest {
     _ row: Detection, trackID: String, planner: HarvestPlanner, frame: SourceFrame,
     image: inout BGRImage?
   ) throws {
-    guard config.reviewThumbsPerTrack > 0,
-      let face = planner.reviewCandidate(row, trackID: trackID)
-    else { return }
+    guard let face = planner.reviewCandidate(row, trackID: trackID) else { return }
     if let kept = openTracks[trackID]?.review?.face,
       !HarvestPlanner.reviewRanks(face, before: kept)
     {

@@ -86,7 +86,32 @@ struct EpisodeFaces {
   private mutating func readDetections(layout: DataLayout, episode: EpisodeID, tracks: [Track])
     throws
   {
+    let facts = try Self.detectionFacts(layout: layout, episode: episode, tracks: tracks)
+    tracksWithDetections = facts.tracksWithDetections
+    meanBoxes = facts.meanBoxes
+    sharedFramePairs = facts.pairs.sorted { $0.lexicographicallyPrecedes($1) }.map {
+      ($0[0], $0[1])
+    }
+  }
+
+  /// The sorted pairs of tracks that share a frame (the clustering rule), read from
+  /// `tracks.jsonl` and `detections.jsonl` alone: no face or embedding is loaded.
+  static func sharedFramePairs(layout: DataLayout, episode: EpisodeID) throws -> Set<[String]> {
+    let url = layout.tracks(episode)
+    let tracks = try JSONLReader<Track>.readAll(from: url, displayPath: layout.relativePath(url))
+    return try detectionFacts(layout: layout, episode: episode, tracks: tracks).pairs
+  }
+
+  /// What `readDetections` learns: the sorted pairs of tracks sharing a frame, and, when
+  /// `detections.jsonl` exists, the tracks it has rows for and their mean boxes.
+  private static func detectionFacts(layout: DataLayout, episode: EpisodeID, tracks: [Track])
+    throws -> (
+      pairs: Set<[String]>, tracksWithDetections: Set<String>?, meanBoxes: [String: [Double]]
+    )
+  {
     var pairs = Set<[String]>()
+    var tracksWithDetections: Set<String>?
+    var meanBoxes: [String: [Double]] = [:]
     let detectionsURL = layout.detections(episode)
     if FileManager.default.fileExists(atPath: detectionsURL.path) {
       var frameTracks: [Int: [String]] = [:]
@@ -120,7 +145,7 @@ struct EpisodeFaces {
         }
       }
     }
-    sharedFramePairs = pairs.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) }
+    return (pairs, tracksWithDetections, meanBoxes)
   }
 
   /// The `.npy` that is row-aligned with a faces file of `lines` lines.

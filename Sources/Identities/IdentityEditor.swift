@@ -357,6 +357,16 @@ public struct IdentityEditor {
   static func loadPooled(layout: DataLayout, episode: EpisodeID, definingOnly: Bool = false)
     throws -> [String: PooledTrack]
   {
+    let loaded = try loadPooledTracks(layout: layout, episode: episode)
+    return definingOnly
+      ? loaded.pooled.filter { !loaded.probeTracks.contains($0.key) } : loaded.pooled
+  }
+
+  /// Every pooled track vector of `track_embeddings.npy`, and the tracks whose row pools probe
+  /// faces only.
+  static func loadPooledTracks(layout: DataLayout, episode: EpisodeID) throws -> (
+    pooled: [String: PooledTrack], probeTracks: Set<String>
+  ) {
     let npyURL = layout.trackEmbeddingsNPY(episode)
     let indexURL = layout.trackEmbeddingsIndex(episode)
     for url in [npyURL, indexURL] where !FileManager.default.fileExists(atPath: url.path) {
@@ -371,12 +381,12 @@ public struct IdentityEditor {
         message: "\(rows.count) lines but track_embeddings.npy has \(matrix.rows) rows")
     }
     var pooled: [String: PooledTrack] = [:]
-    for (index, row) in rows.enumerated() where !(definingOnly && row.probe == true) {
+    for (index, row) in rows.enumerated() {
       pooled[row.trackID] = PooledTrack(
         trackID: row.trackID, vector: Array(matrix.row(index)), numFaces: row.numFaces,
         facesUsed: row.facesUsed, spread: row.spread, bestFace: 0, bestQuality: 0)
     }
-    return pooled
+    return (pooled, Set(rows.filter { $0.probe == true }.map(\.trackID)))
   }
 }
 

@@ -232,16 +232,12 @@ extension ReviewSuggestions {
     }
     let document = try AtomicFile.readJSON(
       IdentitiesDocument.self, from: url, displayPath: layout.relativePath(url))
-    let inputs = try EpisodeFaces.load(layout: layout, episode: episode)
-    let pooled = try IdentityEditor.loadPooled(layout: layout, episode: episode)
-    let defining = try IdentityEditor.loadPooled(
-      layout: layout, episode: episode, definingOnly: true)
+    let loaded = try IdentityEditor.loadPooledTracks(layout: layout, episode: episode)
     return compute(
       document,
       evidence: Evidence(
-        vectors: pooled.mapValues(\.vector),
-        probeTracks: Set(pooled.keys).subtracting(defining.keys),
-        sharedFrames: Set(inputs.sharedFramePairs.map { [$0.0, $0.1].sorted() })))
+        vectors: loaded.pooled.mapValues(\.vector), probeTracks: loaded.probeTracks,
+        sharedFrames: try EpisodeFaces.sharedFramePairs(layout: layout, episode: episode)))
   }
 }
 

@@ -73,12 +73,12 @@ extension SeasonReportStore {
         + "\(new.labelled) labelled)"
     }
     func key(_ row: SeasonRow) -> String {
-      "\(row.kind.rawValue) \(row.personID.isEmpty ? row.name : row.personID) \(row.epID)"
+      "\(row.kind.rawValue) \(row.who) \(row.epID)"
     }
     let before = Dictionary(published.rows.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
     let after = Dictionary(current.rows.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
     for row in current.rows {
-      let who = row.personID.isEmpty ? row.name : row.personID
+      let who = row.who
       guard let old = before[key(row)] else { return "\(who) in \(row.epID) is new" }
       if old.seconds != row.seconds {
         return "\(who) in \(row.epID): \(old.seconds) s, \(row.seconds) s now"
@@ -86,8 +86,13 @@ extension SeasonReportStore {
       if old.name != row.name { return "\(who) is \"\(row.name)\" now, \"\(old.name)\" then" }
     }
     if let gone = published.rows.first(where: { after[key($0)] == nil }) {
-      return "\(gone.personID.isEmpty ? gone.name : gone.personID) in \(gone.epID) is gone"
+      return "\(gone.who) in \(gone.epID) is gone"
     }
     return published == current ? nil : "its totals differ"
   }
+}
+
+extension SeasonRow {
+  /// Who the row is about in words: the person id, else the name.
+  var who: String { personID.isEmpty ? name : personID }
 }
