@@ -226,6 +226,7 @@ public final class FacesHarvester {
     return HarvestSummary(
       episode: episode.rawValue, facesKept: accepted.count,
       probeFaces: probes.count, probeTracks: Set(probes.map(\.face.trackID)).count,
+      probesNotNeeded: outcome.probesNotNeeded,
       rejections: rejections,
       tracks: inputs.tracks.count, tracksWithFaces: perTrack.count,
       tracksWithoutDetections: inputs.tracksWithoutDetections.count,
@@ -427,7 +428,8 @@ public final class FacesHarvester {
       if gated.face.isProbe {
         row.probeView = ProbeView(
           faceSize: gated.face.shortSide, yaw: gated.face.pose.yaw, sharpness: gated.sharpness,
-          padding: gated.padding)
+          padding: gated.padding, rank: gated.probeRank > 0 ? gated.probeRank : nil,
+          trackProbes: gated.trackProbes > 0 ? gated.trackProbes : nil)
       }
       return row
     }

@@ -50,6 +50,11 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// Probe faces embedded per track that has no accepted face; 0 turns probes off
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5
+  /// Probes embedded first, best first; the rest only when these disagree (docs/harvest.md,
+  /// "Probes by need"); 0 embeds every probe at once.
+  public var probeEmbedFirst = 3
+  /// Mean pairwise similarity at which the first probes settle their track.
+  public var probeEmbedAgreement = 0.5
   /// The probe floor: smallest face box short side in pixels.
   public var probeMinFaceSize = 10
   /// The probe floor: detector confidence.
@@ -84,6 +89,8 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
       .double("max_flat_fraction", 0...1, \.maxFlatFraction),
       .double("max_padding", 0...1, \.maxPadding),
       .int("probe_faces_per_track", 0...1000, \.probeFacesPerTrack),
+      .int("probe_embed_first", 0...1000, \.probeEmbedFirst),
+      .double("probe_embed_agreement", -1...1, \.probeEmbedAgreement),
       .int("probe_min_face_size", 1...4096, \.probeMinFaceSize),
       .double("probe_min_confidence", 0...1, \.probeMinConfidence),
       .double("probe_max_yaw_angle", 0...90, \.probeMaxYawAngle),

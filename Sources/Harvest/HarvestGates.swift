@@ -29,6 +29,10 @@ extension FacesHarvester {
     /// Share of the alignment outside the frame.
     var padding: Double
     var embedding: [Float] = []
+    /// A probe's place in its track's quality order (1: the best) and how many probes the track
+    /// had (0: not ranked); docs/harvest.md, "Probes by need".
+    var probeRank = 0
+    var trackProbes = 0
 
     /// Removes the face's staged crop, if any: it will not be written.
     func removeStagedCrop() {
@@ -50,6 +54,7 @@ extension FacesHarvester {
     var decodeSeconds: Double
     var cropSeconds: Double
     var embedSeconds: Double
+    var probesNotNeeded = 0
   }
 
   /// Progress of the separate harvest pass, reported at most four times a second.

@@ -34,6 +34,9 @@ final class HarvestSession {
   private let encoder: JPEGEncoder
   private let worker: EmbeddingWorker
   private var probes: ProbeKeeping
+  private var demand: ProbeDemand<FacesHarvester.GatedFace>
+  /// Probes dropped unembedded because their track's first ones agreed.
+  private(set) var probesNotNeeded = 0
   private var thumbs: ReviewThumbPicker<BGRImage>
   /// Each track's written review thumbnails, `crops/…` paths in frame order.
   private var thumbPaths: [String: [String]] = [:]
@@ -66,6 +69,8 @@ final class HarvestSession {
     staging = config.saveCrops ? cropsFolder : nil
     encoder = try JPEGEncoder()
     probes = ProbeKeeping(cap: config.maxCropsPerEpisode, plannedFaces: nil)
+    demand = ProbeDemand(
+      firstRound: config.probeEmbedFirst, agreement: config.probeEmbedAgreement)
     thumbs = ReviewThumbPicker(perTrack: config.reviewThumbsPerTrack)
   }
 
@@ -112,13 +117,15 @@ final class HarvestSession {
     while pending.count >= config.embedBatchSize { try embedPending() }
   }
 
-  /// `track` is complete: its gated probes are embedded, held or dropped (`ProbeKeeping`).
-  func endTrack(_ track: String, probes trackProbes: [FacesHarvester.GatedFace]) throws {
+  /// `track` is complete: its gated probes are embedded (by need: `ProbeDemand`), held or
+  /// dropped (`ProbeKeeping`).
+  func endTrack(_ track: String, probes gatedProbes: [FacesHarvester.GatedFace]) throws {
     try writeThumbs(of: track)
-    guard !trackProbes.isEmpty else { return }
+    guard !gatedProbes.isEmpty else { return }
+    let trackProbes = Self.ranked(gatedProbes)
     switch probes.verdict(forProbesOf: track) {
     case .embed:
-      pending += trackProbes
+      pending += demand.start(track: track, probes: trackProbes)
       while pending.count >= config.embedBatchSize { try embedPending() }
     case .hold:
       // Held on disk, unembedded, until the plan's size is known: memory stays flat.
@@ -131,6 +138,18 @@ final class HarvestSession {
       FacesHarvester.removeStagedCrops(of: trackProbes)
       reporter?.counters.withLock { $0.facesEmbedded += trackProbes.count }
     }
+  }
+
+  /// A track's probes best first (quality, then frame), each numbered with its rank.
+  static func ranked(_ probes: [FacesHarvester.GatedFace]) -> [FacesHarvester.GatedFace] {
+    var sorted = probes.sorted {
+      ($0.quality, $1.face.frameIndex) > ($1.quality, $0.face.frameIndex)
+    }
+    for index in sorted.indices {
+      sorted[index].probeRank = index + 1
+      sorted[index].trackProbes = sorted.count
+    }
+    return sorted
   }
 
   /// Writes `track`'s review thumbnails into the staged crops folder.
@@ -167,12 +186,39 @@ final class HarvestSession {
 
   private func fileEmbedded() {
     let done = worker.takeEmbedded()
-    for (batch, results) in done.embedded {
-      FacesHarvester.file(batch, results: results, accepted: &accepted, rejected: &rejected)
-      reporter?.counters.withLock { $0.facesEmbedded += batch.count }
-    }
+    for (batch, results) in done.embedded { file(batch, results: results) }
     embedSeconds += done.seconds
     reporter?.report("harvest")
+  }
+
+  /// Files one embedded batch; the probes it settles release their track's next probes into
+  /// `pending` or drop them (`ProbeDemand`).
+  private func file(
+    _ batch: [FacesHarvester.GatedFace], results: [Result<[Float], EmbeddingRejectionError>]
+  ) {
+    FacesHarvester.file(batch, results: results, accepted: &accepted, rejected: &rejected)
+    var settled = batch.count
+    for (face, result) in zip(batch, results) where face.face.isProbe {
+      let next = demand.embedded(track: face.face.trackID, vector: try? result.get())
+      pending += next.embed
+      FacesHarvester.removeStagedCrops(of: next.drop)
+      probesNotNeeded += next.drop.count
+      settled += next.drop.count
+    }
+    reporter?.counters.withLock { $0.facesEmbedded += settled }
+  }
+
+  /// Embeds what is still pending on this thread, after the embedding thread has finished:
+  /// the probes the last batches asked for.
+  private func embedRestHere() throws {
+    while !pending.isEmpty {
+      let batch = Array(pending.prefix(config.embedBatchSize))
+      pending.removeFirst(batch.count)
+      let begin = Date()
+      let results = try embedder.value().embed(batch.map(\.modelCrop))
+      embedSeconds += Date().timeIntervalSince(begin)
+      file(batch, results: results)
+    }
   }
 
   /// What the feed's pass saw of the video.
@@ -201,12 +247,14 @@ final class HarvestSession {
     }
     try worker.finish()
     fileEmbedded()
+    try embedRestHere()
     if isCancelled() { throw HarvestError.cancelled }
     let outcome = FacesHarvester.HarvestOutcome(
       accepted: accepted, rejected: rejected, framesDecoded: pass.framesDecoded,
       framesConverted: pass.framesConverted, framesSkipped: pass.framesSkipped,
       sharedDecode: pass.sharedDecode, framesDelivered: framesDelivered,
-      decodeSeconds: pass.decodeSeconds, cropSeconds: cropSeconds, embedSeconds: embedSeconds)
+      decodeSeconds: pass.decodeSeconds, cropSeconds: cropSeconds, embedSeconds: embedSeconds,
+      probesNotNeeded: probesNotNeeded)
     return try harvester.complete(
       plan: plan, inputs: inputs, outcome: outcome,
       finished: FacesHarvester.HarvestRun(

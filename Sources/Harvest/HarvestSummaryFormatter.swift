@@ -22,6 +22,10 @@ public enum HarvestSummaryFormatter {
         "  probe faces: \(summary.probeFaces) for \(summary.probeTracks) tracks with no accepted "
           + "face (they assign a track to a person; they never define one)")
     }
+    if let notNeeded = summary.probesNotNeeded, notNeeded > 0 {
+      lines.append(
+        "  probes not embedded: \(notNeeded) (their track's best probes already agreed)")
+    }
     let perTrack = summary.facesPerTrack
     lines.append(
       "  faces per track: min \(perTrack.min), median \(perTrack.median), max \(perTrack.max)")

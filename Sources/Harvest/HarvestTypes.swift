@@ -61,6 +61,9 @@ public struct HarvestSummary: Sendable, Codable, Equatable {
   public var probeFaces: Int
   /// Tracks with probe faces.
   public var probeTracks: Int
+  /// Probes dropped unembedded because their track's first probes agreed (docs/harvest.md,
+  /// "Probes by need"); nil in summaries made before it.
+  public var probesNotNeeded: Int?
   /// Rejected faces by reason.
   public var rejections: [String: Int]
   /// Tracks read from `tracks.jsonl`.

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import Testing
 
@@ -114,5 +115,47 @@ struct IdentityAccuracyTests {
     #expect(score.identitiesPerPerson.values.allSatisfy { $0 == 1 }, "\(score)")
     #expect(score.coverage.values.allSatisfy { $0 >= 0.9 }, "\(score)")
     #expect(score.worstScreenTimeError <= 0.05, "\(score)")
+    try Self.expectProbesByNeed(root: root, episode: "walkin-s01e01")
+  }
+
+  /// Probes by need (docs/harvest.md): each track's embedded probes are its best ones (ranks
+  /// 1…k of `track_probes`); a track cut short embedded exactly `probe_embed_first` (3) that
+  /// agree (mean pairwise similarity ≥ 0.5), and a track embedded in full past 3 had first
+  /// ones that disagree. Some track must have been cut short.
+  static func expectProbesByNeed(root: URL, episode: String) throws {
+    let manifests = root.appendingPathComponent("manifests/\(episode)")
+    let rows = try VideoFixtures.rows(manifests.appendingPathComponent("probe_faces.jsonl"))
+    let vectors = try NPYMatrix.read(
+      from: root.appendingPathComponent("embeds/\(episode)/probe_faces.npy"))
+    try #require(vectors.rows == rows.count)
+    var byTrack: [String: [(rank: Int, of: Int, vector: [Float])]] = [:]
+    for (index, row) in rows.enumerated() {
+      let rank = try #require(row["probe_rank"] as? Int)
+      let of = try #require(row["track_probes"] as? Int)
+      byTrack[row["track_id"] as? String ?? "", default: []].append(
+        (rank, of, Array(vectors.row(index))))
+    }
+    var cutShort = 0
+    for (track, probes) in byTrack {
+      let sorted = probes.sorted { $0.rank < $1.rank }
+      let total = sorted[0].of
+      #expect(sorted.map(\.rank) == Array(1...sorted.count), "\(track)")
+      #expect(sorted.allSatisfy { $0.of == total } && sorted.count <= total, "\(track)")
+      let first = sorted.prefix(3).map(\.vector)
+      var pairs: [Double] = []
+      for i in first.indices {
+        for j in first.indices where j > i {
+          pairs.append(zip(first[i], first[j]).reduce(0) { $0 + Double($1.0) * Double($1.1) })
+        }
+      }
+      let agreement = pairs.reduce(0, +) / Double(max(1, pairs.count))
+      if sorted.count < total {
+        cutShort += 1
+        #expect(sorted.count == 3 && agreement >= 0.5, "\(track): \(agreement)")
+      } else if total > 3 {
+        #expect(agreement < 0.5, "\(track): \(agreement)")
+      }
+    }
+    #expect(cutShort > 0)
   }
 }

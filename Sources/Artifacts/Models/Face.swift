@@ -39,6 +39,8 @@ public struct Face: Codable, Hashable, Sendable {
     case yaw = "yaw_deg"
     case sharpness
     case padding
+    case probeRank = "probe_rank"
+    case trackProbes = "track_probes"
   }
 
   /// A face row.
@@ -73,7 +75,9 @@ public struct Face: Codable, Hashable, Sendable {
       probeView = ProbeView(
         faceSize: size, yaw: try container.decodeIfPresent(Double.self, forKey: .yaw) ?? 0,
         sharpness: try container.decodeIfPresent(Double.self, forKey: .sharpness) ?? 0,
-        padding: try container.decodeIfPresent(Double.self, forKey: .padding) ?? 0)
+        padding: try container.decodeIfPresent(Double.self, forKey: .padding) ?? 0,
+        rank: try container.decodeIfPresent(Int.self, forKey: .probeRank),
+        trackProbes: try container.decodeIfPresent(Int.self, forKey: .trackProbes))
     }
   }
 
@@ -94,13 +98,18 @@ public struct Face: Codable, Hashable, Sendable {
       try container.encode(probeView.yaw, forKey: .yaw)
       try container.encode(probeView.sharpness, forKey: .sharpness)
       try container.encode(probeView.padding, forKey: .padding)
+      try container.encodeIfPresent(probeView.rank, forKey: .probeRank)
+      try container.encodeIfPresent(probeView.trackProbes, forKey: .trackProbes)
     }
   }
 }
 
 /// How a probe face was seen: `face_px` (short side of its box, frame pixels), `yaw_deg`,
 /// `sharpness` (Laplacian variance of the in-frame part of its 112×112 alignment) and `padding`
-/// (share of that alignment outside the frame). Rounded to 0.01 (0.0001 for `padding`).
+/// (share of that alignment outside the frame). Rounded to 0.01 (0.0001 for `padding`). Also
+/// which of its track's probes it is: `probe_rank` (1: the best by quality) of `track_probes`
+/// (the track's probes that passed the gates); ranks missing from a track's rows were not
+/// embedded (docs/harvest.md, "Probes by need").
 public struct ProbeView: Codable, Hashable, Sendable {
   /// `face_px`.
   public var faceSize: Double
@@ -110,13 +119,22 @@ public struct ProbeView: Codable, Hashable, Sendable {
   public var sharpness: Double
   /// `padding`.
   public var padding: Double
+  /// `probe_rank` (nil in files written before it).
+  public var rank: Int?
+  /// `track_probes` (nil in files written before it).
+  public var trackProbes: Int?
 
   /// A probe view, rounded as the file keeps it.
-  public init(faceSize: Double, yaw: Double, sharpness: Double, padding: Double) {
+  public init(
+    faceSize: Double, yaw: Double, sharpness: Double, padding: Double, rank: Int? = nil,
+    trackProbes: Int? = nil
+  ) {
     self.faceSize = (faceSize * 100).rounded() / 100
     self.yaw = (yaw * 100).rounded() / 100
     self.sharpness = (sharpness * 100).rounded() / 100
     self.padding = (padding * 10_000).rounded() / 10_000
+    self.rank = rank
+    self.trackProbes = trackProbes
   }
 }
 
