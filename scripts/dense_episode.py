@@ -199,8 +199,8 @@ SHOTS = [
         person("sunak", 104, 660, 330, to=(650, 334), zoom=1.05, squash=0.62),
         person("diesel_b", 112, 990, 350, to=(970, 350), zoom=1.05, roll=-2),
     ]),
-    # 4: a far crowd of 15 at 16-21 px; the camera zooms in slowly.
-    shot(50, "crowd", row([S(5), S(6), S(7), S(8), S(9)], 270, 16, 420, 860)
+    # 4: a far crowd of 15 at 16-22 px; the camera zooms in slowly.
+    shot(50, "crowd", row([S(5), S(6), S(7), S(8), S(9)], 270, 17.5, 420, 860)
          + row([S(16), S(17), S(18), S(19), S(20)], 312, 18, 380, 900)
          + row([S(25), S(26), S(27), S(28), S(29)], 362, 21, 340, 940), zoom=1.12),
     # 5: dark: three at 70-92 px.
