@@ -18,6 +18,7 @@ final class DetectTrackPass {
   var shotBuilder: ShotBuilder
   var ledger: TrackingLedger
   var enlargedFrames = 0
+  var tiledFrames = 0
   var detectSeconds = 0.0
   var trackSeconds = 0.0
 
@@ -63,6 +64,7 @@ final class DetectTrackPass {
         cut: isCut, previous: frame.previous)
     }
     enlargedFrames += detected.enlarged
+    tiledFrames += detected.tiled
     detectSeconds += detected.detectSeconds
     trackSeconds += detected.cutSeconds
     let tracking = Date()

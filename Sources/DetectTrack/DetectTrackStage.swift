@@ -39,6 +39,8 @@ public struct DetectTrackSummary: Sendable, Codable, Equatable {
   /// Analysed frames the detector ran at the enlarged input (small-face scans and shots with
   /// small faces; docs/detect_track.md, "Small faces").
   public var framesEnlarged: Int
+  /// Of those, frames run at the normal input plus an enlarged tile around their small faces.
+  public var framesTiled: Int
   /// The frame stride used.
   public var stride: Int
   /// Rows written to `detections.jsonl`.
@@ -227,7 +229,8 @@ public final class DetectTrackStage {
       smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
       inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
         frameWidth: info.width, frameHeight: info.height),
-      detThresh: config.detThresh)
+      detThresh: config.detThresh, tiles: config.smallFaceTiles,
+      tileScanSeconds: config.smallFaceTileScanSeconds)
   }
 
   /// Writes tracks, shots and metrics beside the detections and commits the four at once, with
@@ -291,6 +294,7 @@ public final class DetectTrackStage {
       episode: episode.rawValue, detector: pass.detector.entry.name,
       framesDecoded: counts.framesInVideo, framesAnalysed: pass.ledger.analysed,
       framesSkipped: counts.framesSkipped, framesEnlarged: pass.enlargedFrames,
+      framesTiled: pass.tiledFrames,
       stride: pass.stride, detections: pass.detectionsWriter.rowsWritten,
       trackedDetections: pass.ledger.trackedDetections, tracks: tracks,
       sceneCuts: pass.ledger.sceneCuts, idSwitches: metrics.idSwitches,
@@ -335,15 +339,17 @@ public final class DetectTrackStage {
   }
 
   /// Detects faces in `frames` (in order; `cutBefore[i]`: a cut comes before frame i): scans at
-  /// the enlarged input, one frame at a time, from the frame's picture; the frames between them
-  /// in batches at the shot's scale (docs/detect_track.md, "Small faces"). Returns the faces per
-  /// frame in frame pixels and how many frames ran enlarged.
+  /// the enlarged input, one frame at a time, from the frame's picture; tiled frames one at a
+  /// time; the frames between them in batches at the shot's scale (docs/detect_track.md, "Small
+  /// faces"). Returns the faces per frame in frame pixels, how many frames ran enlarged (scans,
+  /// tiled and whole) and how many of those were tiled.
   static func detect(
     _ frames: [SourceFrame], cutBefore: [Bool], detector: any FaceDetector,
     scoreThreshold: Double, scan: inout SmallFaceScan, scaler: PictureScaler
-  ) throws -> (faces: [[FaceDetection]], enlarged: Int) {
+  ) throws -> (faces: [[FaceDetection]], enlarged: Int, tiled: Int) {
     var faces: [[FaceDetection]] = []
     var enlarged = 0
+    var tiled = 0
     var pending: [SourceFrame] = []
     var pendingScale = scan.currentScale
     func flush(_ pending: inout [SourceFrame]) throws {
@@ -361,9 +367,20 @@ public final class DetectTrackStage {
         let found = try detectInFramePixels(
           [frame], detector: detector, scoreThreshold: scoreThreshold,
           inputScale: scan.enlargedScale, scaler: scaler)[0]
-        scan.record(scan: found, at: frame.timestamp)
+        scan.record(
+          scan: found, at: frame.timestamp, frameWidth: frame.frameWidth,
+          frameHeight: frame.frameHeight)
         faces.append(found)
         enlarged += 1
+      } else if case .tile(let tile) = scan.plan {
+        try flush(&pending)
+        let found = try detectTiled(
+          frame, tile: tile, detector: detector, scoreThreshold: scoreThreshold, scan: scan,
+          scaler: scaler)
+        scan.grow(with: found, frameWidth: frame.frameWidth, frameHeight: frame.frameHeight)
+        faces.append(found)
+        enlarged += 1
+        tiled += 1
       } else {
         if scan.currentScale != pendingScale { try flush(&pending) }
         pendingScale = scan.currentScale
@@ -371,8 +388,77 @@ public final class DetectTrackStage {
       }
     }
     try flush(&pending)
-    return (faces, enlarged)
+    return (faces, enlarged, tiled)
   }
+
+  /// One frame at the normal input plus `tile` at the enlarged input, merged: faces the tile
+  /// cuts at its inner edges are left to the full view, and a face found in both (overlapping
+  /// by more than `tileMergeIoU`) is the tile's. The tile is cut from the frame converted at
+  /// the enlarged size, so its pixels are those a scan of the frame would see.
+  static func detectTiled(
+    _ frame: SourceFrame, tile: PixelRect, detector: any FaceDetector, scoreThreshold: Double,
+    scan: SmallFaceScan, scaler: PictureScaler
+  ) throws -> [FaceDetection] {
+    let full = try detectInFramePixels(
+      [frame], detector: detector, scoreThreshold: scoreThreshold, inputScale: 1,
+      scaler: scaler)[0]
+    let size = detector.inputImageSize(
+      frameWidth: frame.frameWidth, frameHeight: frame.frameHeight,
+      inputScale: scan.enlargedScale)
+    let scaleX = Double(frame.frameWidth) / Double(size.width)
+    let scaleY = Double(frame.frameHeight) / Double(size.height)
+    let cut = inputTile(tile, framePixelsPerInputPixel: (scaleX, scaleY), inputSize: size)
+    guard let picture = frame.picture,
+      let enlarged = picture.image(width: size.width, height: size.height, scaler: scaler),
+      let image = enlarged.cropped(x: cut.x, y: cut.y, width: cut.width, height: cut.height)
+    else {
+      throw InferenceError.invalidInput(
+        reason: "frame \(frame.index)'s tile \(cut) cannot be cut from its \(size.width)×"
+          + "\(size.height) enlargement")
+    }
+    let inTile = try detector.detectAtOwnSize([image], scoreThreshold: scoreThreshold)[0].map {
+      $0.moved(x: Double(cut.x), y: Double(cut.y)).scaled(x: scaleX, y: scaleY)
+    }
+    // Inner edges in frame pixels (a tile edge on the frame's edge cuts nothing).
+    let inner = (
+      left: cut.x > 0 ? Double(cut.x + 1) * scaleX : -Double.infinity,
+      top: cut.y > 0 ? Double(cut.y + 1) * scaleY : -Double.infinity,
+      right: cut.x + cut.width < size.width
+        ? Double(cut.x + cut.width - 1) * scaleX : Double.infinity,
+      bottom: cut.y + cut.height < size.height
+        ? Double(cut.y + cut.height - 1) * scaleY : Double.infinity)
+    let whole = inTile.filter {
+      $0.box[0] > inner.left && $0.box[1] > inner.top && $0.box[2] < inner.right
+        && $0.box[3] < inner.bottom
+    }
+    // A face the tile saw whole is taken from the tile (more pixels: finer landmarks).
+    let outside = full.filter { face in
+      !whole.contains { intersectionOverUnion($0.box, face.box) > tileMergeIoU }
+    }
+    return (whole + outside).sorted { $0.score > $1.score }
+  }
+
+  /// `tile` (frame pixels) in the enlarged input (`inputSize`, whose sides are multiples of 32),
+  /// its sides widened to multiples of 32 input pixels (the models' largest stride), kept inside
+  /// the input (moved back from its right and bottom edges).
+  static func inputTile(
+    _ tile: PixelRect, framePixelsPerInputPixel scale: (x: Double, y: Double),
+    inputSize: (width: Int, height: Int)
+  ) -> PixelRect {
+    func side(_ start: Int, _ length: Int, _ scale: Double, _ limit: Int) -> (Int, Int) {
+      // A hair of slack, so that a corner on a whole input pixel is not moved by rounding.
+      let first = Int((Double(start) / scale + 1e-9).rounded(.down))
+      let last = Int((Double(start + length) / scale - 1e-9).rounded(.up))
+      let span = min(limit, max(32, Int((Double(last - first) / 32).rounded(.up)) * 32))
+      return (max(0, min(first, limit - span)), span)
+    }
+    let (x, width) = side(tile.x, tile.width, scale.x, inputSize.width)
+    let (y, height) = side(tile.y, tile.height, scale.y, inputSize.height)
+    return PixelRect(x: x, y: y, width: width, height: height)
+  }
+
+  /// Two detections of one face, from the full view and the tile, overlap by more than this.
+  static let tileMergeIoU = 0.3
 
   /// Faces in `frames` at `inputScale`, in frame pixels. A frame's image is used when it is
   /// already the size the detector runs at; otherwise its picture is converted to that size.
@@ -413,6 +499,13 @@ extension FaceDetection {
       box: [box[0] * x, box[1] * y, box[2] * x, box[3] * y],
       landmarks: landmarks.map { Point2D(x: $0.x * x, y: $0.y * y) }, score: score)
   }
+
+  /// The detection shifted by `x` across and `y` down.
+  func moved(x: Double, y: Double) -> FaceDetection {
+    FaceDetection(
+      box: [box[0] + x, box[1] + y, box[2] + x, box[3] + y],
+      landmarks: landmarks.map { Point2D(x: $0.x + x, y: $0.y + y) }, score: score)
+  }
 }
 
 /// Sees detect-track's analysed frames as they pass (`DetectTrackStage.analysedFrameObserver`).
@@ -439,7 +532,8 @@ public enum DetectTrackSummaryFormatter {
       "  frames: \(summary.framesDecoded) in the video, \(summary.framesAnalysed) analysed "
         + "(stride \(summary.stride)), "
         + String(format: "%.1f analysed frames/s", summary.framesPerSecond)
-        + ", \(summary.framesEnlarged) at the small-face input",
+        + ", \(summary.framesEnlarged) at the small-face input"
+        + (summary.framesTiled > 0 ? " (\(summary.framesTiled) as a tile)" : ""),
       "  scene cuts: \(summary.sceneCuts), id switches: \(summary.idSwitches)",
       "  time: " + times.joined(separator: ", ") + " (decode overlaps detection)",
       "  wrote: " + summary.artifacts.joined(separator: ", "),

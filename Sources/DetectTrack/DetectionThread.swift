@@ -16,6 +16,8 @@ struct DetectedBatch: Sendable {
   let histograms: [[Double]]
   /// Frames of the batch run at the enlarged input.
   let enlarged: Int
+  /// Of those, frames run at the normal input plus an enlarged tile.
+  let tiled: Int
   /// Seconds spent finding the cuts and the faces.
   let cutSeconds: Double
   let detectSeconds: Double
@@ -93,7 +95,7 @@ final class DetectionThread {
       let histograms = frames.map { cuts.histogram($0.image) }
       let cutBefore = histograms.map { cuts.isCut(before: $0) }
       let detectStart = Date()
-      let detected: (faces: [[FaceDetection]], enlarged: Int)
+      let detected: (faces: [[FaceDetection]], enlarged: Int, tiled: Int)
       do {
         detected = try DetectTrackStage.detect(
           frames, cutBefore: cutBefore, detector: settings.detector,
@@ -103,7 +105,7 @@ final class DetectionThread {
       }
       let batch = DetectedBatch(
         frames: frames, faces: detected.faces, cutBefore: cutBefore, histograms: histograms,
-        enlarged: detected.enlarged, cutSeconds: detectStart.timeIntervalSince(cutStart),
+        enlarged: detected.enlarged, tiled: detected.tiled, cutSeconds: detectStart.timeIntervalSince(cutStart),
         detectSeconds: Date().timeIntervalSince(detectStart))
       guard queue.push(batch) else { return }
     }

@@ -52,6 +52,10 @@ public protocol FaceDetector: AnyObject, Sendable {
   /// docs/detect_track.md, "Small faces"); a model with a fixed input ignores it.
   func detect(_ images: [BGRImage], scoreThreshold: Double, inputScale: Double) throws
     -> [[FaceDetection]]
+  /// Faces in each image run at the image's own size, unresized (a tile of a frame already
+  /// converted to the scale wanted: docs/detect_track.md, "Small faces"), in image pixels. The
+  /// sides must be multiples of 32 and the model's input dynamic (`acceptsLargerInput`).
+  func detectAtOwnSize(_ images: [BGRImage], scoreThreshold: Double) throws -> [[FaceDetection]]
 }
 
 extension FaceDetector {
@@ -176,6 +180,16 @@ public final class SessionFaceDetector: FaceDetector, Sendable {
         layout.faces(in: outputs, scoreThreshold: scoreThreshold), threshold: nmsThreshold)
     }
   }
+
+  /// Faces in each image at its own size (see `FaceDetector`).
+  public func detectAtOwnSize(_ images: [BGRImage], scoreThreshold: Double) throws
+    -> [[FaceDetection]]
+  {
+    try model.run(images, ownSize: true).map { outputs in
+      nonMaximumSuppression(
+        layout.faces(in: outputs, scoreThreshold: scoreThreshold), threshold: nmsThreshold)
+    }
+  }
 }
 
 /// A detector model fed whole frames, resized by FFmpeg's swscale (docs/detect_track.md,
@@ -269,20 +283,36 @@ struct DetectorSession: Sendable {
     return (rounded(scaled.width), rounded(scaled.height))
   }
 
-  func run(_ images: [BGRImage], inputScale: Double = 1) throws -> [Outputs] {
+  /// Model runs over `images` (one size), batched; `ownSize`: each at its own size, unresized
+  /// (its sides multiples of 32, the input dynamic), else fitted at `inputScale`.
+  func run(_ images: [BGRImage], inputScale: Double = 1, ownSize: Bool = false) throws
+    -> [Outputs]
+  {
     var results: [Outputs] = []
     for start in stride(from: 0, to: images.count, by: maximumBatch) {
       let chunk = images[start..<min(images.count, start + maximumBatch)]
-      results += try run(chunk, inputScale: inputScale)
+      results += try run(chunk, inputScale: inputScale, ownSize: ownSize)
     }
     return results
   }
 
   /// One model run over frames of one size.
-  private func run(_ chunk: ArraySlice<BGRImage>, inputScale: Double) throws -> [Outputs] {
+  private func run(_ chunk: ArraySlice<BGRImage>, inputScale: Double, ownSize: Bool) throws
+    -> [Outputs]
+  {
     guard let first = chunk.first else { return [] }
-    let size = inputSize(
+    var size = inputSize(
       frameWidth: first.width, frameHeight: first.height, inputScale: inputScale)
+    if ownSize {
+      guard hasDynamicSize, first.width % Self.sizeMultiple == 0,
+        first.height % Self.sizeMultiple == 0
+      else {
+        throw InferenceError.invalidInput(
+          reason: "a \(first.width)×\(first.height) tile cannot run at its own size "
+            + "(sides multiples of \(Self.sizeMultiple), a model with a dynamic input)")
+      }
+      size = ((first.width, first.height), (first.width, first.height))
+    }
     var inputs: [BGRImage] = []
     for image in chunk {
       guard image.width == first.width, image.height == first.height else {

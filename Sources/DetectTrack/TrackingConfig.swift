@@ -40,6 +40,11 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
   public var smallFaceSize = 24.0
   /// Seconds between small-face scans inside a shot.
   public var smallFaceScanSeconds = 4.0
+  /// Shots with small faces run the enlarged input on a tile around them (false: on the whole
+  /// frame; off by default, docs/detect_track.md, "Small faces").
+  public var smallFaceTiles = false
+  /// Seconds between small-face scans inside a shot followed with a tile.
+  public var smallFaceTileScanSeconds = 1.0
 
   /// The defaults.
   public init() {}
@@ -61,6 +66,8 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
       .double("small_face_scale", 1...4, \.smallFaceScale),
       .double("small_face_size", 0...640, \.smallFaceSize),
       .double("small_face_scan_seconds", 0.01...3600, \.smallFaceScanSeconds),
+      .bool("small_face_tiles", \.smallFaceTiles),
+      .double("small_face_tile_scan_seconds", 0.01...3600, \.smallFaceTileScanSeconds),
     ]
   }
 

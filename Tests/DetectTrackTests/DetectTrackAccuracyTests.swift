@@ -241,6 +241,25 @@ struct DetectTrackAccuracyTests {
     #expect((165...200).contains(summary.framesEnlarged), "\(summary.framesEnlarged)")
   }
 
+  /// Tiles (`small_face_tiles`): the shots with small faces run the normal input plus a tile
+  /// around them, and find the wide shots' faces as the whole enlarged frame does.
+  @Test("with tiles, the wide shots' small faces are found as with the whole frame enlarged")
+  func smallFacesInTiles() throws {
+    var tiles = Self.everyFrame
+    tiles.smallFaceTiles = true
+    let (recall, summary) = try Self.smallFaceRecall(tiles)
+    let whole = summary.framesEnlarged - summary.framesTiled
+    print(
+      "small-face recall with tiles: \(recall), \(summary.framesTiled) tiled frames, \(whole) "
+        + "enlarged whole")
+    #expect(recall >= 0.95, "recall \(recall)")
+    // The three wide shots (165 frames) are tiled but for their scans (one a second); whole
+    // frames are enlarged only for the scans (the first frame of each of the 16 shots and one a
+    // second in the tiled ones), not for whole shots (188 frames without tiles).
+    #expect(summary.framesTiled >= 120, "\(summary.framesTiled)")
+    #expect(whole <= 40, "\(whole)")
+  }
+
   /// Track spans of a detect-track run of the first sample with `config`.
   static func spans(_ config: TrackingConfig) throws -> ([[Int]], DetectTrackSummary) {
     let root = try Self.scratchRoot()
