@@ -426,7 +426,8 @@ public final class DetectTrackStage {
       right: cut.x + cut.width < size.width
         ? Double(cut.x + cut.width - 1) * scaleX : Double.infinity,
       bottom: cut.y + cut.height < size.height
-        ? Double(cut.y + cut.height - 1) * scaleY : Double.infinity)
+        ? Double(cut.y + cut.height - 1) * scaleY : Double.infinity
+    )
     let whole = inTile.filter {
       $0.box[0] > inner.left && $0.box[1] > inner.top && $0.box[2] < inner.right
         && $0.box[3] < inner.bottom

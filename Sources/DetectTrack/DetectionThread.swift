@@ -105,7 +105,8 @@ final class DetectionThread {
       }
       let batch = DetectedBatch(
         frames: frames, faces: detected.faces, cutBefore: cutBefore, histograms: histograms,
-        enlarged: detected.enlarged, tiled: detected.tiled, cutSeconds: detectStart.timeIntervalSince(cutStart),
+        enlarged: detected.enlarged, tiled: detected.tiled,
+        cutSeconds: detectStart.timeIntervalSince(cutStart),
         detectSeconds: Date().timeIntervalSince(detectStart))
       guard queue.push(batch) else { return }
     }

@@ -103,7 +103,8 @@ public struct SmallFaceScan: Sendable, Equatable {
       plan = .normal
       return
     }
-    plan = tiles ? tilePlan(around: small, frameWidth: frameWidth, frameHeight: frameHeight) : .whole
+    plan =
+      tiles ? tilePlan(around: small, frameWidth: frameWidth, frameHeight: frameHeight) : .whole
   }
 
   /// Records the faces a tiled frame found (frame pixels): small ones grow the tile.

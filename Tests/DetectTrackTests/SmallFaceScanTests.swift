@@ -43,8 +43,10 @@ struct SmallFaceScanTests {
     // 40×48 and 30×36 frame px: 20 and 15 input px, both small; the 120 px face is not.
     Self.record(
       &scan,
-      [Self.face(side: 120, at: 900), Self.face(side: 40, at: 200, y: 300),
-        Self.face(side: 30, at: 400, y: 310)],
+      [
+        Self.face(side: 120, at: 900), Self.face(side: 40, at: 200, y: 300),
+        Self.face(side: 30, at: 400, y: 310),
+      ],
       at: 0)
     // Union of [200-48, 300-48, 240+48, 348+48] and [400-36, 310-36, 430+36, 346+36].
     #expect(scan.plan == .tile(PixelRect(x: 152, y: 252, width: 314, height: 144)))
