@@ -11,10 +11,12 @@
 #      end-to-end detect-track frames/s (one process, medians of 3).
 #   5. episode-run bench-cluster: clustering 5,000 synthetic 128-d tracks with each linkage.
 #   6. scripts/load_bench.py: 200 polling clients against faceharvest-server during a harvest job.
-#   7. Episode scale: 1- and 10-minute episodes (the sample looped): FFmpeg decode-only, the whole
-#      pipeline at defaults (wall time, peak RSS), detection frames/s against the OpenCV peer
-#      (scripts/opencv_detect_peer.py); ends with a summary against the targets (issue 12 item 5).
-#      BENCH_SCALE=0 skips the 10-minute episode; BENCH_ONLY=scale runs section 7 alone.
+#   7. Episode scale, on a sparse and a dense episode (sample-s01e01 and dense-s01e01, each looped
+#      to 1 and 10 minutes): FFmpeg decode-only, the whole pipeline at defaults (wall time, peak
+#      RSS; at 10 minutes 3 rounds of decode-only then pipeline, the ratio's median), detection
+#      frames/s against the OpenCV peer (scripts/opencv_detect_peer.py, 3 alternated runs); ends
+#      with a summary against the targets (issue 24), met only with 10 % to spare.
+#      BENCH_SCALE=0 skips the 10-minute episodes; BENCH_ONLY=scale runs section 7 alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -133,17 +135,22 @@ swift test -j "$(nproc)" -Xlinker -rpath -Xlinker "$ROOT/.deps/onnxruntime/lib" 
   --filter IdentityAccuracyTests 2>&1 | grep -E '^identity accuracy|✘' | sed 's/^/  /'
 fi # sections 1-6
 
-# ---------------------------------------------------------------- 7. Episode scale (issue 12 item 5)
-# A 1-minute and a 10-minute 720p episode (the sample looped with -c copy, cached under
-# data/bench/), then: FFmpeg decode-only, the whole pipeline at defaults (wall time and peak RSS
-# from /usr/bin/time -v), and detection frames/s at stride 1 against scripts/opencv_detect_peer.py.
-#   BENCH_SCALE=0          skip the long episode (quick runs; its rows print as "skipped")
-#   BENCH_LONG_MINUTES=N   the long episode's length in minutes (default 10)
+# ---------------------------------------------------------------- 7. Episode scale (issue 24)
+# Each episode of BENCH_SCALE_EPISODES (EPISODE:kind, default the sparse sample and the dense
+# episode) is looped to 1 and 10 minutes (stream copy, cached under data/bench/, checked to
+# decode with increasing timestamps), then: FFmpeg's decode-only time; the whole pipeline at
+# defaults (--detect-track --faces-embed --cluster: wall time and peak RSS); at 10 minutes
+# BENCH_ROUNDS (3) rounds of decode-only then pipeline, each round a ratio, the median reported
+# (the machine is shared: a decode-only run far from its pipeline run lets load fall on one
+# side of the ratio only); detection at stride 1 against the OpenCV peer, alternated.
+#   BENCH_SCALE=0          skip the 10-minute episodes (quick runs; their rows print as "skipped")
+#   BENCH_LONG_MINUTES=N   the long episodes' length in minutes (default 10)
 #   BENCH_ONLY=scale       run only this section (sections 1-6 above are skipped)
-#   BENCH_SOURCE_EP=E      the episode looped (default sample-s01e01)
-echo "[bench] episode scale: ${BENCH_LONG_MINUTES:-10}-minute episode $([ "${BENCH_SCALE:-1}" = 0 ] && echo 'skipped (BENCH_SCALE=0)' || echo 'included')" >&2
-SCALE_SOURCE="$DATA/videos/${BENCH_SOURCE_EP:-sample-s01e01}/episode.mp4"
+#   BENCH_SCALE_EPISODES   e.g. "sample-s01e01:sparse" for one episode
+echo "[bench] episode scale: ${BENCH_LONG_MINUTES:-10}-minute episodes $([ "${BENCH_SCALE:-1}" = 0 ] && echo 'skipped (BENCH_SCALE=0)' || echo 'included')" >&2
+SCALE_EPISODES="${BENCH_SCALE_EPISODES:-sample-s01e01:sparse dense-s01e01:dense}"
 SCALE_LONG_MIN="${BENCH_LONG_MINUTES:-10}"
+SCALE_ROUNDS="${BENCH_ROUNDS:-3}"
 SCALE_CACHE="$DATA/bench"
 scale_die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 scale_median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print v[int((NR + 1) / 2)] }'; }
@@ -152,37 +159,41 @@ scale_since() { awk -v a="$1" -v b="$(scale_now)" 'BEGIN { printf "%.3f\n", b - 
 for tool in ffmpeg ffprobe /usr/bin/time; do
   command -v "$tool" >/dev/null || scale_die "$tool is needed for the episode-scale benchmark"
 done
-[ -f "$SCALE_SOURCE" ] || scale_die "$SCALE_SOURCE is missing (make setup builds the sample episodes)"
 [ -x "$BIN" ] || scale_die "$BIN is missing (make build)"
 
-# looped_episode SECONDS -> the cached file: the source played ceil(SECONDS / its duration)
+# looped_episode SOURCE SECONDS -> the cached file: SOURCE played ceil(SECONDS / its duration)
 # times with -stream_loop, stream-copied (no re-encode). When the plays overshoot SECONDS, -t
 # cuts the copy (at a packet, so up to a GOP's tail of frames may be missing at the very end);
-# the sample's 20 s divides 60 and 600, so no cut is needed there. Checked once when built:
-# FFmpeg decodes every frame without an error, packet DTS and frame timestamps strictly increase
-# and the frame count is the plays' (or SECONDS' worth when cut). Keyed by the source's SHA-256.
+# the samples' 20 s and 60 s divide 60 and 600, so no cut is needed there. Checked once when
+# built: FFmpeg decodes every frame without an error, packet DTS and frame timestamps strictly
+# increase and the frame count is the plays' (or SECONDS' worth when cut). Keyed by the
+# source's episode and SHA-256.
 looped_episode() {
-  local seconds="$1" key out tmp duration rate plays cut=() frames expected
-  key=$(sha256sum "$SCALE_SOURCE" | cut -c1-16)
-  out="$SCALE_CACHE/loop-$key-${seconds}s.mp4"
+  local source="$1" seconds="$2" name key out tmp duration rate plays cut=() frames expected
+  name=$(basename "$(dirname "$source")")
+  key=$(sha256sum "$source" | cut -c1-16)
+  out="$SCALE_CACHE/loop-$name-$key-${seconds}s.mp4"
   if [ -f "$out" ] && [ -f "$out.checked" ]; then
     echo "$out"
     return
   fi
   mkdir -p "$SCALE_CACHE"
-  rm -f "$SCALE_CACHE"/loop-*-"${seconds}"s.mp4 "$SCALE_CACHE"/loop-*-"${seconds}"s.mp4.checked
-  duration=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$SCALE_SOURCE")
-  rate=$(ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 "$SCALE_SOURCE")
+  # Older loops of this episode (another source hash), and loops from before the name was part
+  # of the key (loop-HASH-…).
+  rm -f "$SCALE_CACHE"/loop-"$name"-????????????????-"${seconds}"s.mp4{,.checked} \
+    "$SCALE_CACHE"/loop-????????????????-"${seconds}"s.mp4{,.checked}
+  duration=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$source")
+  rate=$(ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 "$source")
   rate=$(awk -v r="$rate" 'BEGIN { split(r, p, "/"); print (p[2] ? p[1] / p[2] : p[1]) }')
   plays=$(awk -v t="$seconds" -v d="$duration" -v r="$rate" \
     'BEGIN { n = int(t / d); if (n * d < t - 0.5 / r) n++; print n }')
   if awk -v t="$seconds" -v d="$duration" -v n="$plays" -v r="$rate" 'BEGIN { exit !(n * d > t + 0.5 / r) }'; then
     cut=(-t "$seconds")
   fi
-  echo "[bench] building a ${seconds} s episode: $(basename "$(dirname "$SCALE_SOURCE")") played $plays times, -c copy${cut[*]:+, cut with -t $seconds}" >&2
-  tmp="$SCRATCH/loop-${seconds}s.mp4"
-  ffmpeg -nostdin -hide_banner -v error -y -stream_loop "$((plays - 1))" -i "$SCALE_SOURCE" \
-    "${cut[@]}" -map 0:v:0 -c copy "$tmp" || scale_die "ffmpeg -stream_loop failed for ${seconds} s"
+  echo "[bench] building a ${seconds} s episode: $name played $plays times, -c copy${cut[*]:+, cut with -t $seconds}" >&2
+  tmp="$SCRATCH/loop-$name-${seconds}s.mp4"
+  ffmpeg -nostdin -hide_banner -v error -y -stream_loop "$((plays - 1))" -i "$source" \
+    "${cut[@]}" -map 0:v:0 -c copy "$tmp" || scale_die "ffmpeg -stream_loop failed for $name, ${seconds} s"
   ffprobe -v error -select_streams v:0 -show_entries packet=dts -of csv=p=0 "$tmp" |
     awk -F, 'NF && $1 != "N/A" { if (seen && $1 <= last) { print "packet " NR ": dts " $1 " after " last; bad = 1; exit } last = $1; seen = 1 }
       END { exit bad }' >&2 || scale_die "$tmp: packet timestamps do not increase (use the concat demuxer)"
@@ -225,10 +236,10 @@ scale_root() {
   echo "$root"
 }
 
-# whole_pipeline EPISODE FILE -> "wall_s peak_MiB tracks identities" of one episode-run
+# whole_pipeline EPISODE FILE -> "wall_s peak_MiB tracks identities analysed" of one episode-run
 # --detect-track --faces-embed --cluster at defaults, under /usr/bin/time -v, in a scratch root
 whole_pipeline() {
-  local ep="$1" root log="$SCRATCH/pipeline-$1.log" timing="$SCRATCH/pipeline-$1.time" wall peak counts
+  local ep="$1" root log="$SCRATCH/pipeline-$1.log" timing="$SCRATCH/pipeline-$1.time" wall peak counts analysed
   root=$(scale_root "$ep" "$2")
   /usr/bin/time -v -o "$timing" "$BIN" --ep-id "$ep" --data-root "$root" \
     --detect-track --faces-embed --cluster >"$log" 2>&1 || {
@@ -239,48 +250,57 @@ whole_pipeline() {
     awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
   peak=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$timing" | awk '{ printf "%.0f\n", $1 / 1024 }')
   counts=$(sed -n "s/^identities $ep: \([0-9]*\) identities from \([0-9]*\) tracks.*/\2 \1/p" "$log")
+  analysed=$(sed -n 's/.* \([0-9]*\) analysed (stride.*/\1/p' "$log" | head -n 1)
   [ -n "$wall" ] && [ -n "$peak" ] || scale_die "no timing from /usr/bin/time -v for $ep ($timing)"
   rm -rf "$root"
-  echo "$wall $peak ${counts:-? ?}"
+  echo "$wall $peak ${counts:-? ?} ${analysed:-?}"
 }
 
-SHORT_FILE=$(looped_episode 60)
-LONG_FILE=""
-if [ "${BENCH_SCALE:-1}" != 0 ]; then LONG_FILE=$(looped_episode "$((SCALE_LONG_MIN * 60))"); fi
+# scale_episode SOURCE_EPISODE KIND: every measurement of one episode into $SCRATCH/scale-KIND.*
+scale_episode() {
+  local source="$DATA/videos/$1/episode.mp4" kind="$2" short long root round decode pipe
+  [ -f "$source" ] || scale_die "$source is missing (make setup builds the sample episodes)"
+  short=$(looped_episode "$source" 60)
+  echo "[bench] $kind ($1): FFmpeg decode-only and the whole pipeline at 1 minute" >&2
+  decode=$(decode_only "$short" 3)
+  pipe=$(whole_pipeline "bench-$kind-1min" "$short")
+  echo "$decode" >"$SCRATCH/scale-$kind.decode-short"
+  echo "$pipe" >"$SCRATCH/scale-$kind.pipe-short"
+  : >"$SCRATCH/scale-$kind.rounds"
+  if [ "${BENCH_SCALE:-1}" != 0 ]; then
+    long=$(looped_episode "$source" "$((SCALE_LONG_MIN * 60))")
+    for round in $(seq "$SCALE_ROUNDS"); do
+      echo "[bench] $kind: ${SCALE_LONG_MIN}-minute round $round of $SCALE_ROUNDS (decode-only, then the whole pipeline)" >&2
+      # Assigned first: a failure inside $(…) in an echo's arguments would not stop the script.
+      decode=$(decode_only "$long" 1)
+      pipe=$(whole_pipeline "bench-$kind-${SCALE_LONG_MIN}min" "$long")
+      echo "$decode $pipe" >>"$SCRATCH/scale-$kind.rounds"
+    done
+  fi
+  echo "[bench] $kind: detection at stride 1 on 1 minute, OpenCV peer and bench-detect-track alternately, 3 each" >&2
+  root=$(scale_root "bench-$kind-1min" "$short")
+  for round in 1 2 3; do
+    "$VPY" scripts/opencv_detect_peer.py --video "$short" --model "$ROOT/.deps/models/yunet.onnx" \
+      2>"$SCRATCH/peer.err" | tail -n 1 >"$SCRATCH/scale-$kind.peer-$round.json" || {
+      cat "$SCRATCH/peer.err" >&2
+      scale_die "scripts/opencv_detect_peer.py failed (above)"
+    }
+    grep -v '^\[' "$SCRATCH/peer.err" >&2 || true # the version warning, if any
+    "$BIN" bench-detect-track --ep-id "bench-$kind-1min" --data-root "$root" --stride 1 --json \
+      2>"$SCRATCH/ours.err" | tail -n 1 >"$SCRATCH/scale-$kind.ours-$round.json" || {
+      tail -n 20 "$SCRATCH/ours.err" >&2
+      scale_die "episode-run bench-detect-track failed (above)"
+    }
+  done
+  rm -rf "$root"
+}
 
-# The long file's decode-only runs once before and once after its pipeline run and the mean is
-# used: a single run next to a several-minute pipeline run let load on the shared machine fall
-# on one side of the ratio only (8.2x in one run, 13.1x in the next on a quiet machine).
-echo "[bench] FFmpeg decode-only (-threads 2): 1-minute median of 3${LONG_FILE:+, ${SCALE_LONG_MIN}-minute before and after its pipeline}" >&2
-DECODE_SHORT=$(decode_only "$SHORT_FILE" 3)
-DECODE_LONG_BEFORE=""
-if [ -n "$LONG_FILE" ]; then DECODE_LONG_BEFORE=$(decode_only "$LONG_FILE" 1); fi
-
-echo "[bench] whole pipeline at defaults (--detect-track --faces-embed --cluster): 1 minute" >&2
-PIPE_SHORT=$(whole_pipeline bench-1min "$SHORT_FILE")
-PIPE_LONG=""
-if [ -n "$LONG_FILE" ]; then
-  echo "[bench] whole pipeline at defaults: ${SCALE_LONG_MIN} minutes (several minutes)" >&2
-  PIPE_LONG=$(whole_pipeline "bench-${SCALE_LONG_MIN}min" "$LONG_FILE")
-  DECODE_LONG_AFTER=$(decode_only "$LONG_FILE" 1)
-fi
-
-echo "[bench] detection at stride 1 on the 1-minute episode: OpenCV peer and bench-detect-track, alternately, 3 each" >&2
-root=$(scale_root bench-1min "$SHORT_FILE")
-for run in 1 2 3; do
-  "$VPY" scripts/opencv_detect_peer.py --video "$SHORT_FILE" --model "$ROOT/.deps/models/yunet.onnx" \
-    2>"$SCRATCH/peer.err" | tail -n 1 >"$SCRATCH/peer-$run.json" || {
-    cat "$SCRATCH/peer.err" >&2
-    scale_die "scripts/opencv_detect_peer.py failed (above)"
-  }
-  grep -v '^\[' "$SCRATCH/peer.err" >&2 || true # the version warning, if any
-  "$BIN" bench-detect-track --ep-id bench-1min --data-root "$root" --stride 1 --json \
-    2>"$SCRATCH/ours.err" | tail -n 1 >"$SCRATCH/ours-$run.json" || {
-    tail -n 20 "$SCRATCH/ours.err" >&2
-    scale_die "episode-run bench-detect-track failed (above)"
-  }
+KINDS=()
+for spec in $SCALE_EPISODES; do
+  case " ${KINDS[*]} " in *":${spec##*:} "*) scale_die "two episodes of kind ${spec##*:} in BENCH_SCALE_EPISODES" ;; esac
+  scale_episode "${spec%%:*}" "${spec##*:}"
+  KINDS+=("${spec%%:*}:${spec##*:}")
 done
-rm -rf "$root"
 
 # The ceiling: ONNX Runtime's forward pass alone on the same model, 2 threads, at our input
 # (640x640, the letterbox) and at the peer's (640x352): what a detector adding nothing around
@@ -312,70 +332,68 @@ print(json.dumps(result))
 PY
   scale_die "the ONNX Runtime forward-pass measurement failed"
 
-DECODE_LONG="-"
-if [ -n "$LONG_FILE" ]; then
-  DECODE_LONG=$(awk -v a="$DECODE_LONG_BEFORE" -v b="$DECODE_LONG_AFTER" 'BEGIN { printf "%.3f %.3f %.3f\n", (a + b) / 2, a, b }')
-fi
-"$VPY" - "$SCRATCH" "$SCALE_LONG_MIN" "$DECODE_SHORT" "$DECODE_LONG" "$PIPE_SHORT" "${PIPE_LONG:--}" \
-  "$(sha256sum "$ROOT/.deps/models/yunet.onnx" | cut -c1-12)" <<'PY'
+"$VPY" - "$SCRATCH" "$SCALE_LONG_MIN" "$(sha256sum "$ROOT/.deps/models/yunet.onnx" | cut -c1-12)" \
+  "${KINDS[@]}" <<'PY'
 import json, statistics, sys
-scratch, long_min = sys.argv[1], sys.argv[2]
-decode_short = float(sys.argv[3])
-decode_long, decode_runs = None, None
-if sys.argv[4] != "-":
-    decode_long, *decode_runs = (float(v) for v in sys.argv[4].split())
-forward = json.load(open(f"{scratch}/forward.json"))
-pipe_short = sys.argv[5].split()
-pipe_long = None if sys.argv[6] == "-" else sys.argv[6].split()
-model = sys.argv[7]
-peer = [json.load(open(f"{scratch}/peer-{i}.json")) for i in (1, 2, 3)]
-ours = [json.load(open(f"{scratch}/ours-{i}.json")) for i in (1, 2, 3)]
+scratch, long_min, model, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 med = statistics.median
+# Targets (issue 24): whole pipeline / decode-only at 10 minutes, by kind; detection end to end
+# against the peer; peak memory at 10 minutes against 1 minute. A target is met only with 10 %
+# to spare (machines of this kind differ by that much).
+PIPE_TARGET = {"sparse": 1.25, "dense": 1.5}
+SPARE = 1.1
 
-def verdict(ok):
-    return "PASS" if ok else "MISS"
+def at_most(value, target):
+    return "PASS" if value * SPARE <= target else "MISS"
 
-ours_det = med(r["framesAnalysed"] / r["detectorSeconds"] for r in ours)
-ours_e2e = med(r["framesAnalysed"] / r["endToEndSeconds"] for r in ours)
-peer_det, peer_all = med(r["detect_fps"] for r in peer), med(r["fps"] for r in peer)
-p = peer[0]
+def at_least(value, target):
+    return "PASS" if value >= target * SPARE else "MISS"
+
+forward = json.load(open(f"{scratch}/forward.json"))
+summary = []
 print()
-print(f"Episode-scale benchmark (issue 12 item 5): the sample looped to 1 and {long_min} minutes, 1280x720 25 fps;"
-      f" YuNet {model}")
-print(f"  FFmpeg decode-only (-threads 2)   1 min {decode_short:7.2f} s (median of 3)"
-      + (f"   {long_min} min {decode_long:7.2f} s (mean of {decode_runs[0]:.2f} s before and {decode_runs[1]:.2f} s after its pipeline)"
-         if decode_long else f"   {long_min} min skipped (BENCH_SCALE=0)"))
-short_wall, short_peak = float(pipe_short[0]), float(pipe_short[1])
-print(f"  whole pipeline, defaults          1 min {short_wall:7.2f} s = {short_wall / decode_short:.2f}x decode-only,"
-      f" peak {short_peak:.0f} MiB, {pipe_short[2]} tracks, {pipe_short[3]} identities")
-if pipe_long:
-    long_wall, long_peak = float(pipe_long[0]), float(pipe_long[1])
-    print(f"                                    {long_min} min {long_wall:7.2f} s = {long_wall / decode_long:.2f}x decode-only,"
-          f" peak {long_peak:.0f} MiB, {pipe_long[2]} tracks, {pipe_long[3]} identities")
-print(f"  detection at stride 1 (1 min, {ours[0]['framesAnalysed']} frames; medians of 3 runs alternated):")
-print(f"    ours, detector-only             {ours_det:7.1f} frames/s   (bench-detect-track: frames held in memory at the detector's size, no resize)")
-print(f"    OpenCV peer, resize + detect    {peer_det:7.1f} frames/s   (FaceDetectorYN {p['input_size'][0]}x{p['input_size'][1]},"
-      f" OpenCV {p['opencv']}, {p['threads']} threads)")
-print(f"    ours, detect-track end-to-end   {ours_e2e:7.1f} frames/s   vs the peer's whole loop (decode + resize + detect)"
-      f" {peer_all:.1f} frames/s: {ours_e2e / peer_all:.2f}x")
+print(f"Episode-scale benchmark (issue 24): each episode looped to 1 and {long_min} minutes; YuNet {model}")
+for spec in specs:
+    episode, kind = spec.split(":")
+    base = f"{scratch}/scale-{kind}"
+    decode_short = float(open(f"{base}.decode-short").read())
+    wall, peak, tracks, identities, analysed = open(f"{base}.pipe-short").read().split()
+    short_wall, short_peak = float(wall), float(peak)
+    rounds = [line.split() for line in open(f"{base}.rounds") if line.strip()]
+    peer = [json.load(open(f"{base}.peer-{i}.json")) for i in (1, 2, 3)]
+    ours = [json.load(open(f"{base}.ours-{i}.json")) for i in (1, 2, 3)]
+    print(f"  {kind}: {episode}")
+    print(f"    1 min: FFmpeg decode-only (-threads 2) {decode_short:6.2f} s (median of 3); whole pipeline"
+          f" {short_wall:6.2f} s = {short_wall / decode_short:.2f}x, peak {short_peak:.0f} MiB,"
+          f" {tracks} tracks, {identities} identities, {analysed} frames analysed")
+    ratios = []
+    for number, (decode, wall, peak, tracks, identities, analysed) in enumerate(rounds, 1):
+        ratio = float(wall) / float(decode)
+        ratios.append(ratio)
+        print(f"    {long_min} min, round {number}: decode-only {float(decode):6.2f} s, whole pipeline {float(wall):6.2f} s"
+              f" = {ratio:.2f}x, peak {float(peak):.0f} MiB, {tracks} tracks, {identities} identities,"
+              f" {analysed} frames analysed")
+    det = [o["framesAnalysed"] / o["endToEndSeconds"] for o in ours]
+    peer_all = [p["fps"] for p in peer]
+    det_ratios = [o / p for o, p in zip(det, peer_all)]
+    print(f"    detection at stride 1 (1 min, {ours[0]['framesAnalysed']} frames), ours end to end / the peer's whole loop:"
+          f" {', '.join(f'{o:.1f}/{p:.1f}' for o, p in zip(det, peer_all))} frames/s")
+    target = PIPE_TARGET.get(kind, 1.5)
+    if ratios:
+        ratio = med(ratios)
+        growth = med(float(r[2]) for r in rounds) / short_peak
+        summary.append(f"  {kind:6s} pipeline / decode-only, {long_min} min  {ratio:5.2f}x (median of {len(ratios)})"
+                       f"   target <= {target} with 10 % spare   {at_most(ratio, target)}")
+        summary.append(f"  {kind:6s} peak memory {long_min} min / 1 min      {growth:5.2f}x"
+                       f"   target <= 1.25 with 10 % spare  {at_most(growth, 1.25)}")
+    else:
+        summary.append(f"  {kind:6s} pipeline and memory at {long_min} min   skipped (BENCH_SCALE=0)")
+    det_ratio = med(det_ratios)
+    summary.append(f"  {kind:6s} detection end to end / peer      {det_ratio:5.2f}x (median of 3)"
+                   f"   target >= 2 with 10 % spare      {at_least(det_ratio, 2)}")
 ceiling = ", ".join(f"{k} {v:.0f} frames/s" for k, v in forward.items() if k != "onnxruntime")
-print(f"    ONNX Runtime forward pass alone {ceiling}   (onnxruntime {forward['onnxruntime']}, same model, 2 threads: the ceiling)")
+print(f"  ONNX Runtime forward pass alone {ceiling}   (onnxruntime {forward['onnxruntime']}, same model, 2 threads: the ceiling)")
 print()
-print(f"Summary (episode scale; ratios measured in this run)")
-# Like for like: both sides decode, resize and detect every frame (the issue's measure). Our
-# detector-only figure leaves out the resize (the frame source converts straight to the
-# detector's size on the decode thread), so it is printed above but not compared.
-det_ratio = ours_e2e / peer_all
-print(f"  detection frames/s end to end, ours / peer   {det_ratio:5.2f}x   target >= 2     {verdict(det_ratio >= 2)}"
-      f"   ({ours_e2e:.1f} / {peer_all:.1f})")
-if pipe_long:
-    ratio = long_wall / decode_long
-    print(f"  pipeline / decode-only, {long_min} min             {ratio:5.2f}x   target <= 1.75  {verdict(ratio <= 1.75)}"
-          f"   ({long_wall:.1f} s / {decode_long:.1f} s)")
-    growth = long_peak / short_peak
-    print(f"  peak memory {long_min} min / 1 min                 {growth:5.2f}x   target <= 1.25  {verdict(growth <= 1.25)}"
-          f"   ({long_peak:.0f} / {short_peak:.0f} MiB)")
-else:
-    print(f"  pipeline / decode-only, {long_min} min             skipped (BENCH_SCALE=0)")
-    print(f"  peak memory {long_min} min / 1 min                 skipped (BENCH_SCALE=0)")
+print("Summary (episode scale; ratios measured in this run)")
+print("\n".join(summary))
 PY

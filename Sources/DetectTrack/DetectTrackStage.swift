@@ -224,13 +224,15 @@ public final class DetectTrackStage {
         "the detector's input size is fixed: small_face_scale is ignored",
         metadata: ["detector": "\(detector.entry.name)"])
     }
-    return SmallFaceScan(
+    var scan = SmallFaceScan(
       enlargedScale: detector.acceptsLargerInput ? config.smallFaceScale : 1,
       smallFaceSize: config.smallFaceSize, scanSeconds: config.smallFaceScanSeconds,
       inputPixelsPerFramePixel: detector.inputPixelsPerFramePixel(
         frameWidth: info.width, frameHeight: info.height),
       detThresh: config.detThresh, tiles: config.smallFaceTiles,
       tileScanSeconds: config.smallFaceTileScanSeconds)
+    scan.adaptiveScale = config.smallFaceAdaptiveScale
+    return scan
   }
 
   /// Writes tracks, shots and metrics beside the detections and commits the four at once, with
@@ -377,8 +379,9 @@ public final class DetectTrackStage {
         let found = try detectTiled(
           frame, tile: tile, detector: detector, scoreThreshold: scoreThreshold, scan: scan,
           scaler: scaler)
-        scan.grow(with: found, frameWidth: frame.frameWidth, frameHeight: frame.frameHeight)
-        faces.append(found)
+        scan.grow(
+          with: found.inTile, frameWidth: frame.frameWidth, frameHeight: frame.frameHeight)
+        faces.append(found.faces)
         enlarged += 1
         tiled += 1
       } else {
@@ -394,11 +397,12 @@ public final class DetectTrackStage {
   /// One frame at the normal input plus `tile` at the enlarged input, merged: faces the tile
   /// cuts at its inner edges are left to the full view, and a face found in both (overlapping
   /// by more than `tileMergeIoU`) is the tile's. The tile is cut from the frame converted at
-  /// the enlarged size, so its pixels are those a scan of the frame would see.
+  /// the enlarged size, so its pixels are those a scan of the frame would see. Returns the
+  /// merged faces and the tile's own (which alone grow the tile).
   static func detectTiled(
     _ frame: SourceFrame, tile: PixelRect, detector: any FaceDetector, scoreThreshold: Double,
     scan: SmallFaceScan, scaler: PictureScaler
-  ) throws -> [FaceDetection] {
+  ) throws -> (faces: [FaceDetection], inTile: [FaceDetection]) {
     let full = try detectInFramePixels(
       [frame], detector: detector, scoreThreshold: scoreThreshold, inputScale: 1,
       scaler: scaler)[0]
@@ -436,7 +440,7 @@ public final class DetectTrackStage {
     let outside = full.filter { face in
       !whole.contains { intersectionOverUnion($0.box, face.box) > tileMergeIoU }
     }
-    return (whole + outside).sorted { $0.score > $1.score }
+    return ((whole + outside).sorted { $0.score > $1.score }, whole)
   }
 
   /// `tile` (frame pixels) in the enlarged input (`inputSize`, whose sides are multiples of 32),

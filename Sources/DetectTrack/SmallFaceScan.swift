@@ -43,7 +43,9 @@ public struct SmallFaceScan: Sendable, Equatable {
   public let tileScanSeconds: Double
   /// A small face's part of the tile: its box grown by this share of its larger side, each way.
   public static let tileMargin = 1.0
-  /// A tile larger than this share of the frame runs the whole frame enlarged instead.
+  /// A tile larger than this share of the frame runs the whole frame enlarged instead (measured
+  /// before the tile is widened to whole strides of the input, which adds at most 31 input
+  /// pixels a side).
   public static let maxTileShare = 0.6
 
   /// How the current shot's frames are detected.
@@ -90,7 +92,14 @@ public struct SmallFaceScan: Sendable, Equatable {
   }
 
   /// The input scale of a frame that is not a scan (a tiled frame's full view is at 1).
-  public var currentScale: Double { plan == .whole ? enlargedScale : 1 }
+  public var currentScale: Double { plan == .whole ? wholeScale : 1 }
+
+  /// The input scale of a shot enlarged whole: `enlargedScale`, or with `adaptiveScale` just
+  /// enough to bring the smallest face the scan found to `smallFaceSize` input pixels (in
+  /// steps of 0.25; docs/detect_track.md, "Small faces").
+  public private(set) var wholeScale = 1.0
+  /// Whether a shot enlarged whole runs at the scale its smallest face needs.
+  public var adaptiveScale = false
 
   /// Records the faces a scan at `timestamp` found (frame pixels) in a `frameWidth`×
   /// `frameHeight` frame: small ones set the plan of the frames until the next scan.
@@ -105,6 +114,12 @@ public struct SmallFaceScan: Sendable, Equatable {
     }
     plan =
       tiles ? tilePlan(around: small, frameWidth: frameWidth, frameHeight: frameHeight) : .whole
+    wholeScale = enlargedScale
+    if adaptiveScale {
+      let smallest = small.map { min($0.box[2] - $0.box[0], $0.box[3] - $0.box[1]) }.min() ?? 1
+      let needed = smallFaceSize / max(1e-6, smallest * inputPixelsPerFramePixel)
+      wholeScale = min(enlargedScale, (needed * 4).rounded(.up) / 4)
+    }
   }
 
   /// Records the faces a tiled frame found (frame pixels): small ones grow the tile.

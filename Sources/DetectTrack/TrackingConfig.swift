@@ -45,6 +45,8 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
   public var smallFaceTiles = false
   /// Seconds between small-face scans inside a shot followed with a tile.
   public var smallFaceTileScanSeconds = 1.0
+  /// A shot enlarged whole runs at the scale its smallest face needs, not `smallFaceScale`.
+  public var smallFaceAdaptiveScale = false
 
   /// The defaults.
   public init() {}
@@ -68,6 +70,7 @@ public struct TrackingConfig: Sendable, Equatable, StageSettings {
       .double("small_face_scan_seconds", 0.01...3600, \.smallFaceScanSeconds),
       .bool("small_face_tiles", \.smallFaceTiles),
       .double("small_face_tile_scan_seconds", 0.01...3600, \.smallFaceTileScanSeconds),
+      .bool("small_face_adaptive_scale", \.smallFaceAdaptiveScale),
     ]
   }
 

@@ -51,7 +51,7 @@ public struct HarvestConfig: Sendable, Equatable, StageSettings {
   /// (docs/harvest.md, "Probe faces").
   public var probeFacesPerTrack = 5
   /// Probes embedded first, best first; the rest only when these disagree (docs/harvest.md,
-  /// "Probes by need"); 0 embeds every probe at once.
+  /// "Probes by need"); 0 or 1 embeds every probe at once (agreement needs a pair).
   public var probeEmbedFirst = 3
   /// Mean pairwise similarity at which the first probes settle their track.
   public var probeEmbedAgreement = 0.5

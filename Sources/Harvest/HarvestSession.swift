@@ -210,14 +210,16 @@ final class HarvestSession {
 
   /// Embeds what is still pending on this thread, after the embedding thread has finished:
   /// the probes the last batches asked for.
-  private func embedRestHere() throws {
+  private func embedRestHere(isCancelled: () -> Bool) throws {
     while !pending.isEmpty {
+      if isCancelled() { throw HarvestError.cancelled }
       let batch = Array(pending.prefix(config.embedBatchSize))
       pending.removeFirst(batch.count)
       let begin = Date()
       let results = try embedder.value().embed(batch.map(\.modelCrop))
       embedSeconds += Date().timeIntervalSince(begin)
       file(batch, results: results)
+      reporter?.report("harvest")
     }
   }
 
@@ -247,7 +249,7 @@ final class HarvestSession {
     }
     try worker.finish()
     fileEmbedded()
-    try embedRestHere()
+    try embedRestHere(isCancelled: isCancelled)
     if isCancelled() { throw HarvestError.cancelled }
     let outcome = FacesHarvester.HarvestOutcome(
       accepted: accepted, rejected: rejected, framesDecoded: pass.framesDecoded,
@@ -275,9 +277,14 @@ final class HarvestSession {
   private func releaseHeldProbes(plannedFaces: Int) throws {
     let embed = probes.planKnown(cap: config.maxCropsPerEpisode, plannedFaces: plannedFaces)
     if embed {
+      // By need, as when the verdict is known at once (the separate harvest): the same rows.
+      var byTrack: [String: [FacesHarvester.GatedFace]] = [:]
       for (var probe, slot) in heldProbes {
         probe.modelCrop = try spill.get().image(in: slot)
-        pending.append(probe)
+        byTrack[probe.face.trackID, default: []].append(probe)
+      }
+      for track in byTrack.keys.sorted() {
+        pending += demand.start(track: track, probes: byTrack[track] ?? [])
       }
     } else {
       FacesHarvester.removeStagedCrops(of: heldProbes.map(\.face))

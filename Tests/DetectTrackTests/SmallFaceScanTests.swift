@@ -131,3 +131,24 @@ struct SmallFaceTileTests {
     #expect(wide == PixelRect(x: 0, y: 0, width: 1280, height: 704))
   }
 }
+
+@Suite("small-face adaptive scale")
+struct SmallFaceAdaptiveScaleTests {
+  @Test("a shot enlarged whole runs at the scale its smallest face needs, at most the full one")
+  func adaptiveScale() {
+    var scan = SmallFaceScanTests.schedule(tiles: false)
+    scan.adaptiveScale = true
+    // 40 frame px = 20 input px: 24 / 20 = 1.2, up to the next quarter: 1.25.
+    SmallFaceScanTests.record(&scan, [SmallFaceScanTests.face(side: 40)], at: 0)
+    #expect(scan.plan == .whole && scan.currentScale == 1.25)
+    // 16 frame px = 8 input px: 3 wanted, capped at small_face_scale 2.
+    scan.startShot()
+    SmallFaceScanTests.record(
+      &scan, [SmallFaceScanTests.face(side: 40), SmallFaceScanTests.face(side: 16)], at: 1)
+    #expect(scan.currentScale == 2)
+    // Off: always the full scale.
+    var fixed = SmallFaceScanTests.schedule(tiles: false)
+    SmallFaceScanTests.record(&fixed, [SmallFaceScanTests.face(side: 40)], at: 0)
+    #expect(fixed.currentScale == 2)
+  }
+}

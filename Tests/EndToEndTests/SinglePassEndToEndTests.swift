@@ -72,6 +72,12 @@ struct SinglePassEndToEndTests {
     let harvest = try Self.run(
       ["--ep-id", episode, "--data-root", two.path, "--faces-embed"] + options)
     #expect(harvest.combined.contains("not decoded (non-reference, no face)"))
+    // Probes by need in both feeds, the capped tracks' held probes included (docs/harvest.md).
+    let notEmbedded = { (output: String) in
+      output.split(separator: "\n").first { $0.contains("probes not embedded:") }.map(String.init)
+    }
+    #expect(notEmbedded(single.combined) != nil)
+    #expect(notEmbedded(single.combined) == notEmbedded(harvest.combined))
 
     let oneFiles = try Self.artifacts(under: one)
     let twoFiles = try Self.artifacts(under: two)
