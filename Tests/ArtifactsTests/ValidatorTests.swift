@@ -590,6 +590,21 @@ struct ValidatorTests {
     try NPYMatrix(rowVectors: [probe.embedding]).write(to: layout.probeFacesNPY(episode))
     report = ArtifactValidator(layout: layout, episode: episode).validate()
     #expect(report.violations.map(\.description) == [])
+    // How the probe was seen and which of its track's probes it is: ranges and rank ≤ count.
+    probe.probeView = ProbeView(
+      faceSize: 14, yaw: 12, sharpness: 30, padding: 0.1, rank: 4, trackProbes: 3)
+    try JSONLWriter<Face>.write([probe], to: layout.probeFaces(episode))
+    report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(
+      report.violations.map(\.description) == [
+        "manifests/ep-test/probe_faces.jsonl:1: probe_rank = 4: must be at most track_probes "
+          + "(3): the rank among the track's probes"
+      ])
+    probe.probeView = ProbeView(
+      faceSize: -1, yaw: 12, sharpness: 30, padding: 1.5, rank: 1, trackProbes: 3)
+    try JSONLWriter<Face>.write([probe], to: layout.probeFaces(episode))
+    report = ArtifactValidator(layout: layout, episode: episode).validate()
+    #expect(report.violations.map(\.field).sorted() == ["face_px", "padding"])
   }
 
   @Test("the editable fixture is clean before any breakage")

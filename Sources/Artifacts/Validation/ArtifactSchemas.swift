@@ -47,7 +47,8 @@ enum ArtifactSchemas {
     FieldRule("schema_version", .string, [.equals(SchemaVersion.shot)]),
   ]
 
-  /// `faces.jsonl`.
+  /// `faces.jsonl` (and `probe_faces.jsonl`, whose rows also say how the probe was seen and
+  /// which of its track's probes it is: docs/harvest.md, "Probe faces").
   static let face: [FieldRule] = [
     FieldRule("face_id", .string, [.identifier(.face)]),
     FieldRule("track_id", .string, [.identifier(.track)]),
@@ -58,6 +59,12 @@ enum ArtifactSchemas {
     FieldRule("quality_score", .number, [.unitInterval]),
     FieldRule("crop_path", .string, required: false),
     FieldRule("rejection_reason", .nullable(.string), required: false),
+    FieldRule("face_px", .number, required: false, [.atLeast(0)]),
+    FieldRule("yaw_deg", .number, required: false, [.within(-180, 180)]),
+    FieldRule("sharpness", .number, required: false, [.atLeast(0)]),
+    FieldRule("padding", .number, required: false, [.unitInterval]),
+    FieldRule("probe_rank", .integer, required: false, [.atLeast(1)]),
+    FieldRule("track_probes", .integer, required: false, [.atLeast(1)]),
   ]
 
   /// `track_metrics.json`.

@@ -311,6 +311,13 @@ struct ValidationRun {
       }
       run.checkTrackReference(members, at: location)
       run.checkCropPath(members, at: location, probe: url == run.layout.probeFaces(run.episode))
+      if let rank = members["probe_rank"]?.intValue,
+        let total = members["track_probes"]?.intValue, rank > total
+      {
+        run.checker.report(
+          location, field: "probe_rank", value: "\(rank)",
+          "must be at most track_probes (\(total)): the rank among the track's probes")
+      }
       if let reason = members["rejection_reason"]?.stringValue, !reason.isEmpty {
         run.checker.report(
           location, field: "rejection_reason", value: JSONValue.quoted(reason),
