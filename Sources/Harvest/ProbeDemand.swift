@@ -1,3 +1,5 @@
+import FaceHarvestCore
+
 /// Which of a track's probe faces are embedded (docs/harvest.md, "Probes by need"): the best
 /// `firstRound` first; once they are embedded, the rest only when those disagree (their mean
 /// pairwise similarity under `agreement`), else the rest are dropped unembedded. On crowded
@@ -51,22 +53,9 @@ struct ProbeDemand<Probe> {
       return ([], [])
     }
     rounds[track] = nil
-    if round.vectors.count >= 2, Self.meanPairwiseSimilarity(round.vectors) >= agreement {
+    if round.vectors.count >= 2, (meanPairwiseCosine(round.vectors) ?? 0) >= agreement {
       return ([], round.rest)
     }
     return (round.rest, [])
-  }
-
-  /// The mean cosine similarity over every pair of unit vectors.
-  static func meanPairwiseSimilarity(_ vectors: [[Float]]) -> Double {
-    var total = 0.0
-    var pairs = 0
-    for i in vectors.indices {
-      for j in vectors.indices where j > i {
-        total += zip(vectors[i], vectors[j]).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-        pairs += 1
-      }
-    }
-    return pairs > 0 ? total / Double(pairs) : 0
   }
 }

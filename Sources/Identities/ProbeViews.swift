@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 
 /// What makes a probe face recognisable (docs/identities.md, "Degraded-only tracks"): not too
 /// small, not turned too far, not cut by the frame edge, not blurred.
@@ -33,23 +34,8 @@ struct RecognisableFace: Equatable {
       views[trackID] = ProbeAssigner.View(
         recognisableFaces: good.count,
         allTooSmall: seen.allSatisfy { $0.1.faceSize < minFacePx },
-        agreement: Self.meanPairwiseSimilarity(good.map { Array(inputs.embeddings.row($0)) }))
+        agreement: meanPairwiseCosine(good.map { Array(inputs.embeddings.row($0)) }))
     }
     return views
-  }
-
-  /// Mean cosine similarity over pairs of unit vectors; 1 for one vector, nil for none.
-  static func meanPairwiseSimilarity(_ vectors: [[Float]]) -> Double? {
-    guard !vectors.isEmpty else { return nil }
-    guard vectors.count > 1 else { return 1 }
-    var total = 0.0
-    var pairs = 0
-    for i in vectors.indices {
-      for j in (i + 1)..<vectors.count {
-        total += Double(dot(vectors[i], vectors[j]))
-        pairs += 1
-      }
-    }
-    return total / Double(pairs)
   }
 }

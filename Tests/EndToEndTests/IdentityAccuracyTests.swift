@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Foundation
 import Testing
 
@@ -141,14 +142,7 @@ struct IdentityAccuracyTests {
       let total = sorted[0].of
       #expect(sorted.map(\.rank) == Array(1...sorted.count), "\(track)")
       #expect(sorted.allSatisfy { $0.of == total } && sorted.count <= total, "\(track)")
-      let first = sorted.prefix(3).map(\.vector)
-      var pairs: [Double] = []
-      for i in first.indices {
-        for j in first.indices where j > i {
-          pairs.append(zip(first[i], first[j]).reduce(0) { $0 + Double($1.0) * Double($1.1) })
-        }
-      }
-      let agreement = pairs.reduce(0, +) / Double(max(1, pairs.count))
+      let agreement = meanPairwiseCosine(sorted.prefix(3).map(\.vector)) ?? 0
       if sorted.count < total {
         cutShort += 1
         #expect(sorted.count == 3 && agreement >= 0.5, "\(track): \(agreement)")

@@ -1,3 +1,4 @@
+import FaceHarvestCore
 import Foundation
 import Testing
 
@@ -72,12 +73,11 @@ struct ProbeDemandTests {
   }
 
   @Test("mean pairwise similarity")
-  func meanPairwise() {
-    let mean = ProbeDemand<String>.meanPairwiseSimilarity([
-      Self.unit(0), Self.unit(60), Self.unit(120),
-    ])
+  func meanPairwise() throws {
+    let mean = try #require(meanPairwiseCosine([Self.unit(0), Self.unit(60), Self.unit(120)]))
     // cos 60 = 0.5, cos 60 = 0.5, cos 120 = -0.5.
     #expect(abs(mean - 1.0 / 6.0) < 1e-6)
-    #expect(ProbeDemand<String>.meanPairwiseSimilarity([Self.unit(0)]) == 0)
+    #expect(meanPairwiseCosine([Self.unit(0)]) == 1)
+    #expect(meanPairwiseCosine([]) == nil)
   }
 }
