@@ -41,6 +41,11 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
   public var probeMaxPadding = 0.15
   /// ... and a Laplacian variance (in-frame part of the 112×112 alignment) of at least this.
   public var probeMinSharpness = 10.0
+  /// Recognisable probe faces this wide (short side, frame px) are seen clearly: a track of
+  /// them joins an identity on first placement only at `cluster_thresh`; from
+  /// `probe_min_face_px` up to this size the bar rises from `probe_thresh` (docs/identities.md,
+  /// "Faces seen clearly"). 0: `probe_thresh` at every size.
+  public var probeClearFacePx = 64.0
   /// Similarity added to two tracks of one shot thread at the same place (0 turns it off).
   public var threadBonus = 0.1
   /// Largest colour-histogram distance between two shots of one thread.
@@ -75,6 +80,7 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
       .double("probe_max_yaw", 0...180, \.probeMaxYaw),
       .double("probe_max_padding", 0...1, \.probeMaxPadding),
       .double("probe_min_sharpness", 0...1e9, \.probeMinSharpness),
+      .double("probe_clear_face_px", 0...10_000, \.probeClearFacePx),
       .double("thread_bonus", 0...1, \.threadBonus),
       .double("thread_max_distance", 0...1, \.threadMaxDistance),
       .double("thread_min_iou", 0...1, \.threadMinIoU),

@@ -197,7 +197,9 @@ public final class IdentityClusterer {
         minConfidence: config.probeSoloMinConf, minSeconds: config.probeSoloMinSeconds,
         maxSimilarity: config.probeSoloMaxSimilarity,
         minRecognisableFaces: config.probeSoloMinFaces,
-        minAgreement: config.probeSoloMinAgreement))
+        minAgreement: config.probeSoloMinAgreement),
+      clearFace: ProbeAssigner.ClearFace(
+        minFacePx: config.probeMinFacePx, clearFacePx: config.probeClearFacePx))
   }
 
   private func probeEvidence(

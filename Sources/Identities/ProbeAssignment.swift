@@ -21,6 +21,29 @@ struct ProbeAssigner {
   /// A lone probe-only track that matches nothing becomes its own identity when it is this
   /// confident, this long, and resembles no identity even this much (docs/identities.md).
   var solo = Solo(minConfidence: 0.8, minSeconds: 1, maxSimilarity: 0.15)
+  /// How the first placement's bar rises with the size of a track's recognisable faces.
+  var clearFace = ClearFace(minFacePx: 20, clearFacePx: 0)
+
+  /// The first placement's bar by face size (docs/identities.md, "Faces seen clearly"): the
+  /// relaxed `assignThreshold` for a track whose recognisable faces are `minFacePx` wide, rising
+  /// linearly to `groupThreshold` at `clearFacePx` (0: no rise).
+  struct ClearFace: Equatable {
+    var minFacePx: Double
+    var clearFacePx: Double
+
+    /// How far (0...1) from the relaxed bar to the defining one a face this size is held.
+    func share(_ size: Double?) -> Double {
+      guard clearFacePx > 0, let size else { return 0 }
+      guard clearFacePx > minFacePx else { return 1 }
+      return min(1, max(0, (size - minFacePx) / (clearFacePx - minFacePx)))
+    }
+  }
+
+  /// The bar a probe track seen as `view` must reach on its first placement.
+  func firstPlacementBar(_ view: View) -> Double {
+    assignThreshold
+      + max(0, groupThreshold - assignThreshold) * clearFace.share(view.recognisableSize)
+  }
 
   /// When a lone probe-only track is a person of its own.
   struct Solo: Equatable {
@@ -42,6 +65,8 @@ struct ProbeAssigner {
     var allTooSmall: Bool
     /// Mean pairwise similarity of the recognisable faces (1 for one face, nil for none).
     var agreement: Double?
+    /// Median short side (frame px) of the recognisable faces; nil for none.
+    var recognisableSize: Double? = nil
 
     /// A track with no recognisable face may join an identity, never create one.
     var degradedOnly: Bool { recognisableFaces == 0 }
@@ -122,7 +147,12 @@ struct ProbeAssigner {
       }
     }
     let closed = closedFrom ?? groups.count
-    let matches = join(faces, groups: groups, closedFrom: closed, evidence: evidence)
+    // First placement against the defining tracks, at a bar that rises with the face size: a
+    // clearly seen face gets little of the relaxation a degraded view needs, so a stranger who
+    // vaguely resembles an identity is left to form a person with their own other tracks.
+    let matches = join(
+      faces, groups: groups, members: groups, isClosed: { $0 >= closed },
+      bar: { firstPlacementBar(evidence.view($0)) }, evidence: evidence)
     outcome.joined = matches.joined
     outcome.unidentified += matches.ambiguous
     let grouped = groupLoose(matches.loose.map(\.trackID), evidence: evidence)
@@ -147,7 +177,8 @@ struct ProbeAssigner {
     members += outcome.newGroups
     let isClosed = { (group: Int) in group >= closed && group < groups.count }
     let matches = join(
-      left, groups: members, members: members, isClosed: isClosed, evidence: evidence)
+      left, groups: members, members: members, isClosed: isClosed, bar: { _ in assignThreshold },
+      evidence: evidence)
     for (group, tracks) in matches.joined {
       if group < groups.count {
         outcome.joined[group, default: []] += tracks
@@ -193,14 +224,16 @@ struct ProbeAssigner {
   ) -> Matches {
     let closed = closedFrom ?? groups.count
     return join(
-      tracks, groups: groups, members: groups, isClosed: { $0 >= closed }, evidence: evidence)
+      tracks, groups: groups, members: groups, isClosed: { $0 >= closed },
+      bar: { _ in assignThreshold }, evidence: evidence)
   }
 
   /// `join` against `groups` (what each identity looks like), with `members` (the tracks each
-  /// already holds, for cannot-link) and the closed groups given by `isClosed`.
+  /// already holds, for cannot-link), the closed groups given by `isClosed` and each track's
+  /// threshold given by `bar`.
   func join(
     _ tracks: [String], groups: [[String]], members initialMembers: [[String]],
-    isClosed: (Int) -> Bool, evidence: Evidence
+    isClosed: (Int) -> Bool, bar: (String) -> Double, evidence: Evidence
   ) -> Matches {
     // Best match first, so the clearest tracks claim their identity before a track that shares
     // a frame with them is considered; ties go to the track id.
@@ -220,13 +253,14 @@ struct ProbeAssigner {
       }
       let ranked = allowed.sorted { (similarities[$0], -$0) > (similarities[$1], -$1) }
       let overall = similarities.indices.max { (similarities[$0], -$0) < (similarities[$1], -$1) }
-      let best = ranked.first.flatMap { similarities[$0] >= assignThreshold ? $0 : nil }
+      let threshold = bar(track)
+      let best = ranked.first.flatMap { similarities[$0] >= threshold ? $0 : nil }
       if let best, !isClosed(best),
         similarities[best] - (ranked.count > 1 ? similarities[ranked[1]] : -1) >= margin
       {
         members[best].append(track)
         matches.joined[best, default: []].append(track)
-      } else if let near = best ?? overall, similarities[near] >= assignThreshold {
+      } else if let near = best ?? overall, similarities[near] >= threshold {
         // Too close to two identities, its match shares a frame with it, or its match is locked.
         matches.ambiguous.append(
           Unassigned(

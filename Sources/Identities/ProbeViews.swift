@@ -30,11 +30,12 @@ struct RecognisableFace: Equatable {
     for (trackID, rows) in inputs.probesByTrack where inputs.facesByTrack[trackID] == nil {
       let seen = rows.compactMap { row in inputs.faces[row].probeView.map { (row, $0) } }
       guard seen.count == rows.count, !seen.isEmpty else { continue }
-      let good = seen.filter { accepts($0.1) }.map(\.0)
+      let good = seen.filter { accepts($0.1) }
       views[trackID] = ProbeAssigner.View(
         recognisableFaces: good.count,
         allTooSmall: seen.allSatisfy { $0.1.faceSize < minFacePx },
-        agreement: meanPairwiseCosine(good.map { Array(inputs.embeddings.row($0)) }))
+        agreement: meanPairwiseCosine(good.map { Array(inputs.embeddings.row($0.0)) }),
+        recognisableSize: median(good.map(\.1.faceSize)))
     }
     return views
   }

@@ -137,6 +137,53 @@ struct ProbeAssignmentTests {
       recognisableFaces: recognisable, allTooSmall: tooSmall, agreement: agreement)
   }
 
+  @Test("first placement: a clearly seen stranger forms a person of their own; a tiny face joins")
+  func clearFaces() {
+    // s1, s2 at -55° and -58°: 0.57 and 0.53 like A, 1.0 like each other, unlike B.
+    var evidence = Self.evidence(["s1": -55, "s2": -58])
+    var assigner = Self.assigner
+    assigner.clearFace = ProbeAssigner.ClearFace(minFacePx: 20, clearFacePx: 64)
+    let groups = [["a1", "a2"], ["b1"]]
+    func sized(_ px: Double) -> ProbeAssigner.View {
+      var view = Self.view(3)
+      view.recognisableSize = px
+      return view
+    }
+    // Seen at 64 px: the bar is the group bar (0.6); neither joins A, together they are a person.
+    evidence.views = ["s1": sized(64), "s2": sized(70)]
+    let clear = assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence)
+    #expect(clear.joined.isEmpty)
+    #expect(clear.newGroups == [["s1", "s2"]])
+    // Seen at 20 px and less: the relaxed bar (0.5); both join A.
+    evidence.views = ["s1": sized(20), "s2": Self.view(0, tooSmall: true)]
+    let tiny = assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence)
+    #expect(tiny.joined == [0: ["s1", "s2"]])
+    // At 42 px (bar 0.55) s1 joins first; s2 (0.53) joins on its second chance, where the bar is
+    // the relaxed one against every member of A.
+    evidence.views = ["s1": sized(42), "s2": sized(42)]
+    let between = assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence)
+    #expect(between.joined == [0: ["s1", "s2"]])
+    #expect(between.newGroups.isEmpty)
+    // Without the rise (0), the 64 px pair joins A at the relaxed bar.
+    assigner.clearFace.clearFacePx = 0
+    evidence.views = ["s1": sized(64), "s2": sized(70)]
+    #expect(
+      assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence).joined == [
+        0: ["s1", "s2"]
+      ])
+  }
+
+  @Test("the first placement's bar rises linearly with the recognisable face size")
+  func clearFaceShare() {
+    let rise = ProbeAssigner.ClearFace(minFacePx: 20, clearFacePx: 64)
+    #expect(rise.share(nil) == 0)
+    #expect(rise.share(10) == 0 && rise.share(20) == 0)
+    #expect(abs(rise.share(42) - 0.5) < 1e-12)
+    #expect(rise.share(64) == 1 && rise.share(300) == 1)
+    #expect(ProbeAssigner.ClearFace(minFacePx: 20, clearFacePx: 0).share(300) == 0)
+    #expect(ProbeAssigner.ClearFace(minFacePx: 20, clearFacePx: 20).share(5) == 1)
+  }
+
   @Test("degraded-only tracks may join an identity but never create one; their reason says why")
   func degradedOnly() {
     var evidence = Self.evidence(["d1": 200, "d2": 205, "d3": 8])
