@@ -235,7 +235,8 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "Artifacts", "Media", "Inference", "HTTPApp", "EpisodePipeline", "CorruptVideoSupport",
+        "Artifacts", "FaceHarvestCore", "Media", "Inference", "HTTPApp", "EpisodePipeline",
+        "CorruptVideoSupport",
         "JobQueue", "PostgresTestSupport", "ThreadPrimitives", "BuiltExecutableSupport",
         .product(name: "Logging", package: "swift-log"),
       ]),

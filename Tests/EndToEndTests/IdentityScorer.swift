@@ -1,4 +1,5 @@
 import Artifacts
+import FaceHarvestCore
 import Foundation
 
 /// How well a run answers "who is on screen, and when", against a sample's exact ground truth
@@ -35,6 +36,9 @@ struct IdentityScore: CustomStringConvertible {
   /// Ground-truth trajectories (at least half visible somewhere) and how many some track follows.
   var trajectories = 0
   var trajectoriesFollowed = 0
+  /// The same measures on the trajectories whose faces are at least `SizeBands.minWidth` wide
+  /// (median over the trajectory), and what became of the smaller ones.
+  var bands = SizeBands()
 
   /// Person → (reported − true) ÷ true screen time.
   var screenTimeError: [String: Double] {
@@ -64,7 +68,47 @@ struct IdentityScore: CustomStringConvertible {
         return String(
           format: "%@ %.2f/%.2f s (%+.2f s, %+.1f %%)", person, time.reported, time.truth,
           time.reported - time.truth, 100 * (screenTimeError[person] ?? 0))
-      }.joined(separator: ", ")
+      }.joined(separator: ", ") + "; " + bands.description
+  }
+}
+
+/// The split of a crowded episode by face size (docs/identities.md, "Measuring it"):
+/// people on faces of 24 px and more must be exact; smaller faces may be assigned only with clear
+/// evidence. A ground-truth trajectory belongs to the band of its median face width (frame px).
+struct SizeBands: CustomStringConvertible {
+  static let minWidth = 24.0
+  /// Identity F1 and precision over the face frames of recognisable-size trajectories, with
+  /// the frames that identities attribute through tracks of those trajectories or of nobody.
+  var f1 = 0.0
+  var precision = 0.0
+  /// Person → (seconds of their matched identity's tracks that follow recognisable-size
+  /// trajectories or nobody, true seconds of their recognisable-size trajectories).
+  var screenTime: [String: (reported: Double, truth: Double)] = [:]
+  /// Small trajectories: true face seconds, seconds that identities hold through tracks
+  /// following them, and of those the seconds in their own person's matched identity.
+  var smallTruthSeconds = 0.0
+  var smallAssignedSeconds = 0.0
+  var smallRightSeconds = 0.0
+
+  var smallPrecision: Double {
+    smallAssignedSeconds > 0 ? smallRightSeconds / smallAssignedSeconds : 1
+  }
+
+  /// Person → (reported − true) ÷ true, on recognisable-size faces.
+  var screenTimeError: [String: Double] {
+    screenTime.mapValues { $0.truth > 0 ? ($0.reported - $0.truth) / $0.truth : 0 }
+  }
+
+  var worstScreenTimeError: Double { screenTimeError.values.map(abs).max() ?? 0 }
+
+  var description: String {
+    let worst = screenTimeError.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }
+      .prefix(3).map { String(format: "%@ %+.1f %%", $0.key, 100 * $0.value) }
+    return String(
+      format: "faces >= %.0f px: identity F1 %.3f, precision %.3f, worst screen time %@; "
+        + "smaller faces: %.1f s true, %.1f s identified (%.1f s right, precision %.3f)",
+      Self.minWidth, f1, precision, worst.joined(separator: ", "), smallTruthSeconds,
+      smallAssignedSeconds, smallRightSeconds, smallPrecision)
   }
 }
 
@@ -77,6 +121,8 @@ enum IdentityScorer {
     var label: String
     /// The ground-truth track: one person in one shot.
     var trajectory: String
+    /// The face's width in frame pixels.
+    var width: Double
   }
 
   static func score(root: URL, episode: String, truth: URL) throws -> IdentityScore {
@@ -87,9 +133,11 @@ enum IdentityScorer {
     let faces = truthRows.compactMap {
       row -> Box? in
       guard (row["visible_fraction"] as? Double ?? 1) >= 0.5 else { return nil }
+      let pixels = row["bbox_px"] as! [Double]
       return Box(
         frame: row["frame_idx"] as! Int, box: row["bbox"] as! [Double],
-        label: row["identity"] as! String, trajectory: row["track_id"] as? String ?? "")
+        label: row["identity"] as! String, trajectory: row["track_id"] as? String ?? "",
+        width: pixels[2] - pixels[0])
     }
     let manifests = root.appendingPathComponent("manifests/\(episode)")
     let followed = try trackTrajectories(
@@ -119,7 +167,60 @@ enum IdentityScorer {
       identityIDs: identityEntries.map {
         $0["identity_id"] as! String
       }, matched: score.matchedIdentity)
+    score.bands = sizeBands(
+      faces: faces, followed: followed, spans: spans, identities: identities,
+      matched: score.matchedIdentity, frameRate: frameRate)
     return score
+  }
+
+  /// The score split by face size (`SizeBands`), from track spans.
+  private static func sizeBands(
+    faces: [Box], followed: [String: (label: String, trajectory: String)],
+    spans: [String: ClosedRange<Int>], identities: [[String]], matched: [String: Int],
+    frameRate: Double
+  ) -> SizeBands {
+    let widths = Dictionary(grouping: faces, by: \.trajectory).mapValues {
+      FaceHarvestCore.median($0.map(\.width)) ?? 0
+    }
+    let isLarge = { (trajectory: String) in (widths[trajectory] ?? 0) >= SizeBands.minWidth }
+    var truth: [String: Set<Int>] = [:]
+    var smallTruth: [String: Set<Int>] = [:]
+    for face in faces {
+      if isLarge(face.trajectory) {
+        truth[face.label, default: []].insert(face.frame)
+      } else {
+        smallTruth[face.label, default: []].insert(face.frame)
+      }
+    }
+    var bands = SizeBands()
+    var attributed = 0
+    var right = 0
+    var reported: [Int: Set<Int>] = [:]
+    for (index, tracks) in identities.enumerated() {
+      var frames = Set<Int>()
+      for track in tracks {
+        guard let span = spans[track], let owner = followed[track] else { continue }
+        let rightful = matched[owner.label] == index
+        if owner.label.isEmpty || isLarge(owner.trajectory) {
+          frames.formUnion(span)
+          if rightful { right += span.filter { truth[owner.label]?.contains($0) == true }.count }
+        } else {
+          bands.smallAssignedSeconds += Double(span.count) / frameRate
+          if rightful { bands.smallRightSeconds += Double(span.count) / frameRate }
+        }
+      }
+      attributed += frames.count
+      reported[index] = frames
+    }
+    let truthCount = truth.values.reduce(0) { $0 + $1.count }
+    bands.f1 = 2 * Double(right) / Double(max(1, truthCount + attributed))
+    bands.precision = Double(right) / Double(max(1, attributed))
+    for (person, frames) in truth {
+      let held = matched[person].flatMap { reported[$0] }?.count ?? 0
+      bands.screenTime[person] = (Double(held) / frameRate, Double(frames.count) / frameRate)
+    }
+    bands.smallTruthSeconds = Double(smallTruth.values.reduce(0) { $0 + $1.count }) / frameRate
+    return bands
   }
 
   /// Person → (seconds of the matched identity in `screentime.json`, true seconds).
