@@ -207,6 +207,7 @@ let package = Package(
       name: "HarvestTests",
       dependencies: ["Harvest", "Inference", "Media", "FaceQuality", "ThreadPrimitives"]
     ),
+    .testTarget(name: "FaceHarvestCoreTests", dependencies: ["FaceHarvestCore"]),
     .testTarget(name: "ThreadPrimitivesTests", dependencies: ["ThreadPrimitives"]),
     .testTarget(name: "CleanupTests", dependencies: ["Cleanup"]),
     .testTarget(

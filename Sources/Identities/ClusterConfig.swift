@@ -89,6 +89,17 @@ public struct ClusterConfig: Sendable, Equatable, StageSettings {
     ]
   }
 
+  /// Rejects a `probe_clear_face_px` at or under `probe_min_face_px` (other than 0, off): the
+  /// bar would jump to `cluster_thresh` at the recognisable size instead of rising to it.
+  public func check(in file: ConfigFile) throws {
+    if probeClearFacePx > 0 && probeClearFacePx <= probeMinFacePx {
+      throw file.error(
+        "probe_clear_face_px",
+        "probe_clear_face_px \(probeClearFacePx) is not above probe_min_face_px "
+          + "\(probeMinFacePx) (0 turns the rise off)")
+    }
+  }
+
   /// The default config file name.
   public static let defaultFileName = "clustering.yaml"
 }

@@ -6,7 +6,9 @@ import Artifacts
 /// probes: the first placement compares a probe track with an identity's defining tracks; only
 /// the second chance, for what is left, compares with every member.
 struct ProbeAssigner {
-  /// A probe track joins an identity at or above this similarity (average over its members).
+  /// A probe track joins an identity at or above this similarity (average over its members):
+  /// on the second chance always, on first placement when its faces are small or degraded
+  /// (`firstPlacementBar`).
   var assignThreshold: Double
   /// Probe-only tracks form a new identity with each other at or above this similarity: the
   /// defining `cluster_thresh`, since two degraded views earn no relaxation (docs/identities.md);
@@ -28,7 +30,9 @@ struct ProbeAssigner {
   /// relaxed `assignThreshold` for a track whose recognisable faces are `minFacePx` wide, rising
   /// linearly to `groupThreshold` at `clearFacePx` (0: no rise).
   struct ClearFace: Equatable {
+    /// The recognisable size (`probe_min_face_px`): from here on the bar rises.
     var minFacePx: Double
+    /// The size at which the bar reaches `groupThreshold` (`probe_clear_face_px`); 0: no rise.
     var clearFacePx: Double
 
     /// How far (0...1) from the relaxed bar to the defining one a face this size is held.
@@ -39,10 +43,12 @@ struct ProbeAssigner {
     }
   }
 
-  /// The bar a probe track seen as `view` must reach on its first placement.
+  /// The bar a probe track seen as `view` must reach on its first placement: the rise by the
+  /// size of its recognisable faces, scaled by their share of its probe faces (a track seen
+  /// clearly once and degraded otherwise is mostly a degraded view).
   func firstPlacementBar(_ view: View) -> Double {
-    assignThreshold
-      + max(0, groupThreshold - assignThreshold) * clearFace.share(view.recognisableSize)
+    let seenClearly = clearFace.share(view.recognisableSize) * view.recognisableShare
+    return assignThreshold + max(0, groupThreshold - assignThreshold) * seenClearly
   }
 
   /// When a lone probe-only track is a person of its own.
@@ -67,6 +73,14 @@ struct ProbeAssigner {
     var agreement: Double?
     /// Median short side (frame px) of the recognisable faces; nil for none.
     var recognisableSize: Double? = nil
+    /// How many probe faces the track has (nil: as many as are recognisable).
+    var probeFaces: Int? = nil
+
+    /// The share of the track's probe faces that are recognisable (0...1).
+    var recognisableShare: Double {
+      guard let probeFaces, probeFaces > 0 else { return 1 }
+      return min(1, Double(recognisableFaces) / Double(probeFaces))
+    }
 
     /// A track with no recognisable face may join an identity, never create one.
     var degradedOnly: Bool { recognisableFaces == 0 }

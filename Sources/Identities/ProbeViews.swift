@@ -35,7 +35,7 @@ struct RecognisableFace: Equatable {
         recognisableFaces: good.count,
         allTooSmall: seen.allSatisfy { $0.1.faceSize < minFacePx },
         agreement: meanPairwiseCosine(good.map { Array(inputs.embeddings.row($0.0)) }),
-        recognisableSize: median(good.map(\.1.faceSize)))
+        recognisableSize: median(good.map(\.1.faceSize)), probeFaces: seen.count)
     }
     return views
   }

@@ -59,8 +59,12 @@ struct IdentityAccuracyTests {
     let errors = bands.screenTimeError
     #expect(
       errors.filter { !blurred.contains($0.key) }.allSatisfy { abs($0.value) <= 0.05 }, "\(bands)")
+    // Shot 7 is about a quarter of each one's time: no worse than that.
+    #expect(errors.filter { blurred.contains($0.key) }.allSatisfy { $0.value >= -0.3 }, "\(bands)")
     withKnownIssue("shot 7's motion-blurred faces stay unmatched") {
-      #expect(errors.filter { blurred.contains($0.key) }.allSatisfy { abs($0.value) <= 0.05 })
+      #expect(
+        errors.filter { blurred.contains($0.key) }.allSatisfy { abs($0.value) <= 0.05 },
+        "\(bands)")
     }
   }
 
@@ -133,9 +137,15 @@ struct IdentityAccuracyTests {
     let bands = score.bands
     #expect(bands.smallPrecision >= 0.95, "\(bands)")
     #expect(score.identitiesOfNobody == 0, "\(score)")
-    #expect(bands.precision >= 0.9, "\(bands)")
-    withKnownIssue("open-set strangers and blurred probe tracks on the dense episode") {
-      #expect(bands.f1 >= 0.97 && bands.worstScreenTimeError <= 0.05, "\(bands)")
+    #expect(bands.smallAssignedSeconds > 0, "\(bands)")
+    // Where it stands (README, "Identity accuracy"): no worse than this ...
+    #expect(bands.precision >= 0.9 && bands.f1 >= 0.82, "\(bands)")
+    // ... and short of the issue's targets.
+    withKnownIssue("open-set strangers and blurred probe tracks: F1 on faces of 24 px and more") {
+      #expect(bands.f1 >= 0.97, "\(bands)")
+    }
+    withKnownIssue("open-set strangers and blurred probe tracks: screen time per person") {
+      #expect(bands.worstScreenTimeError <= 0.05, "\(bands)")
     }
   }
 

@@ -84,8 +84,10 @@ struct SizeBands: CustomStringConvertible {
   /// Person → (seconds of their matched identity's tracks that follow recognisable-size
   /// trajectories or nobody, true seconds of their recognisable-size trajectories).
   var screenTime: [String: (reported: Double, truth: Double)] = [:]
-  /// Small trajectories: true face seconds, seconds that identities hold through tracks
-  /// following them, and of those the seconds in their own person's matched identity.
+  /// Small trajectories: true face seconds, and the seconds (track spans, unioned per identity)
+  /// that identities hold through tracks following them, and of those the seconds in their own
+  /// person's matched identity. Spans include frames where the face is less than half visible,
+  /// so identified seconds can exceed the true ones.
   var smallTruthSeconds = 0.0
   var smallAssignedSeconds = 0.0
   var smallRightSeconds = 0.0
@@ -121,7 +123,7 @@ enum IdentityScorer {
     var label: String
     /// The ground-truth track: one person in one shot.
     var trajectory: String
-    /// The face's width in frame pixels.
+    /// The face box's short side in frame pixels (as `probe_min_face_px` measures).
     var width: Double
   }
 
@@ -137,7 +139,7 @@ enum IdentityScorer {
       return Box(
         frame: row["frame_idx"] as! Int, box: row["bbox"] as! [Double],
         label: row["identity"] as! String, trajectory: row["track_id"] as? String ?? "",
-        width: pixels[2] - pixels[0])
+        width: min(pixels[2] - pixels[0], pixels[3] - pixels[1]))
     }
     let manifests = root.appendingPathComponent("manifests/\(episode)")
     let followed = try trackTrajectories(
@@ -185,31 +187,41 @@ enum IdentityScorer {
     let isLarge = { (trajectory: String) in (widths[trajectory] ?? 0) >= SizeBands.minWidth }
     var truth: [String: Set<Int>] = [:]
     var smallTruth: [String: Set<Int>] = [:]
-    for face in faces {
-      if isLarge(face.trajectory) {
-        truth[face.label, default: []].insert(face.frame)
-      } else {
-        smallTruth[face.label, default: []].insert(face.frame)
-      }
+    for face in faces where isLarge(face.trajectory) {
+      truth[face.label, default: []].insert(face.frame)
+    }
+    for face in faces where !isLarge(face.trajectory) {
+      smallTruth[face.label, default: []].insert(face.frame)
     }
     var bands = SizeBands()
     var attributed = 0
     var right = 0
+    var small = (assigned: 0, right: 0)
     var reported: [Int: Set<Int>] = [:]
     for (index, tracks) in identities.enumerated() {
+      // Per identity, frames as unions (tracks of one identity may overlap).
       var frames = Set<Int>()
+      var rightFrames = Set<Int>()
+      var smallFrames = Set<Int>()
+      var smallRight = Set<Int>()
       for track in tracks {
-        guard let span = spans[track], let owner = followed[track] else { continue }
+        guard let span = spans[track] else { continue }
+        let owner = followed[track] ?? (label: "", trajectory: "")
         let rightful = matched[owner.label] == index
         if owner.label.isEmpty || isLarge(owner.trajectory) {
           frames.formUnion(span)
-          if rightful { right += span.filter { truth[owner.label]?.contains($0) == true }.count }
+          if rightful {
+            rightFrames.formUnion(span.filter { truth[owner.label]?.contains($0) == true })
+          }
         } else {
-          bands.smallAssignedSeconds += Double(span.count) / frameRate
-          if rightful { bands.smallRightSeconds += Double(span.count) / frameRate }
+          smallFrames.formUnion(span)
+          if rightful { smallRight.formUnion(span) }
         }
       }
       attributed += frames.count
+      right += rightFrames.count
+      small.assigned += smallFrames.count
+      small.right += smallRight.count
       reported[index] = frames
     }
     let truthCount = truth.values.reduce(0) { $0 + $1.count }
@@ -220,6 +232,8 @@ enum IdentityScorer {
       bands.screenTime[person] = (Double(held) / frameRate, Double(frames.count) / frameRate)
     }
     bands.smallTruthSeconds = Double(smallTruth.values.reduce(0) { $0 + $1.count }) / frameRate
+    bands.smallAssignedSeconds = Double(small.assigned) / frameRate
+    bands.smallRightSeconds = Double(small.right) / frameRate
     return bands
   }
 

@@ -164,6 +164,23 @@ struct ProbeAssignmentTests {
     let between = assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence)
     #expect(between.joined == [0: ["s1", "s2"]])
     #expect(between.newGroups.isEmpty)
+    // Seen clearly in one of four probe faces only: a quarter of the rise (bar 0.525), so the
+    // pair is mostly a degraded view and joins A.
+    var once = sized(64)
+    once.recognisableFaces = 1
+    once.probeFaces = 4
+    evidence.views = ["s1": once, "s2": once]
+    #expect(
+      assigner.assign(probes: ["s1", "s2"], groups: groups, evidence: evidence).joined == [
+        0: ["s1", "s2"]
+      ])
+    #expect(abs(assigner.firstPlacementBar(once) - 0.525) < 1e-12)
+    // A clear track between the relaxed bar and its own is not a claim: with A locked it is not
+    // `ambiguous` (a claim on a locked identity) but free to form a person with its peer.
+    evidence.views = ["s1": sized(64), "s2": sized(70)]
+    let locked = assigner.assign(
+      probes: ["s1", "s2"], groups: [["b1"], ["a1", "a2"]], closedFrom: 1, evidence: evidence)
+    #expect(locked.newGroups == [["s1", "s2"]] && locked.unidentified.isEmpty)
     // Without the rise (0), the 64 px pair joins A at the relaxed bar.
     assigner.clearFace.clearFacePx = 0
     evidence.views = ["s1": sized(64), "s2": sized(70)]
