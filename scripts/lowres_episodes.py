@@ -12,6 +12,9 @@ under 64 px. These episodes put the existing material at those sizes:
       rewritten. A pixel coordinate x (pixel centres at integers, as the generator's warps use)
       maps to (x + 0.5) * W / 1280 - 0.5, as swscale maps pixel centres; the normalised
       bbox/landmarks are unchanged by a per-axis scale and kept as they are.
+  dense-s01e01-720x400 (with --dense, once the dense episode is built)
+      the dense bench episode scaled the same way: 46 people, crowds of 9-22 px faces, the
+      crowded low-resolution proxy real footage often is.
   clip-bikes-720x400
       the real clip clip-bikes (640x272) letterboxed: scaled to 720x306 (aspect kept) and padded
       with black to 720x400 (46 px above, 48 below: yuv420p wants even offsets). No ground truth.
@@ -20,7 +23,7 @@ Every output is H.264 exactly as the generated episodes (episode_builder.X264_OU
 3 B-frames, yuv420p, single-threaded, bit-exact), with the source's frames and frame rate (25 fps,
 checked), so two builds are byte-identical.
 
-Usage: lowres_episodes.py --data-root DATA
+Usage: lowres_episodes.py --data-root DATA [--dense]
 """
 import argparse
 import json
@@ -32,9 +35,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from episode_builder import X264_OUTPUT, check_ep_id, jsonl, pretty, read_jsonl, write_atomic  # noqa: E402
 
-SOURCE_EP = "sample-s01e02"
 SOURCE_SIZE = (1280, 720)
-SCALED = {"sample-s01e02-720x400": (720, 400), "sample-s01e02-640x360": (640, 360)}
+# Each scaled episode: (source episode, size); the sources are 1280x720.
+SCALED = {"sample-s01e02-720x400": ("sample-s01e02", (720, 400)),
+          "sample-s01e02-640x360": ("sample-s01e02", (640, 360))}
+DENSE_SCALED = {"dense-s01e01-720x400": ("dense-s01e01", (720, 400))}
 BIKES_EP, BIKES_OUT = "clip-bikes", "clip-bikes-720x400"
 # clip-bikes is 640x272: 720 wide keeps the aspect at 720x306; pad to 400 with even offsets.
 BIKES_FILTER = "scale=720:306:flags=bicubic,pad=720:400:0:46:black"
@@ -95,9 +100,9 @@ def rescale(value, sx, sy, ep_id):
     return out
 
 
-def scaled_truth(data_root, ep_id, size):
-    """ground_truth/{ep_id}/ from sample-s01e02's, every file with its pixel fields rescaled."""
-    source = os.path.join(data_root, "ground_truth", SOURCE_EP)
+def scaled_truth(data_root, source_ep, ep_id, size):
+    """ground_truth/{ep_id}/ from `source_ep`'s, every file with its pixel fields rescaled."""
+    source = os.path.join(data_root, "ground_truth", source_ep)
     sx, sy = size[0] / SOURCE_SIZE[0], size[1] / SOURCE_SIZE[1]
     target = os.path.join(data_root, "ground_truth", ep_id)
     written = []
@@ -113,7 +118,7 @@ def scaled_truth(data_root, ep_id, size):
                     raise SystemExit(f"{path}: not {SOURCE_SIZE[0]}x{SOURCE_SIZE[1]}")
                 value["width"], value["height"] = size
                 value["derived_from"] = {
-                    "ep_id": SOURCE_EP, "width": SOURCE_SIZE[0], "height": SOURCE_SIZE[1],
+                    "ep_id": source_ep, "width": SOURCE_SIZE[0], "height": SOURCE_SIZE[1],
                     "video_filter": f"scale={size[0]}:{size[1]}:flags=bicubic",
                     "pixel_map": f"x' = (x + 0.5) * {size[0]}/{SOURCE_SIZE[0]} - 0.5, "
                                  f"y' = (y + 0.5) * {size[1]}/{SOURCE_SIZE[1]} - 0.5",
@@ -131,19 +136,23 @@ def scaled_truth(data_root, ep_id, size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", required=True)
+    parser.add_argument("--dense", action="store_true",
+                        help="build only the dense episode's re-encode (it is built later at set-up)")
     args = parser.parse_args()
-    for ep_id in (*SCALED, BIKES_OUT):
+    for ep_id in (*SCALED, *DENSE_SCALED, BIKES_OUT):
         check_ep_id(ep_id)
     videos = os.path.join(args.data_root, "videos")
 
-    source = os.path.join(videos, SOURCE_EP, "episode.mp4")
-    for ep_id, size in SCALED.items():
+    for ep_id, (source_ep, size) in (DENSE_SCALED if args.dense else SCALED).items():
         started = time.time()
-        frames = reencode(source, os.path.join(videos, ep_id, "episode.mp4"),
+        frames = reencode(os.path.join(videos, source_ep, "episode.mp4"),
+                          os.path.join(videos, ep_id, "episode.mp4"),
                           f"scale={size[0]}:{size[1]}:flags=bicubic", size)
-        files = scaled_truth(args.data_root, ep_id, size)
-        print(f"low-res episode {ep_id}: {frames} frames at {size[0]}x{size[1]} from {SOURCE_EP}, "
+        files = scaled_truth(args.data_root, source_ep, ep_id, size)
+        print(f"low-res episode {ep_id}: {frames} frames at {size[0]}x{size[1]} from {source_ep}, "
               f"ground truth {', '.join(files)}, {time.time() - started:.1f}s")
+    if args.dense:
+        return
     started = time.time()
     frames = reencode(os.path.join(videos, BIKES_EP, "episode.mp4"),
                       os.path.join(videos, BIKES_OUT, "episode.mp4"), BIKES_FILTER, (720, 400))

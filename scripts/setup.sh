@@ -329,4 +329,16 @@ if [ ! -f "$DENSE_VIDEO" ] || [ "$(cat "$DENSE_STAMP" 2>/dev/null)" != "$stamp_h
     --ep-id "$DENSE_EP_ID"
   echo "$stamp_hash" >"$DENSE_STAMP"
 fi
-log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]}, $WALKIN_EP_ID and the dense $DENSE_EP_ID"
+# The dense episode re-encoded at 720x400 (ground truth rescaled): crowds of 9-22 px faces, the
+# crowded low-resolution proxy. Rebuilt when its generator or the dense episode changes.
+DENSE_LOWRES_EP_ID="$DENSE_EP_ID-720x400"
+DENSE_LOWRES_VIDEO="$DATA_ROOT/videos/$DENSE_LOWRES_EP_ID/episode.mp4"
+DENSE_LOWRES_STAMP="$DATA_ROOT/videos/$DENSE_LOWRES_EP_ID/.generator-sha256"
+stamp_hash=$(generator_hash "$ROOT/scripts/lowres_episodes.py" "$DENSE_VIDEO" \
+  "$DATA_ROOT/ground_truth/$DENSE_EP_ID"/*.json*)
+if [ ! -f "$DENSE_LOWRES_VIDEO" ] || [ "$(cat "$DENSE_LOWRES_STAMP" 2>/dev/null)" != "$stamp_hash" ]; then
+  log "building the low-resolution dense episode $DENSE_LOWRES_EP_ID"
+  "$VPY" "$ROOT/scripts/lowres_episodes.py" --data-root "$DATA_ROOT" --dense
+  echo "$stamp_hash" >"$DENSE_LOWRES_STAMP"
+fi
+log "ready: ONNX Runtime $ORT_VERSION, models in .deps/models, sample episodes $SAMPLE_EP_ID and $SAMPLE2_EP_ID, real clips clip-carphone, clip-bikes, clip-bigbuckbunny, clip-kphotoalbum, low-resolution ${LOWRES_EP_IDS[*]}, $WALKIN_EP_ID and the dense $DENSE_EP_ID and $DENSE_LOWRES_EP_ID"

@@ -168,6 +168,26 @@ struct IdentityAccuracyTests {
     try Self.expectProbesByNeed(root: root, episode: "walkin-s01e01")
   }
 
+  /// The dense episode re-encoded at 720×400 (docs/sample_episode.md): the crowded
+  /// low-resolution proxy, its crowds at 9–22 px. Faces of 24 px and more stay precise; the
+  /// crowds' tiny faces are where SFace cannot tell strangers apart (README, "Identity
+  /// accuracy"): a known issue against the issue's small-face precision target.
+  @Test("dense episode at 720×400: precise on faces of 24 px and more, no identity of bait")
+  func denseLowResolution() throws {
+    let (score, root) = try Self.scoreFromBareVideo("dense-s01e01-720x400")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let bands = score.bands
+    #expect(score.identitiesOfNobody == 0, "\(score)")
+    #expect(bands.precision >= 0.95 && bands.f1 >= 0.84, "\(bands)")
+    #expect(bands.smallPrecision >= 0.5, "\(bands)")
+    withKnownIssue("tiny crowd faces of different people are as alike as one person's") {
+      #expect(bands.smallPrecision >= 0.95, "\(bands)")
+    }
+    withKnownIssue("open-set strangers and blurred probe tracks: F1 on faces of 24 px and more") {
+      #expect(bands.f1 >= 0.97, "\(bands)")
+    }
+  }
+
   /// Probes by need (docs/harvest.md): each track's embedded probes are its best ones (ranks
   /// 1…k of `track_probes`); a track cut short embedded exactly `probe_embed_first` (3) that
   /// agree (mean pairwise similarity ≥ 0.5), and a track embedded in full past 3 had first
