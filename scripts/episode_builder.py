@@ -193,6 +193,24 @@ def detection_row(ep_id, frame_idx, track_id, truth):
     }
 
 
+def visible_runs(placed, frames, people):
+    """Runs of frames in which some of a person's face box is in the frame, from `placed[local][n]`
+    (None, or a pair whose second item is the face's truth with `visible_fraction`): (person,
+    first local frame, last local frame), in order of appearance."""
+    runs = []
+    for n in range(people):
+        start = None
+        for local in range(frames + 1):
+            entry = placed[local][n] if local < frames else None
+            visible = entry is not None and entry[1]["visible_fraction"] > 0
+            if visible and start is None:
+                start = local
+            elif not visible and start is not None:
+                runs.append((n, start, local - 1))
+                start = None
+    return sorted(runs, key=lambda run: (run[1], run[0]))
+
+
 def track_row(ep_id, track_id, detection_rows):
     """The oracle track_v1 row of one (shot, person) from its detection rows."""
     rows = [r for r in detection_rows if r["track_id"] == track_id]

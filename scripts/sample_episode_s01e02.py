@@ -196,12 +196,14 @@ def head_pose_yaw(landmarks):
     return float(np.degrees(np.arctan2(-r3[0], r3[2])))
 
 
-def read_source(roots, key):
+def read_source(roots, key, pins=None):
+    """The image at `key` (root, path) under `roots`, checked against its SHA-256 in `pins`
+    (default: this episode's SOURCES)."""
     root, path = key
     full = os.path.join(roots[root], path)
     with open(full, "rb") as handle:
         data = handle.read()
-    if hashlib.sha256(data).hexdigest() != SOURCES[key]:
+    if hashlib.sha256(data).hexdigest() != (SOURCES if pins is None else pins)[key]:
         raise SystemExit(f"{full}: SHA-256 differs from the pinned one")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:

@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from episode_builder import (FPS, Encoder, affine, apply, background, check_ep_id, composite,  # noqa: E402
-                             detection_row, face_truth, track_row, write_ground_truth)
+                             detection_row, face_truth, track_row, visible_runs, write_ground_truth)
 from sample_episode_s01e02 import (BALD_GUYS, IDENTITIES, PHOTOS, SOURCES, TEST3, compose,  # noqa: E402
                                    load_still, read_source, sprite)
 
@@ -290,20 +290,8 @@ class Shot:
                                      f"{'appears' if appears else 'vanishes'} inside the frame")
 
     def trajectories(self):
-        """Runs of frames in which some of a person's face box is in the frame: (person, first
-        local frame, last local frame), in order of appearance."""
-        runs = []
-        for n in range(len(self.people)):
-            start = None
-            for local in range(self.frames + 1):
-                entry = self.placed[local][n] if local < self.frames else None
-                visible = entry is not None and entry[1]["visible_fraction"] > 0
-                if visible and start is None:
-                    start = local
-                elif not visible and start is not None:
-                    runs.append((n, start, local - 1))
-                    start = None
-        return sorted(runs, key=lambda run: (run[1], run[0]))
+        """Runs of frames in which some of a person's face box is in the frame (`visible_runs`)."""
+        return visible_runs(self.placed, self.frames, len(self.people))
 
     def render(self, local):
         canvas = self.base.copy()
